@@ -1,0 +1,2 @@
+Console.Error.WriteLine("llmkube-fetch: not built yet");
+return 64;

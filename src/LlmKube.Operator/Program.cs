@@ -1,0 +1,2 @@
+Console.Error.WriteLine("llmkube-operator: not built yet");
+return 64;
