@@ -102,7 +102,7 @@ public sealed class GpuSpec
     public GpuSharding? Sharding { get; set; }
 
     [PreserveUnknownFields]
-    [NotSupported("not supported: Dynamic Resource Allocation claims are not requested")]
+    [NotSupported("Dynamic Resource Allocation claims are not requested, so the pod would get no GPU", Blocking = true)]
     public IList<JsonElement>? ResourceClaims { get; set; }
 }
 

@@ -39,4 +39,7 @@ public sealed class NotSupportedAttribute(string consequence) : Attribute
 {
     /// <summary>What happens instead, e.g. "ignored; scale with spec.replicas".</summary>
     public string Consequence { get; } = consequence;
+
+    /// <summary>True when serving without the field would do something else than asked: nothing is deployed.</summary>
+    public bool Blocking { get; init; }
 }
