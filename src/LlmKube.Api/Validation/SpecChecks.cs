@@ -176,7 +176,7 @@ public static partial class SpecChecks
 
         foreach (var issue in CheckModel(model).Where(i => i.StopsServing))
         {
-            issues.Add(issue with { Field = "spec.modelRef", Message = $"Model {modelName}: {issue.Field}: {issue.Message}" });
+            issues.Add(issue with { Field = "spec.modelRef", Message = $"Model {modelName}: {issue.Field}: {issue.Message}", FromModel = true });
         }
     }
 

@@ -18,6 +18,9 @@ public enum IssueSeverity
 /// <summary>One finding about a field, with the event/condition reason that reports it.</summary>
 public sealed record SpecIssue(IssueSeverity Severity, string Reason, string Field, string Message)
 {
+    /// <summary>True for a Model's own finding repeated on a service that uses it.</summary>
+    public bool FromModel { get; init; }
+
     public bool StopsServing => Severity is IssueSeverity.Invalid or IssueSeverity.NotSupported;
 
     public override string ToString() => $"{Field}: {Message}";
