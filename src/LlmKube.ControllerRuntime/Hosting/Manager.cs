@@ -228,6 +228,15 @@ public sealed class Manager : IAsyncDisposable
     private async Task RunControllersAsync(CancellationToken ct)
     {
         await Task.WhenAll(_controllers.Select(c => Task.Run(() => c.RunAsync(ct), CancellationToken.None))).ConfigureAwait(false);
+
+        // Controllers return only when cancelled; a manager without controllers still serves until then.
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task StartServersAsync(List<ProbeServer> servers, CancellationToken ct)
