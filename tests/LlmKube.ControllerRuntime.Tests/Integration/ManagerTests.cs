@@ -57,7 +57,7 @@ internal sealed class WidgetReconciler(Manager manager, Informer<Widget> widgets
     }
 }
 
-public class ManagerTests
+public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static ManagerOptions Options(TimeSpan? resync = null) => new()
     {
@@ -202,5 +202,27 @@ public class ManagerTests
 
         await ctsB.CancelAsync();
         await runB.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_thousand_objects_sync_and_converge_quickly()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => await cluster.CreateWidgetAsync(Widget.New("ns", $"w{i:D4}", i)));
+        var (manager, reconciler) = Build(cluster, Options() with { HealthPort = null, MetricsPort = null });
+        await using var _ = manager;
+        using var cts = new CancellationTokenSource();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var run = manager.RunAsync(cts.Token);
+        await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var ready = started.Elapsed;
+        await Eventually.True(() => reconciler.Calls.Select(c => c.Key).Distinct().Count() == 1000, "all reconciled", TimeSpan.FromSeconds(30));
+        var converged = started.Elapsed;
+        output.WriteLine($"1000 widgets: ready after {ready.TotalMilliseconds:F0} ms, all reconciled after {converged.TotalMilliseconds:F0} ms");
+        Assert.True(ready < TimeSpan.FromSeconds(2), $"ready after {ready}");
+        Assert.True(converged < TimeSpan.FromSeconds(20), $"converged after {converged}");
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
