@@ -14,10 +14,10 @@ namespace LlmKube.ControllerRuntime;
 /// Writes core/v1 Events (what <c>kubectl describe</c> and <c>kubectl get events</c> show) in the background.
 /// <list type="bullet">
 /// <item>Never fails a reconcile: <see cref="Record"/> only enqueues; write errors are logged and counted.</item>
-/// <item>No duplicates: an event equal to the object's latest event within <see cref="EventRecorderOptions.DedupWindow"/>
-/// is not written (an unchanged situation re-reconciled writes nothing).</item>
-/// <item>Aggregation: a repeat of an event written earlier for the object (e.g. A, B, A) patches the existing
-/// Event's <c>count</c> and <c>lastTimestamp</c> instead of creating a new one.</item>
+/// <item>No duplicates: an event equal to any event recorded for the object within <see cref="EventRecorderOptions.DedupWindow"/>
+/// is not written, so an unchanged situation re-reconciled writes nothing, even when it raises several warnings.</item>
+/// <item>Aggregation: a repeat after the window patches the existing Event's <c>count</c> and <c>lastTimestamp</c>
+/// instead of creating a new one.</item>
 /// <item>Rate limit: a per-object token bucket (burst 25, one token per 5 minutes by default).</item>
 /// </list>
 /// </summary>
@@ -86,7 +86,7 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
         lock (_lock)
         {
             var state = Track(objectId);
-            if (state.Latest == identity && now - state.LatestAt < _options.DedupWindow)
+            if (state.Recorded.TryGetValue(identity, out var recordedAt) && now - recordedAt < _options.DedupWindow)
             {
                 _metrics?.Event("suppressed");
                 return;
@@ -99,8 +99,12 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
                 return;
             }
 
-            state.Latest = identity;
-            state.LatestAt = now;
+            if (state.Recorded.Count >= MaxWrittenPerObject)
+            {
+                state.Recorded.Clear();
+            }
+
+            state.Recorded[identity] = now;
             if (!_channel.Writer.TryWrite(new WorkItem(new Pending(reference, identity, action, now), state, null)))
             {
                 _metrics?.Event("dropped");
@@ -246,9 +250,8 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
 
         public string Id { get; set; } = string.Empty;
 
-        public EventIdentity? Latest { get; set; }
-
-        public DateTimeOffset LatestAt { get; set; }
+        /// <summary>When each distinct event was last recorded (the de-duplication memory).</summary>
+        public Dictionary<EventIdentity, DateTimeOffset> Recorded { get; } = [];
 
         public Dictionary<EventIdentity, Written> Written { get; } = [];
 
