@@ -28,6 +28,8 @@ public sealed class OperatorCommandLine
     private readonly Option<string> _leaderNamespace = new("--leader-election-namespace") { Description = "Namespace of the leader Lease.", DefaultValueFactory = _ => "llmkube-system" };
     private readonly Option<int> _metricsPort = new("--metrics-port") { Description = "Port of /metrics; 0 disables.", DefaultValueFactory = _ => 8080 };
     private readonly Option<int> _healthPort = new("--health-port") { Description = "Port of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => 8081 };
+    private readonly Option<bool> _privateProbes = new("--allow-private-source-probes") { Description = "Allow the Model controller's HEAD probes to reach loopback and private addresses (off by default)." };
+    private readonly Option<int> _workers = new("--workers") { Description = "Reconcile workers per controller.", DefaultValueFactory = _ => 4 };
     private readonly Option<string> _revalidate = new("--revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m).", DefaultValueFactory = _ => "1h" };
 
     public RootCommand Command { get; }
@@ -38,7 +40,7 @@ public sealed class OperatorCommandLine
         {
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
             _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _caConfigMap, _leaderElect, _leaderNamespace,
-            _metricsPort, _healthPort, _revalidate,
+            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers,
         };
     }
 
@@ -91,6 +93,11 @@ public sealed class OperatorCommandLine
             }
         }
 
+        if (parse.GetValue(_workers) is < 1 or > 64)
+        {
+            errors.Add($"--workers {parse.GetValue(_workers)} must be between 1 and 64");
+        }
+
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -116,6 +123,8 @@ public sealed class OperatorCommandLine
             MetricsPort = parse.GetValue(_metricsPort),
             HealthPort = parse.GetValue(_healthPort),
             RevalidateInterval = revalidate,
+            AllowPrivateSourceProbes = parse.GetValue(_privateProbes),
+            Workers = parse.GetValue(_workers),
         }, []);
     }
 }

@@ -56,5 +56,11 @@ public sealed record OperatorOptions
 
     public TimeSpan RevalidateInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Let the Model controller's HEAD probes reach loopback and private addresses (off: no SSRF into the cluster).</summary>
+    public bool AllowPrivateSourceProbes { get; init; }
+
+    /// <summary>Reconcile workers per controller.</summary>
+    public int Workers { get; init; } = 4;
+
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
 }
