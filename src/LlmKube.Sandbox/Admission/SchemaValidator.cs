@@ -14,7 +14,7 @@ namespace LlmKube.Sandbox.Admission;
 /// </summary>
 internal sealed class SchemaValidator
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> Patterns = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
     private readonly CelRules _cel;
     private readonly Action<string, string>? _onUnsupportedRule;
 
@@ -140,7 +140,7 @@ internal sealed class SchemaValidator
         }
     }
 
-    private static void CheckString(string text, JsonObject schema, string path, List<FieldError> errors)
+    private void CheckString(string text, JsonObject schema, string path, List<FieldError> errors)
     {
         var length = text.EnumerateRunes().Count();
         if (JsonUtil.Long(schema, "maxLength") is { } max && length > max)
@@ -401,9 +401,9 @@ internal sealed class SchemaValidator
         };
     }
 
-    private static bool Matches(string pattern, string text)
+    private bool Matches(string pattern, string text)
     {
-        var regex = Patterns.GetOrAdd(pattern, p =>
+        var regex = _patterns.GetOrAdd(pattern, p =>
         {
             try
             {
