@@ -16,6 +16,7 @@ internal sealed class WatchSubscriber
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private readonly int _maxBacklog;
+    private int _backlog;
 
     public WatchSubscriber(string storageKey, string? ns, bool bookmarks, int maxBacklog)
     {
@@ -31,7 +32,18 @@ internal sealed class WatchSubscriber
 
     public bool Bookmarks { get; }
 
-    public ChannelReader<WatchItem> Reader => _channel.Reader;
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
+
+    public bool TryRead(out WatchItem item)
+    {
+        if (_channel.Reader.TryRead(out item))
+        {
+            Interlocked.Decrement(ref _backlog);
+            return true;
+        }
+
+        return false;
+    }
 
     public bool IsClosed { get; private set; }
 
@@ -43,13 +55,16 @@ internal sealed class WatchSubscriber
             return;
         }
 
-        if (!force && _channel.Reader.Count >= _maxBacklog)
+        if (!force && Volatile.Read(ref _backlog) >= _maxBacklog)
         {
             Close();
             return;
         }
 
-        _channel.Writer.TryWrite(item);
+        if (_channel.Writer.TryWrite(item))
+        {
+            Interlocked.Increment(ref _backlog);
+        }
     }
 
     public bool Accepts(StoredObject obj) => Namespace is null || obj.Namespace == Namespace;
