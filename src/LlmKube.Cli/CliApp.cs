@@ -8,6 +8,7 @@ public static class CliApp
     public static RootCommand BuildRootCommand()
     {
         var root = new RootCommand("llmkube: serve LLMs on Kubernetes with llama.cpp, with a model cache you control.");
+        root.Add(Commands.Sandbox.SandboxCommand.Create());
         return root;
     }
 
