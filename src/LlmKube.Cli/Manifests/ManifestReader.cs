@@ -55,6 +55,11 @@ internal static class ManifestReader
         {
             throw new ManifestReadException($"{file}: line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner reports some malformed input (an unclosed flow sequence) this way, without a position.
+            throw new ManifestReadException($"{file}: not valid YAML ({e.Message})");
+        }
 
         for (var i = 0; i < nodes.Count; i++)
         {

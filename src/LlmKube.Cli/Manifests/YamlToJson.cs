@@ -50,7 +50,7 @@ internal static partial class YamlToJson
     private static JsonNode? ConvertScalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
-        if (scalar.Style is not ScalarStyle.Plain || scalar.Tag.Value == "tag:yaml.org,2002:str")
+        if (scalar.Style is not ScalarStyle.Plain || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str"))
         {
             return JsonValue.Create(value);
         }

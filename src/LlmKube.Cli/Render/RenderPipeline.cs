@@ -105,7 +105,7 @@ internal sealed class RenderPipeline(RenderRequest request, IManifestAdmission a
         Report(subject, state.Issues.Where(i => !i.FromModel));
         if (state.Issues.Any(i => i.FromModel))
         {
-            _messages.Add(new(RenderLevel.NotRendered, subject, $"its {Subject(model)} cannot be served (see above); the operator sets phase Failed"));
+            _messages.Add(new(RenderLevel.NotRendered, subject, $"spec.modelRef: {Subject(model)} cannot be served (see above); the operator sets phase Failed"));
             return;
         }
 

@@ -65,7 +65,8 @@ public sealed record DesiredState
         if (source.Kind == SourceKind.Local && plan.UsesFetcher && !PodStorage.IsAllowedLocalSource(source.Path!, options.AllowedHostPathRoots))
         {
             var roots = options.AllowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", options.AllowedHostPathRoots);
-            yield return new SpecIssue(IssueSeverity.Invalid, "SourceNotAllowed", "spec.modelRef",
+            // Admission accepts it; the operator refuses it for its configuration, so it is a block, not an invalid manifest.
+            yield return new SpecIssue(IssueSeverity.NotSupported, "SourceNotAllowed", "spec.modelRef",
                 $"Model {model.Metadata.Name}: spec.source \"{model.Spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})");
         }
     }
