@@ -1,2 +1,3 @@
-Console.Error.WriteLine("llmkube-fetch: not built yet");
-return 64;
+using LlmKube.Fetcher;
+
+return await App.RunAsync(args, Console.Error, TimeProvider.System).ConfigureAwait(false);
