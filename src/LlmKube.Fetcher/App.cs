@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Runtime.InteropServices;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Fetch;
@@ -22,7 +21,11 @@ internal static class App
         fetch also reads LLMKUBE_* , HF_TOKEN, HF_ENDPOINT and AWS_* from the environment (see README); flags win.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stderr, TimeProvider time)
+    /// <summary>Exit code after SIGTERM/SIGINT (128 + 15).</summary>
+    public const int ExitInterrupted = 143;
+
+    public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string> env, TextWriter stderr, bool isTerminal,
+        TimeProvider time, CancellationToken ct)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -30,16 +33,6 @@ internal static class App
             return args.Length == 0 ? (int)FailureReason.InvalidArguments : 0;
         }
 
-        // Socket continuations on the epoll thread: ~45 % less client CPU for a single-purpose downloader. It is read
-        // when the first socket is created, so setting it here (unless the user chose) still takes effect.
-        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
-        {
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        }
-
-        using var cts = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         var termLog = TerminationLog.DefaultPath;
         try
         {
@@ -51,22 +44,22 @@ internal static class App
                     PrepCommand.Run(prep, stderr);
                     return 0;
                 case "fetch":
-                    var options = FetchOptionsParser.Parse(args[1..], ReadEnvironment());
+                    var options = FetchOptionsParser.Parse(args[1..], env);
                     termLog = options.TerminationLogPath;
-                    using (var reporter = new ProgressReporter(stderr, options.Progress, !Console.IsErrorRedirected, time))
+                    using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
-                        await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(cts.Token).ConfigureAwait(false);
+                        await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(ct).ConfigureAwait(false);
                     }
 
                     return 0;
                 default:
-                    throw FetchOptionsParser.Usage($"unknown command '{args[0]}'\n{Usage}");
+                    throw FetchOptionsParser.Usage($"unknown command '{args[0]}'");
             }
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             stderr.WriteLine("llmkube-fetch: interrupted; a later run resumes the transfer");
-            return 143;
+            return ExitInterrupted;
         }
         catch (Exception e)
         {
@@ -78,12 +71,6 @@ internal static class App
             }
 
             return (int)failure.Reason;
-        }
-
-        void Cancel(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            cts.Cancel();
         }
     }
 
