@@ -86,8 +86,7 @@ internal sealed class PartialDownload : IDisposable
         }
 
         var path = CacheNames.Partial(finalPath, CacheNames.NewId());
-        var created = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None,
-            preallocationSize: ranged ? remote.Size ?? 0 : 0);
+        var created = CreatePreallocated(path, ranged ? remote.Size ?? 0 : 0);
         var fresh = new PartialDownload(path, created, ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
         fresh.SaveState(force: true);
         return fresh;
@@ -136,6 +135,32 @@ internal sealed class PartialDownload : IDisposable
     }
 
     public void Dispose() => Handle.Dispose();
+
+    /// <summary>Creates the temp file with its final size reserved (fallocate), so a full disk fails now, cleanly.</summary>
+    private static SafeFileHandle CreatePreallocated(string path, long size)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: size);
+        }
+        catch (IOException e) when (size > 0 && e is not ErrnoIOException && FreeBytes(path) is { } free && free < size)
+        {
+            // .NET reports a failed preallocation as a plain IOException; the volume's free space tells why.
+            throw new ErrnoIOException($"{Path.GetFileName(path)}: {size} bytes needed, {free} free on the cache volume", Libc.ENOSPC);
+        }
+    }
+
+    private static long? FreeBytes(string path)
+    {
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static long Done(PartialState s)
     {

@@ -55,7 +55,7 @@ internal static class FailureClassifier
             return new FetchException(FailureReason.CacheNotWritable, e.Message, e);
         }
 
-        return new FetchException(FailureReason.Internal, $"{e.GetType().Name}: {e.Message}", e);
+        return new FetchException(FailureReason.Internal, $"{e.GetType().Name} (0x{e.HResult:x8}): {e.Message}", e);
     }
 
     public static FetchException FromStatus(HttpStatusCode status, string what) => (int)status switch

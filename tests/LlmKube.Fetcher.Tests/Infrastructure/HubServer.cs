@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace LlmKube.Fetcher.Tests.Infrastructure;
 
 /// <summary>What the next data response (CDN or /files) does wrong.</summary>
-public sealed record Fault(int Status = 0, long DropAfterBytes = -1, long ShortAfterBytes = -1, TimeSpan Delay = default);
+public sealed record Fault(int Status = 0, long DropAfterBytes = -1, long ShortAfterBytes = -1, TimeSpan Delay = default, bool NoRanges = false);
 
 /// <summary>
 /// An in-test hub-like server on Kestrel: `/{org}/{repo}/resolve/{rev}/{path}` answers like huggingface.co (302 to an
@@ -183,11 +183,15 @@ public sealed class HubServer : IAsyncDisposable
         }
 
         ctx.Response.Headers.ETag = etag;
-        ctx.Response.Headers.AcceptRanges = "bytes";
+        if (fault is not { NoRanges: true })
+        {
+            ctx.Response.Headers.AcceptRanges = "bytes";
+        }
+
         long from = 0, to = data.Length - 1;
         var range = ctx.Request.Headers.Range.ToString();
         var ifRange = ctx.Request.Headers.IfRange.ToString();
-        if (range.StartsWith("bytes=", StringComparison.Ordinal) && (ifRange.Length == 0 || ifRange == etag))
+        if (fault is not { NoRanges: true } && range.StartsWith("bytes=", StringComparison.Ordinal) && (ifRange.Length == 0 || ifRange == etag))
         {
             var parts = range[6..].Split('-');
             from = long.Parse(parts[0], CultureInfo.InvariantCulture);
