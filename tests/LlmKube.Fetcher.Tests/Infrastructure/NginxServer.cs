@@ -84,7 +84,8 @@ public sealed class NginxServer : IDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill();
+                // The whole tree: killing only the master would orphan its workers.
+                _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(5000);
             }
         }
