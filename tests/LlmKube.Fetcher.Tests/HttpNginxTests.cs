@@ -77,8 +77,8 @@ public sealed class HttpNginxTests : IDisposable
     public async Task Resume_after_kill_uses_ranges_and_a_changed_upstream_restarts_from_zero()
     {
         Requires.Binary("nginx");
-        using var nginx = NginxServer.Start(limitRate: "16m");
-        var v1 = TestData.Random(48 << 20, seed: 1);
+        using var nginx = NginxServer.Start(limitRate: "4m");
+        var v1 = TestData.Random(32 << 20, seed: 1);
         var file = Path.Combine(nginx.Root, "model.gguf");
         File.WriteAllBytes(file, v1);
         var dest = _tmp.Combine("k", "model.gguf");
@@ -87,7 +87,7 @@ public sealed class HttpNginxTests : IDisposable
         // Kill -9 once about a third is in place, then resume: fewer bytes than the file go over the wire.
         using (var p = FetcherProcess.Start(args))
         {
-            await WaitForPartialStateAsync(dest, minDoneChunks: 6);
+            await WaitForPartialStateAsync(dest, minDoneChunks: 6, p);
             p.Kill();
             await p.WaitAsync(TimeSpan.FromSeconds(10));
         }
@@ -105,12 +105,12 @@ public sealed class HttpNginxTests : IDisposable
         string[] args2 = ["fetch", "--source", nginx.Url("model.gguf"), "--dest", dest2, "--chunk-size-mib", "2", "--progress", "none"];
         using (var p = FetcherProcess.Start(args2))
         {
-            await WaitForPartialStateAsync(dest2, minDoneChunks: 4);
+            await WaitForPartialStateAsync(dest2, minDoneChunks: 4, p);
             p.Kill();
             await p.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        var v2 = TestData.Random(48 << 20, seed: 2);
+        var v2 = TestData.Random(32 << 20, seed: 2);
         File.WriteAllBytes(file, v2);
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
         var fresh = await FetcherProcess.RunAsync(args2);
@@ -158,7 +158,7 @@ public sealed class HttpNginxTests : IDisposable
     internal static string CacheLock(string dest) => Path.Combine(Path.GetDirectoryName(dest)!, ".llmkube.lock");
 
     /// <summary>Waits until the resume state of a running download lists at least that many chunks.</summary>
-    internal static async Task WaitForPartialStateAsync(string dest, int minDoneChunks)
+    internal static async Task WaitForPartialStateAsync(string dest, int minDoneChunks, FetcherProcess? process = null)
     {
         var dir = Path.GetDirectoryName(dest)!;
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -185,6 +185,6 @@ public sealed class HttpNginxTests : IDisposable
             await Task.Delay(20);
         }
 
-        throw new TimeoutException("the download never got far enough");
+        throw new TimeoutException("the download never got far enough: " + process?.Stderr);
     }
 }

@@ -19,10 +19,10 @@ internal sealed class PartialDownload : IDisposable
     private readonly TimeProvider _time;
     private long _lastSave;
 
-    private PartialDownload(string path, SafeFileHandle handle, ChunkMap? map, PartialState? template, bool resumed, TimeProvider time)
+    private PartialDownload(string path, TargetFile file, ChunkMap? map, PartialState? template, bool resumed, TimeProvider time)
     {
         FilePath = path;
-        Handle = handle;
+        File = file;
         Map = map;
         _template = template;
         Resumed = resumed;
@@ -32,7 +32,7 @@ internal sealed class PartialDownload : IDisposable
 
     public string FilePath { get; }
 
-    public SafeFileHandle Handle { get; private set; }
+    public TargetFile File { get; }
 
     /// <summary>Chunk map of a ranged download; null for a single stream (not resumable).</summary>
     public ChunkMap? Map { get; }
@@ -41,7 +41,7 @@ internal sealed class PartialDownload : IDisposable
 
     private string StatePath => CacheNames.PartialState(FilePath);
 
-    public static PartialDownload Open(string finalPath, RemoteFile remote, string source, long chunkSize, bool ranged, TimeProvider time, Action<string> log)
+    public static PartialDownload Open(string finalPath, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, TimeProvider time, Action<string> log)
     {
         var dir = Path.GetDirectoryName(finalPath)!;
         (string Path, PartialState State)? best = null;
@@ -74,9 +74,14 @@ internal sealed class PartialDownload : IDisposable
         {
             try
             {
-                var handle = File.OpenHandle(found.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
                 var map = ChunkMap.FromBase64(found.State.Size, found.State.ChunkSize, found.State.Done);
-                return new PartialDownload(found.Path, handle, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
+                if (found.State.ChunkSize % AlignedBuffer.Alignment != 0)
+                {
+                    throw new FormatException("chunk size not aligned");
+                }
+
+                var target = TargetFile.Open(found.Path, directIo);
+                return new PartialDownload(found.Path, target, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
             {
@@ -86,8 +91,8 @@ internal sealed class PartialDownload : IDisposable
         }
 
         var path = CacheNames.Partial(finalPath, CacheNames.NewId());
-        var created = CreatePreallocated(path, ranged ? remote.Size ?? 0 : 0);
-        var fresh = new PartialDownload(path, created, ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
+        CreatePreallocated(path, ranged ? remote.Size ?? 0 : 0).Dispose();
+        var fresh = new PartialDownload(path, TargetFile.Open(path, directIo), ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
         fresh.SaveState(force: true);
         return fresh;
     }
@@ -109,39 +114,39 @@ internal sealed class PartialDownload : IDisposable
 
             _lastSave = _time.GetTimestamp();
             var temp = StatePath + ".tmp";
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64() }, CacheJson.Default.PartialState));
-            File.Move(temp, StatePath, overwrite: true);
+            System.IO.File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64() }, CacheJson.Default.PartialState));
+            System.IO.File.Move(temp, StatePath, overwrite: true);
         }
     }
 
     /// <summary>fsync, record the sidecar for the finished file, rename it onto the final name, fsync the directory.</summary>
-    public void Publish(string finalPath, Func<long, long, Sidecar> sidecar)
+    public void Publish(string finalPath, long length, Func<long, long, Sidecar> sidecar)
     {
-        Libc.Fsync(Handle, FilePath);
-        Handle.Dispose();
+        File.Complete(length);
+        File.Dispose();
         var info = new FileInfo(FilePath);
         // The sidecar goes first and names the file by size and mtime (kept by rename): a crash between the two renames
         // leaves a sidecar that describes no file, never a file with a wrong sidecar.
         SidecarStore.Write(finalPath, sidecar(info.Length, SidecarStore.MtimeUnixNs(info)));
-        File.Move(FilePath, finalPath, overwrite: true);
+        System.IO.File.Move(FilePath, finalPath, overwrite: true);
         Libc.FsyncDirectory(Path.GetDirectoryName(finalPath)!);
         Delete(StatePath);
     }
 
     public void Discard()
     {
-        Handle.Dispose();
+        File.Dispose();
         Delete(FilePath);
     }
 
-    public void Dispose() => Handle.Dispose();
+    public void Dispose() => File.Dispose();
 
     /// <summary>Creates the temp file with its final size reserved (fallocate), so a full disk fails now, cleanly.</summary>
     private static SafeFileHandle CreatePreallocated(string path, long size)
     {
         try
         {
-            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: size);
+            return System.IO.File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: size);
         }
         catch (IOException e) when (size > 0 && e is not ErrnoIOException && FreeBytes(path) is { } free && free < size)
         {
@@ -178,7 +183,7 @@ internal sealed class PartialDownload : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), CacheJson.Default.PartialState);
+            return JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(path), CacheJson.Default.PartialState);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -22,7 +22,7 @@ internal sealed record FetchOptions
 {
     public const int DefaultConnections = 4;
     public const int MaxConnections = 32;
-    public const long DefaultChunkSize = 16L << 20;
+    public const long DefaultChunkSize = 4L << 20;
 
     public required string Source { get; init; }
 
@@ -63,6 +63,9 @@ internal sealed record FetchOptions
 
     /// <summary>A connection that delivers no byte for this long counts as dropped.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>O_DIRECT writes where the filesystem allows them (falls back to buffered writes otherwise).</summary>
+    public bool DirectIo { get; init; } = true;
 
     public bool IsMultiFile => DestDir is not null;
 

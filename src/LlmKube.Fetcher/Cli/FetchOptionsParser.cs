@@ -10,7 +10,7 @@ internal static class FetchOptionsParser
     {
         var flags = new ArgReader(args);
         string? source = null, dest = null, destDir = null, sha = null, refresh = null, connections = null,
-            caDir = null, chunk = null, progress = null, termLog = null, stall = null, attempts = null;
+            caDir = null, chunk = null, directIo = null, progress = null, termLog = null, stall = null, attempts = null;
         var files = new List<string>();
         var roots = new List<string>();
         while (flags.Next() is { } flag)
@@ -31,6 +31,7 @@ internal static class FetchOptionsParser
                 case "--termination-log": termLog = flags.Value(flag); break;
                 case "--stall-timeout-seconds": stall = flags.Value(flag); break;
                 case "--max-attempts": attempts = flags.Value(flag); break;
+                case "--direct-io": directIo = flags.Value(flag); break;
                 default: throw Usage($"unknown flag or argument '{flag}'");
             }
         }
@@ -92,7 +93,13 @@ internal static class FetchOptionsParser
             Sha256 = ParseSha(sha),
             Refresh = ParseRefresh(refresh),
             Connections = ParseInt(connections, "--connections", FetchOptions.DefaultConnections, 1, FetchOptions.MaxConnections),
-            ChunkSize = ParseInt(chunk, "--chunk-size-mib", 16, 1, 1024) * (1L << 20),
+            ChunkSize = ParseInt(chunk, "--chunk-size-mib", (int)(FetchOptions.DefaultChunkSize >> 20), 1, 256) * (1L << 20),
+            DirectIo = directIo switch
+            {
+                null or "true" => true,
+                "false" => false,
+                _ => throw Usage($"--direct-io must be true or false, not '{directIo}'"),
+            },
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
             HfToken = Env(env, "HF_TOKEN"),

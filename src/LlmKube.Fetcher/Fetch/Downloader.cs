@@ -56,7 +56,7 @@ internal sealed class Downloader(FetchContext context)
     {
         var options = context.Options;
         var ranged = remote.AcceptsRanges && remote.Size is not null;
-        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Time, context.Reporter.Log);
+        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
         var started = context.Time.GetTimestamp();
         if (partial.Resumed)
@@ -66,7 +66,8 @@ internal sealed class Downloader(FetchContext context)
         else
         {
             context.Reporter.Log($"downloading {job.Source.Display} ({(remote.Size is { } s ? ProgressReporterBytes(s) : "size unknown")}, "
-                + (ranged ? $"{Math.Min(options.Connections, Math.Max(1, partial.Map!.Count))} connections" : "single stream") + ")");
+                + (ranged ? $"{Math.Min(options.Connections, Math.Max(1, partial.Map!.Count))} connections" : "single stream")
+                + (partial.File.IsDirect ? ", direct I/O" : "") + ")");
         }
 
         context.Reporter.Start(Path.GetFileName(job.FinalPath), counter);
@@ -76,13 +77,13 @@ internal sealed class Downloader(FetchContext context)
         {
             if (ranged)
             {
-                var transfer = new RangedTransfer(job.Source, remote, partial.Handle, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
+                var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
                 digest = await transfer.RunAsync(ct).ConfigureAwait(false);
                 length = remote.Size!.Value;
             }
             else
             {
-                var transfer = new StreamTransfer(job.Source, remote, partial.Handle, context.Transfer, counter, context.Time);
+                var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, context.Time);
                 (digest, length) = await transfer.RunAsync(ct).ConfigureAwait(false);
             }
         }
@@ -121,7 +122,7 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
-        partial.Publish(job.FinalPath, (size, mtime) => new Sidecar
+        partial.Publish(job.FinalPath, length, (size, mtime) => new Sidecar
         {
             File = Path.GetFileName(job.FinalPath),
             Size = size,

@@ -28,6 +28,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenRaw(string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int OpenModeRaw(string path, int flags, int mode);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseRaw(int fd);
 
@@ -50,6 +53,24 @@ internal static partial class Libc
     /// <summary>link(2); returns 0 or the errno.</summary>
     internal static int Link(string existing, string created) =>
         LinkRaw(existing, created) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// Opens an existing file read-write with O_DIRECT (page cache bypassed), or returns null when the filesystem refuses
+    /// it (tmpfs, some FUSE mounts): the caller then uses buffered I/O.
+    /// </summary>
+    internal static Microsoft.Win32.SafeHandles.SafeFileHandle? OpenDirect(string path)
+    {
+        const int O_RDWR = 2;
+        var direct = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
+        var fd = OpenModeRaw(path, O_RDWR | O_CLOEXEC | direct, 0);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == 22 ? null : throw ErrnoException("open " + path, errno);
+        }
+
+        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
 
     /// <summary>fsync(2) of an open file.</summary>
     internal static void Fsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string what)

@@ -1,62 +1,135 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Threading.Channels;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Sources;
-using Microsoft.Win32.SafeHandles;
 
 namespace LlmKube.Fetcher.Transfer;
 
 /// <summary>
-/// Parallel ranged download: N connections pull chunk indexes from one queue (no straggler tail), each writes its
-/// chunk at its offset with pwrite; an ordered hasher reads completed chunks back from the page cache in file order,
-/// so sha256 is computed while the transfer runs, never in a second pass. Chunks already done (resume) are only hashed.
+/// Parallel ranged download in three stages: N connections pull chunk indexes in file order from one queue and read
+/// each chunk into its own aligned buffer; a writer puts finished chunks at their offsets (O_DIRECT when possible); a
+/// hasher consumes them in file order from memory, so sha256 is computed during the transfer and nothing is read
+/// back. A window of buffers (about two per connection) bounds memory whatever the file size and lets a slow chunk
+/// hold the others back only that far. Chunks a previous run completed are only read back and hashed.
 /// </summary>
 internal sealed class RangedTransfer(
     IFileSource source,
     RemoteFile remote,
-    SafeFileHandle file,
+    TargetFile file,
     ChunkMap map,
     TransferSettings settings,
     ByteCounter counter,
     TimeProvider time,
     Action onChunkDone)
 {
+    /// <summary>Buffers in flight: two per connection, within about 40 MiB unless the connections alone need more.</summary>
+    public static int WindowSize(int connections, long chunkSize) =>
+        Math.Max(connections + 1, Math.Min(2 * connections, (int)((40L << 20) / chunkSize)));
+
     /// <summary>Runs the transfer and returns the sha256 of the whole file.</summary>
     public async Task<byte[]> RunAsync(CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var signal = new SemaphoreSlim(0);
-        var pending = new ConcurrentQueue<int>(map.Pending());
+        var presentAtStart = Enumerable.Range(0, map.Count).Select(map.IsDone).ToArray();
+        var pending = map.Pending();
         counter.AddPresent(map.DoneBytes);
-        var workers = Math.Min(settings.Connections, pending.Count);
-        var tasks = new List<Task>(workers + 1);
-        var hasher = Task.Run(() => new OrderedHasher(file, map, settings.EarlyWriteback).RunAsync(signal, cts.Token), CancellationToken.None);
-        tasks.Add(hasher);
-        for (var w = 0; w < workers; w++)
+        var connections = Math.Min(settings.Connections, pending.Count);
+        var window = Math.Min(WindowSize(Math.Max(1, connections), map.ChunkSize), Math.Max(1, pending.Count));
+        var free = Channel.CreateUnbounded<AlignedBuffer>();
+        for (var i = 0; i < window; i++)
         {
-            tasks.Add(Task.Run(() => WorkerAsync(pending, signal, cts.Token), CancellationToken.None));
+            free.Writer.TryWrite(new AlignedBuffer(checked((int)map.ChunkSize)));
         }
 
-        await TaskGroup.WhenAllOrFirstFailure(tasks, cts, ct).ConfigureAwait(false);
+        var toWrite = Channel.CreateBounded<(int Index, AlignedBuffer Buffer)>(window);
+        var written = new ConcurrentDictionary<int, AlignedBuffer>();
+        using var signal = new SemaphoreSlim(0);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var next = 0;
+        var gate = new Lock();
+
+        int? TakeNext()
+        {
+            lock (gate)
+            {
+                return next < pending.Count ? pending[next++] : null;
+            }
+        }
+
+        async Task NetworkAsync()
+        {
+            while (true)
+            {
+                var buffer = await free.Reader.ReadAsync(cts.Token).ConfigureAwait(false);
+                if (TakeNext() is not { } index)
+                {
+                    free.Writer.TryWrite(buffer);
+                    return;
+                }
+
+                await DownloadChunkAsync(index, buffer, cts.Token).ConfigureAwait(false);
+                await toWrite.Writer.WriteAsync((index, buffer), cts.Token).ConfigureAwait(false);
+            }
+        }
+
+        async Task WriterAsync()
+        {
+            await foreach (var (index, buffer) in toWrite.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
+            {
+                file.Write(buffer, (int)map.Length(index), map.Offset(index));
+                file.Flushed(map.Offset(index), map.Length(index));
+                map.MarkDone(index);
+                onChunkDone();
+                written[index] = buffer;
+                signal.Release();
+            }
+        }
+
+        async Task<byte[]> HasherAsync()
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            AlignedBuffer? readBack = null;
+            for (var i = 0; i < map.Count; i++)
+            {
+                var length = (int)map.Length(i);
+                if (presentAtStart[i])
+                {
+                    // Its own buffer: taking one from the window could wait forever on buffers only this loop returns.
+                    readBack ??= new AlignedBuffer(checked((int)map.ChunkSize));
+                    file.Read(readBack, length, map.Offset(i));
+                    hash.AppendData(readBack.Memory.Span[..length]);
+                    continue;
+                }
+
+                readBack = null;
+                AlignedBuffer? buffer;
+                while (!written.TryRemove(i, out buffer))
+                {
+                    await signal.WaitAsync(cts.Token).ConfigureAwait(false);
+                }
+
+                hash.AppendData(buffer.Memory.Span[..length]);
+                free.Writer.TryWrite(buffer);
+            }
+
+            return hash.GetHashAndReset();
+        }
+
+        var hasher = Task.Run(HasherAsync, CancellationToken.None);
+        var writer = Task.Run(WriterAsync, CancellationToken.None);
+        var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(NetworkAsync, CancellationToken.None)).ToList();
+        var all = new List<Task>(workers) { hasher, writer };
+        var network = Task.WhenAll(workers).ContinueWith(t => toWrite.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        await TaskGroup.WhenAllOrFirstFailure(all, cts, ct).ConfigureAwait(false);
+        await network.ConfigureAwait(false);
         return await hasher.ConfigureAwait(false);
     }
 
-    private async Task WorkerAsync(ConcurrentQueue<int> pending, SemaphoreSlim signal, CancellationToken ct)
-    {
-        var buffer = GC.AllocateUninitializedArray<byte>(settings.BufferSize);
-        while (pending.TryDequeue(out var index))
-        {
-            await DownloadChunkAsync(index, buffer, ct).ConfigureAwait(false);
-            map.MarkDone(index);
-            signal.Release();
-            onChunkDone();
-        }
-    }
-
-    private async Task DownloadChunkAsync(int index, byte[] buffer, CancellationToken ct)
+    private async Task DownloadChunkAsync(int index, AlignedBuffer buffer, CancellationToken ct)
     {
         var offset = map.Offset(index);
-        var length = map.Length(index);
-        long written = 0;
+        var length = (int)map.Length(index);
+        var filled = 0;
         var failures = 0;
         while (true)
         {
@@ -64,37 +137,21 @@ internal sealed class RangedTransfer(
             try
             {
                 stall.CancelAfter(settings.StallTimeout);
-                var stream = await source.OpenAsync(remote, offset + written, length - written, stall.Token).ConfigureAwait(false);
+                var stream = await source.OpenAsync(remote, offset + filled, length - filled, stall.Token).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
                 {
-                    while (written < length)
+                    while (filled < length)
                     {
-                        var want = (int)Math.Min(buffer.Length, length - written);
-                        var filled = 0;
-                        while (filled < want)
+                        stall.CancelAfter(settings.StallTimeout);
+                        var n = await stream.ReadAsync(buffer.Memory[filled..length], stall.Token).ConfigureAwait(false);
+                        if (n == 0)
                         {
-                            stall.CancelAfter(settings.StallTimeout);
-                            var n = await stream.ReadAsync(buffer.AsMemory(filled, want - filled), stall.Token).ConfigureAwait(false);
-                            if (n == 0)
-                            {
-                                break;
-                            }
-
-                            filled += n;
+                            throw new TransientException($"{source.Display}: connection closed {length - filled} bytes short of the range end");
                         }
 
-                        if (filled > 0)
-                        {
-                            RandomAccess.Write(file, buffer.AsSpan(0, filled), offset + written);
-                            written += filled;
-                            counter.AddReceived(filled);
-                            failures = 0;
-                        }
-
-                        if (filled < want)
-                        {
-                            throw new TransientException($"{source.Display}: connection closed {length - written} bytes short of the range end");
-                        }
+                        filled += n;
+                        counter.AddReceived(n);
+                        failures = 0;
                     }
                 }
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Sources;
-using Microsoft.Win32.SafeHandles;
 
 namespace LlmKube.Fetcher.Transfer;
 
@@ -14,7 +13,7 @@ namespace LlmKube.Fetcher.Transfer;
 internal sealed class StreamTransfer(
     IFileSource source,
     RemoteFile remote,
-    SafeFileHandle file,
+    TargetFile file,
     TransferSettings settings,
     ByteCounter counter,
     TimeProvider time)
@@ -36,7 +35,6 @@ internal sealed class StreamTransfer(
                     throw new TransientException($"{source.Display}: body ended after {result.Length} of {size} bytes");
                 }
 
-                RandomAccess.SetLength(file, result.Length);
                 return result;
             }
             catch (Exception e) when (FailureClassifier.IsTransient(e, ct))
@@ -54,11 +52,11 @@ internal sealed class StreamTransfer(
     private async Task<(byte[] Sha256, long Length)> AttemptAsync(CancellationToken outer)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
-        var full = Channel.CreateBounded<(byte[] Buffer, int Count)>(Buffers);
-        var free = Channel.CreateUnbounded<byte[]>();
+        var full = Channel.CreateBounded<(AlignedBuffer Buffer, int Count)>(Buffers);
+        var free = Channel.CreateUnbounded<AlignedBuffer>();
         for (var i = 0; i < Buffers; i++)
         {
-            free.Writer.TryWrite(GC.AllocateUninitializedArray<byte>(settings.BufferSize));
+            free.Writer.TryWrite(new AlignedBuffer(settings.BufferSize));
         }
 
         var stalled = false;
@@ -74,10 +72,10 @@ internal sealed class StreamTransfer(
                     {
                         var buffer = await free.Reader.ReadAsync(cts.Token).ConfigureAwait(false);
                         var filled = 0;
-                        while (filled < buffer.Length)
+                        while (filled < buffer.Size)
                         {
                             cts.CancelAfter(settings.StallTimeout);
-                            var n = await stream.ReadAsync(buffer.AsMemory(filled), cts.Token).ConfigureAwait(false);
+                            var n = await stream.ReadAsync(buffer.Memory[filled..], cts.Token).ConfigureAwait(false);
                             if (n == 0)
                             {
                                 break;
@@ -91,7 +89,7 @@ internal sealed class StreamTransfer(
                             await full.Writer.WriteAsync((buffer, filled), cts.Token).ConfigureAwait(false);
                         }
 
-                        if (filled < buffer.Length)
+                        if (filled < buffer.Size)
                         {
                             break;
                         }
@@ -117,8 +115,9 @@ internal sealed class StreamTransfer(
         {
             await foreach (var (buffer, count) in full.Reader.ReadAllAsync(outer).ConfigureAwait(false))
             {
-                RandomAccess.Write(file, buffer.AsSpan(0, count), offset);
-                hash.AppendData(buffer, 0, count);
+                file.Write(buffer, count, offset);
+                file.Flushed(offset, count);
+                hash.AppendData(buffer.Memory.Span[..count]);
                 offset += count;
                 counter.AddReceived(count);
                 free.Writer.TryWrite(buffer);

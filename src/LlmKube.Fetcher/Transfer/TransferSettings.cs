@@ -5,7 +5,7 @@ internal sealed record TransferSettings(
     int Connections,
     int MaxAttempts,
     TimeSpan StallTimeout,
-    bool EarlyWriteback = true,
+    bool DirectIo = true,
     int BufferSize = 1 << 20)
 {
     /// <summary>Backoff before retry number <paramref name="attempt"/> (1-based): 250 ms doubling to 8 s.</summary>

@@ -20,7 +20,8 @@ public sealed class NginxServer : IDisposable
         Directory.CreateDirectory(_dir.Combine("logs"));
         Port = TestData.FreePort();
         var d = _dir.Path;
-        var limit = limitRate is null ? "" : $"limit_rate {limitRate};";
+        // limit_rate acts between writes: with sendfile one call can push a whole small range at full speed.
+        var limit = limitRate is null ? "" : $"limit_rate {limitRate}; sendfile_max_chunk 64k;";
         File.WriteAllText(_dir.Combine("nginx.conf"), $$"""
             worker_processes 1;
             daemon off;
