@@ -23,9 +23,11 @@ internal sealed class RangedTransfer(
     TimeProvider time,
     Action onChunkDone)
 {
-    /// <summary>Buffers in flight: two per connection, within about 40 MiB unless the connections alone need more.</summary>
+    private const int MaxWriters = 2;
+
+    /// <summary>Buffers in flight: two per connection, within 32 MiB unless the connections alone need more.</summary>
     public static int WindowSize(int connections, long chunkSize) =>
-        Math.Max(connections + 1, Math.Min(2 * connections, (int)((40L << 20) / chunkSize)));
+        Math.Max(connections + 1, Math.Min(2 * connections, (int)((32L << 20) / chunkSize)));
 
     /// <summary>Runs the transfer and returns the sha256 of the whole file.</summary>
     public async Task<byte[]> RunAsync(CancellationToken ct)
@@ -116,9 +118,11 @@ internal sealed class RangedTransfer(
         }
 
         var hasher = Task.Run(HasherAsync, CancellationToken.None);
-        var writer = Task.Run(WriterAsync, CancellationToken.None);
+        // Several writers keep more than one direct write in flight (a device is faster at queue depth > 1).
+        var writers = Enumerable.Range(0, Math.Clamp(connections, 1, MaxWriters)).Select(_ => Task.Run(WriterAsync, CancellationToken.None));
         var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(NetworkAsync, CancellationToken.None)).ToList();
-        var all = new List<Task>(workers) { hasher, writer };
+        var all = new List<Task>(workers) { hasher };
+        all.AddRange(writers);
         var network = Task.WhenAll(workers).ContinueWith(t => toWrite.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         await TaskGroup.WhenAllOrFirstFailure(all, cts, ct).ConfigureAwait(false);
         await network.ConfigureAwait(false);
