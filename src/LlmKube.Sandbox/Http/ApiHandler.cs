@@ -1,0 +1,202 @@
+using LlmKube.Sandbox.Api;
+using LlmKube.Sandbox.Control;
+using LlmKube.Sandbox.Discovery;
+using LlmKube.Sandbox.Faults;
+using LlmKube.Sandbox.Rbac;
+using LlmKube.Sandbox.Resources;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace LlmKube.Sandbox.Http;
+
+/// <summary>
+/// The request pipeline: control API, authentication, discovery and OpenAPI, then for resource requests
+/// RBAC, fault injection, the operation itself, and the request counters.
+/// </summary>
+internal sealed class ApiHandler
+{
+    private readonly ResourceRegistry _registry;
+    private readonly Authenticator _authenticator;
+    private readonly RbacAuthorizer _authorizer;
+    private readonly bool _enforceRbac;
+    private readonly FaultInjector _faults;
+    private readonly RequestCounters _counters;
+    private readonly ResourceEndpoints _endpoints;
+    private readonly ControlEndpoints _control;
+    private readonly SandboxOptions _options;
+    private readonly ILogger _logger;
+
+    public ApiHandler(
+        ResourceRegistry registry,
+        Authenticator authenticator,
+        RbacAuthorizer authorizer,
+        FaultInjector faults,
+        RequestCounters counters,
+        ResourceEndpoints endpoints,
+        ControlEndpoints control,
+        SandboxOptions options,
+        ILogger logger)
+    {
+        _registry = registry;
+        _authenticator = authenticator;
+        _authorizer = authorizer;
+        _enforceRbac = options.Rbac.Enforce;
+        _faults = faults;
+        _counters = counters;
+        _endpoints = endpoints;
+        _control = control;
+        _options = options;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext http, CancellationToken stopping)
+    {
+        var path = http.Request.Path.Value ?? "/";
+        if (path.StartsWith("/sandbox/v1", StringComparison.Ordinal))
+        {
+            await _control.HandleAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var user = _authenticator.Authenticate(http.Request);
+        if (user is null)
+        {
+            await HttpIo.WriteStatusAsync(http, new ApiException(401, "Unauthorized", "Unauthorized")).ConfigureAwait(false);
+            return;
+        }
+
+        if (await TryNonResourceAsync(http, path).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var watch = HttpIo.QueryFlag(http.Request, "watch");
+        var request = ResourceRequest.Parse(http.Request.Method, path, watch);
+        var counted = false;
+        try
+        {
+            if (request is null)
+            {
+                throw ApiException.NotFoundPath("the server could not find the requested resource");
+            }
+
+            var type = _registry.Find(request.Group, request.Version, request.Resource)
+                ?? throw ApiException.NotFoundPath("the server could not find the requested resource");
+            if (_enforceRbac && !user.IsAdmin)
+            {
+                var attributes = new RequestAttributes(request.Verb, request.Group, request.Resource, request.Subresource, request.Namespace, request.Name);
+                if (!_authorizer.Allows(user, attributes))
+                {
+                    _logger.LogInformation("RBAC denied {User} {Verb} {Resource} in {Namespace}", user.Name, request.Verb, request.Resource, request.Namespace);
+                    throw ApiException.Forbidden(request.Group, request.Resource, request.Name, RbacAuthorizer.ForbiddenMessage(user, attributes));
+                }
+            }
+
+            await _faults.DelayAsync(user, http.RequestAborted).ConfigureAwait(false);
+            if (_faults.FailureFor(user, request.Verb, type, request.Name) is { } injected)
+            {
+                throw injected;
+            }
+
+            if (request.Verb == "watch")
+            {
+                Count(user, request, 200);
+                counted = true;
+            }
+
+            await _endpoints.HandleAsync(http, request, type, user, stopping).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            if (!http.Response.HasStarted)
+            {
+                await HttpIo.WriteStatusAsync(http, e).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested)
+        {
+            // Client went away or the server is stopping.
+        }
+#pragma warning disable CA1031 // A bug in one request must answer 500, not tear down the server.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(e, "Request {Method} {Path} failed", http.Request.Method, path);
+            if (!http.Response.HasStarted)
+            {
+                await HttpIo.WriteStatusAsync(http, ApiException.Internal(e.Message)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (request is not null && !counted)
+            {
+                Count(user, request, http.Response.StatusCode);
+            }
+        }
+    }
+
+    private void Count(UserInfo user, ResourceRequest request, int code) =>
+        _counters.Record(user.Name, request.Verb, request.Group, request.Resource, request.Subresource, request.Namespace, code);
+
+    private async Task<bool> TryNonResourceAsync(HttpContext http, string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        var all = _registry.All;
+        var accept = http.Request.Headers.Accept.ToString();
+        switch (trimmed)
+        {
+            case "/healthz" or "/livez" or "/readyz":
+                await HttpIo.WriteBytesAsync(http, 200, "ok"u8.ToArray(), "text/plain").ConfigureAwait(false);
+                return true;
+            case "/version":
+                await HttpIo.WriteJsonAsync(http, 200, DiscoveryDocuments.Version(_options.KubernetesVersion, DateTimeOffset.UnixEpoch)).ConfigureAwait(false);
+                return true;
+            case "/api" or "/apis":
+                var core = trimmed == "/api";
+                if (DiscoveryDocuments.AggregatedContentType(accept) is { } aggregated)
+                {
+                    http.Response.Headers.Vary = "Accept";
+                    await HttpIo.WriteJsonAsync(http, 200, DiscoveryDocuments.Aggregated(all, core, aggregated), aggregated).ConfigureAwait(false);
+                }
+                else
+                {
+                    var body = core ? DiscoveryDocuments.ApiVersions(http.Request.Host.Value ?? "127.0.0.1") : DiscoveryDocuments.GroupList(all);
+                    await HttpIo.WriteJsonAsync(http, 200, body).ConfigureAwait(false);
+                }
+
+                return true;
+            case "/openapi/v3":
+                await HttpIo.WriteJsonAsync(http, 200, OpenApiDocuments.Root(all, _registry.Generation)).ConfigureAwait(false);
+                return true;
+            case "/openapi/v2":
+                await HttpIo.WriteStatusAsync(http, ApiException.NotFoundPath("the sandbox serves no OpenAPI v2 document")).ConfigureAwait(false);
+                return true;
+        }
+
+        var parts = trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var document = parts switch
+        {
+            ["openapi", "v3", "api", var v] => OpenApiDocuments.GroupVersion(all, string.Empty, v, _options.KubernetesVersion),
+            ["openapi", "v3", "apis", var g, var v] => OpenApiDocuments.GroupVersion(all, g, v, _options.KubernetesVersion),
+            ["api", var v] => DiscoveryDocuments.ResourceList(all, string.Empty, v),
+            ["apis", var g] => DiscoveryDocuments.Group(all, g),
+            ["apis", var g, var v] => DiscoveryDocuments.ResourceList(all, g, v),
+            ["api", _, _, ..] or ["apis", _, _, _, ..] => null,
+            _ => null,
+        };
+        if (document is not null)
+        {
+            await HttpIo.WriteJsonAsync(http, 200, document).ConfigureAwait(false);
+            return true;
+        }
+
+        if (parts is ["api", _, _, ..] or ["apis", _, _, _, ..])
+        {
+            return false;
+        }
+
+        await HttpIo.WriteStatusAsync(http, ApiException.NotFoundPath("the server could not find the requested resource")).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using LlmKube.Sandbox.Admission;
+using LlmKube.Sandbox.Json;
+using LlmKube.Sandbox.Resources;
+using LlmKube.Sandbox.Storage;
+
+namespace LlmKube.Sandbox.Rbac;
+
+/// <summary>What a request asks to do, in RBAC terms.</summary>
+internal sealed record RequestAttributes(string Verb, string Group, string Resource, string Subresource, string Namespace, string Name);
+
+/// <summary>
+/// Authorises non-admin users with the RBAC objects stored in the sandbox: ClusterRoleBindings grant their
+/// ClusterRole everywhere, RoleBindings grant a Role or ClusterRole in their namespace. Subjects of kind
+/// User, Group and ServiceAccount; verbs, apiGroups, resources (with <c>resource/subresource</c> and
+/// wildcards) and resourceNames; aggregated ClusterRoles are followed.
+/// </summary>
+internal sealed class RbacAuthorizer
+{
+    private const string Group = "rbac.authorization.k8s.io";
+    private readonly ObjectStore _store;
+
+    public RbacAuthorizer(ObjectStore store)
+    {
+        _store = store;
+    }
+
+    public bool Allows(UserInfo user, RequestAttributes request)
+    {
+        foreach (var binding in Items("clusterrolebindings", null))
+        {
+            if (Binds(binding.Object, user, string.Empty) && RoleRules(binding.Object, string.Empty).Any(r => Matches(r, request)))
+            {
+                return true;
+            }
+        }
+
+        if (request.Namespace.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var binding in Items("rolebindings", request.Namespace))
+        {
+            if (Binds(binding.Object, user, request.Namespace) && RoleRules(binding.Object, request.Namespace).Any(r => Matches(r, request)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static string ForbiddenMessage(UserInfo user, RequestAttributes request)
+    {
+        var resource = request.Subresource.Length > 0 ? $"{request.Resource}/{request.Subresource}" : request.Resource;
+        var scope = request.Namespace.Length > 0 ? $"in the namespace \"{request.Namespace}\"" : "at the cluster scope";
+        var groupResource = request.Group.Length == 0 ? request.Resource : $"{request.Resource}.{request.Group}";
+        var subject = request.Name.Length > 0 ? $"{groupResource} \"{request.Name}\"" : groupResource;
+        return $"{subject} is forbidden: User \"{user.Name}\" cannot {request.Verb} resource \"{resource}\" in API group \"{request.Group}\" {scope}";
+    }
+
+    private IReadOnlyList<StoredObject> Items(string plural, string? ns) =>
+        _store.List($"{Group}/{plural}", ns, null, 0, null).Items;
+
+    private static bool Binds(JsonObject binding, UserInfo user, string bindingNamespace)
+    {
+        foreach (var subject in (JsonUtil.Array(binding, "subjects") ?? []).OfType<JsonObject>())
+        {
+            var name = JsonUtil.String(subject, "name") ?? string.Empty;
+            switch (JsonUtil.String(subject, "kind"))
+            {
+                case "User" when name == user.Name:
+                case "Group" when user.Groups.Contains(name):
+                    return true;
+                case "ServiceAccount":
+                    var ns = JsonUtil.String(subject, "namespace") is { Length: > 0 } given ? given : bindingNamespace;
+                    if (user.Name == $"system:serviceaccount:{ns}:{name}")
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private IEnumerable<JsonObject> RoleRules(JsonObject binding, string bindingNamespace)
+    {
+        var kind = JsonUtil.String(binding, "roleRef", "kind");
+        var name = JsonUtil.String(binding, "roleRef", "name") ?? string.Empty;
+        var role = kind == "Role"
+            ? _store.Get($"{Group}/roles", bindingNamespace, name)
+            : _store.Get($"{Group}/clusterroles", string.Empty, name);
+        if (role is null)
+        {
+            return [];
+        }
+
+        return Rules(role.Object, kind == "ClusterRole", depth: 0);
+    }
+
+    private IEnumerable<JsonObject> Rules(JsonObject role, bool cluster, int depth)
+    {
+        foreach (var rule in (JsonUtil.Array(role, "rules") ?? []).OfType<JsonObject>())
+        {
+            yield return rule;
+        }
+
+        if (!cluster || depth > 2 || JsonUtil.Array(role, "aggregationRule", "clusterRoleSelectors") is not { } selectors)
+        {
+            yield break;
+        }
+
+        var parsed = selectors.OfType<JsonObject>().Select(BuiltinValidation.LabelSelectorFrom).ToList();
+        foreach (var other in Items("clusterroles", null))
+        {
+            if (parsed.Any(s => s.Matches(other.Labels)) && !ReferenceEquals(other.Object, role))
+            {
+                foreach (var rule in Rules(other.Object, cluster, depth + 1))
+                {
+                    yield return rule;
+                }
+            }
+        }
+    }
+
+    private static bool Matches(JsonObject rule, RequestAttributes request)
+    {
+        var verbs = JsonUtil.StringList(rule["verbs"]);
+        if (!verbs.Contains("*") && !verbs.Contains(request.Verb))
+        {
+            return false;
+        }
+
+        var groups = JsonUtil.StringList(rule["apiGroups"]);
+        if (!groups.Contains("*") && !groups.Contains(request.Group))
+        {
+            return false;
+        }
+
+        var resources = JsonUtil.StringList(rule["resources"]);
+        var combined = request.Subresource.Length > 0 ? $"{request.Resource}/{request.Subresource}" : request.Resource;
+        var resourceOk = resources.Any(r =>
+            r == "*" ||
+            r == combined ||
+            (request.Subresource.Length > 0 && (r == $"*/{request.Subresource}" || r == $"{request.Resource}/*")));
+        if (!resourceOk)
+        {
+            return false;
+        }
+
+        var names = JsonUtil.StringList(rule["resourceNames"]);
+        return names.Count == 0 || (request.Name.Length > 0 && names.Contains(request.Name));
+    }
+}
