@@ -57,6 +57,7 @@ METHODS=(
   "curl_sha256_sync|curl -s -o $W/out/f $URL && openssl dgst -sha256 $W/out/f >/dev/null && sync $W/out/f|$W/out/f"
   "aria2c_x8|aria2c -q -x8 -s8 --allow-overwrite=true --auto-file-renaming=false -d $W/out -o f $URL|$W/out/f"
   "llmkube_fetch|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none|$W/out/k/model.gguf"
+  "llmkube_fetch_nofsync|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none --fsync false|$W/out/k/model.gguf"
 )
 
 CSV=$W/results.csv

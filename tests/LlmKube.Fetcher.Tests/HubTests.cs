@@ -166,6 +166,20 @@ public sealed class HubTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_fsync_writes_are_buffered_and_the_result_is_the_same()
+    {
+        await using var hub = await HubServer.StartAsync();
+        var data = TestData.Random(3 << 20, 42);
+        hub.AddFile("org/r", "m.gguf", data);
+        var dest = _tmp.Combine("k", "m.gguf");
+        var r = await Fetch(hub, "hf://org/r/m.gguf", dest, null, "--fsync", "false");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("direct I/O", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+        Assert.True(File.Exists(_tmp.Combine("k", ".m.gguf.llmkube.json")));
+    }
+
+    [Fact]
     public async Task Huggingface_resolve_urls_on_the_endpoint_are_treated_as_hub_files()
     {
         await using var hub = await HubServer.StartAsync();

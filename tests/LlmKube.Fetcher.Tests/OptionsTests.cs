@@ -40,6 +40,8 @@ public class OptionsTests
         Assert.Equal("http://s3.local", o.S3.EndpointUrl);
         Assert.Equal("eu-west-1", o.S3.Region);
         Assert.Equal("/models/abc", o.EntryDirectory);
+        Assert.True(o.Fsync);
+        Assert.False(Parse([], new() { ["LLMKUBE_SOURCE"] = "s", ["LLMKUBE_DEST"] = "/d/f", ["LLMKUBE_FSYNC"] = "false" }).Fsync);
     }
 
     [Fact]

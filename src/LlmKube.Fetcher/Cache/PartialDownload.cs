@@ -41,7 +41,7 @@ internal sealed class PartialDownload : IDisposable
 
     private string StatePath => CacheNames.PartialState(FilePath);
 
-    public static PartialDownload Open(string finalPath, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, TimeProvider time, Action<string> log)
+    public static PartialDownload Open(string finalPath, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, bool earlyWriteback, TimeProvider time, Action<string> log)
     {
         var dir = Path.GetDirectoryName(finalPath)!;
         (string Path, PartialState State)? best = null;
@@ -80,7 +80,7 @@ internal sealed class PartialDownload : IDisposable
                     throw new FormatException("chunk size not aligned");
                 }
 
-                var target = TargetFile.Open(found.Path, directIo);
+                var target = TargetFile.Open(found.Path, directIo, earlyWriteback);
                 return new PartialDownload(found.Path, target, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
@@ -92,7 +92,7 @@ internal sealed class PartialDownload : IDisposable
 
         var path = CacheNames.Partial(finalPath, CacheNames.NewId());
         CreatePreallocated(path, ranged ? remote.Size ?? 0 : 0).Dispose();
-        var fresh = new PartialDownload(path, TargetFile.Open(path, directIo), ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
+        var fresh = new PartialDownload(path, TargetFile.Open(path, directIo, earlyWriteback), ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
         fresh.SaveState(force: true);
         return fresh;
     }
@@ -120,16 +120,19 @@ internal sealed class PartialDownload : IDisposable
     }
 
     /// <summary>fsync, record the sidecar for the finished file, rename it onto the final name, fsync the directory.</summary>
-    public void Publish(string finalPath, long length, Func<long, long, Sidecar> sidecar)
+    public void Publish(string finalPath, long length, bool fsync, Func<long, long, Sidecar> sidecar)
     {
-        File.Complete(length);
+        File.Complete(length, fsync);
         File.Dispose();
         var info = new FileInfo(FilePath);
         // The sidecar goes first and names the file by size and mtime (kept by rename): a crash between the two renames
         // leaves a sidecar that describes no file, never a file with a wrong sidecar.
-        SidecarStore.Write(finalPath, sidecar(info.Length, SidecarStore.MtimeUnixNs(info)));
+        SidecarStore.Write(finalPath, sidecar(info.Length, SidecarStore.MtimeUnixNs(info)), fsync);
         System.IO.File.Move(FilePath, finalPath, overwrite: true);
-        Libc.FsyncDirectory(Path.GetDirectoryName(finalPath)!);
+        if (fsync)
+        {
+            Libc.FsyncDirectory(Path.GetDirectoryName(finalPath)!);
+        }
         Delete(StatePath);
     }
 

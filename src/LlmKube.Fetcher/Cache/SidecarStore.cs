@@ -39,7 +39,7 @@ internal static class SidecarStore
         (file.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
     /// <summary>Writes the sidecar through a temp file and a rename; the caller fsyncs the directory.</summary>
-    public static void Write(string finalPath, Sidecar sidecar)
+    public static void Write(string finalPath, Sidecar sidecar, bool fsync = true)
     {
         var temp = CacheNames.SidecarTemp(finalPath, CacheNames.NewId());
         try
@@ -52,7 +52,7 @@ internal static class SidecarStore
             }))
             {
                 JsonSerializer.Serialize(fs, sidecar, CacheJson.Default.Sidecar);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk: fsync);
             }
 
             File.Move(temp, CacheNames.Sidecar(finalPath), overwrite: true);

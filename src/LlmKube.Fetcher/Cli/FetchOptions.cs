@@ -67,6 +67,12 @@ internal sealed record FetchOptions
     /// <summary>O_DIRECT writes where the filesystem allows them (falls back to buffered writes otherwise).</summary>
     public bool DirectIo { get; init; } = true;
 
+    /// <summary>
+    /// fsync the file and its directory before and after publishing (default). Off only for volumes that do not
+    /// outlive the node's page cache anyway (emptyDir): then writes are buffered and nothing waits for the disk.
+    /// </summary>
+    public bool Fsync { get; init; } = true;
+
     public bool IsMultiFile => DestDir is not null;
 
     /// <summary>The entry directory that the lock covers.</summary>

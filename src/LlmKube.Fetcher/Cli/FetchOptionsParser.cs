@@ -10,7 +10,7 @@ internal static class FetchOptionsParser
     {
         var flags = new ArgReader(args);
         string? source = null, dest = null, destDir = null, sha = null, refresh = null, connections = null,
-            caDir = null, chunk = null, directIo = null, progress = null, termLog = null, stall = null, attempts = null;
+            caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null;
         var files = new List<string>();
         var roots = new List<string>();
         while (flags.Next() is { } flag)
@@ -32,6 +32,7 @@ internal static class FetchOptionsParser
                 case "--stall-timeout-seconds": stall = flags.Value(flag); break;
                 case "--max-attempts": attempts = flags.Value(flag); break;
                 case "--direct-io": directIo = flags.Value(flag); break;
+                case "--fsync": fsync = flags.Value(flag); break;
                 default: throw Usage($"unknown flag or argument '{flag}'");
             }
         }
@@ -94,12 +95,8 @@ internal static class FetchOptionsParser
             Refresh = ParseRefresh(refresh),
             Connections = ParseInt(connections, "--connections", FetchOptions.DefaultConnections, 1, FetchOptions.MaxConnections),
             ChunkSize = ParseInt(chunk, "--chunk-size-mib", (int)(FetchOptions.DefaultChunkSize >> 20), 1, 256) * (1L << 20),
-            DirectIo = directIo switch
-            {
-                null or "true" => true,
-                "false" => false,
-                _ => throw Usage($"--direct-io must be true or false, not '{directIo}'"),
-            },
+            DirectIo = ParseBool(directIo, "--direct-io"),
+            Fsync = ParseBool(fsync ?? Env(env, "LLMKUBE_FSYNC"), "--fsync (LLMKUBE_FSYNC)"),
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
             HfToken = Env(env, "HF_TOKEN"),
@@ -145,6 +142,13 @@ internal static class FetchOptionsParser
             ? s
             : throw Usage("--sha256 (LLMKUBE_SHA256) must be 64 hex characters");
     }
+
+    private static bool ParseBool(string? value, string name) => value switch
+    {
+        null or "" or "true" or "True" or "1" => true,
+        "false" or "False" or "0" => false,
+        _ => throw Usage($"{name} must be true or false, not '{value}'"),
+    };
 
     private static RefreshPolicy ParseRefresh(string? value) => value switch
     {

@@ -56,7 +56,7 @@ internal sealed class Downloader(FetchContext context)
     {
         var options = context.Options;
         var ranged = remote.AcceptsRanges && remote.Size is not null;
-        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Time, context.Reporter.Log);
+        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
         var started = context.Time.GetTimestamp();
         if (partial.Resumed)
@@ -122,7 +122,7 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
-        partial.Publish(job.FinalPath, length, (size, mtime) => new Sidecar
+        partial.Publish(job.FinalPath, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
         {
             File = Path.GetFileName(job.FinalPath),
             Size = size,

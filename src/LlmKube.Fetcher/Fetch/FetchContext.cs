@@ -7,7 +7,7 @@ namespace LlmKube.Fetcher.Fetch;
 /// <summary>What every step of a fetch shares.</summary>
 internal sealed record FetchContext(FetchOptions Options, ProgressReporter Reporter, TimeProvider Time)
 {
-    public TransferSettings Transfer { get; init; } = new(Options.Connections, Options.MaxAttempts, Options.StallTimeout, Options.DirectIo);
+    public TransferSettings Transfer { get; init; } = new(Options.Connections, Options.MaxAttempts, Options.StallTimeout, Options.DirectIo && Options.Fsync, Options.Fsync);
 }
 
 /// <summary>What happened to one file; the totals let tests and the benchmark see "no transfer".</summary>

@@ -11,8 +11,11 @@ namespace LlmKube.Fetcher.Transfer;
 /// </summary>
 internal sealed class TargetFile : IDisposable
 {
-    private TargetFile(string path, SafeFileHandle handle, bool direct)
+    private readonly bool _earlyWriteback;
+
+    private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback)
     {
+        _earlyWriteback = earlyWriteback;
         FilePath = path;
         Handle = handle;
         IsDirect = direct;
@@ -25,14 +28,14 @@ internal sealed class TargetFile : IDisposable
     public bool IsDirect { get; }
 
     /// <summary>Opens an existing file; O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it.</summary>
-    public static TargetFile Open(string path, bool tryDirect)
+    public static TargetFile Open(string path, bool tryDirect, bool earlyWriteback)
     {
         if (tryDirect && Libc.OpenDirect(path) is { } direct)
         {
-            return new TargetFile(path, direct, true);
+            return new TargetFile(path, direct, true, false);
         }
 
-        return new TargetFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None), false);
+        return new TargetFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None), false, earlyWriteback);
     }
 
     /// <summary>Writes <paramref name="length"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/> (a multiple of 4096 when direct).</summary>
@@ -45,7 +48,7 @@ internal sealed class TargetFile : IDisposable
     /// <summary>Starts writeback of a finished range (buffered mode only; direct writes are already on their way).</summary>
     public void Flushed(long offset, long length)
     {
-        if (!IsDirect)
+        if (_earlyWriteback)
         {
             Libc.StartWriteback(Handle, offset, length);
         }
@@ -69,10 +72,13 @@ internal sealed class TargetFile : IDisposable
     }
 
     /// <summary>Cuts the padding of the last direct write and makes the content durable.</summary>
-    public void Complete(long length)
+    public void Complete(long length, bool fsync)
     {
         RandomAccess.SetLength(Handle, length);
-        Libc.Fsync(Handle, FilePath);
+        if (fsync)
+        {
+            Libc.Fsync(Handle, FilePath);
+        }
     }
 
     public void Dispose() => Handle.Dispose();

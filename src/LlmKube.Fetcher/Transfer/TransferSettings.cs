@@ -6,6 +6,7 @@ internal sealed record TransferSettings(
     int MaxAttempts,
     TimeSpan StallTimeout,
     bool DirectIo = true,
+    bool Fsync = true,
     int BufferSize = 1 << 20)
 {
     /// <summary>Backoff before retry number <paramref name="attempt"/> (1-based): 250 ms doubling to 8 s.</summary>
