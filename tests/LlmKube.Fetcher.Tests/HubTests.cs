@@ -166,6 +166,23 @@ public sealed class HubTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_without_ranges_gets_one_stream_and_a_drop_restarts_it_from_zero()
+    {
+        await using var hub = await HubServer.StartAsync();
+        var data = TestData.Random((5 << 20) + 123, 43);
+        hub.AddPlain("m.gguf", data);
+        hub.Faults.Enqueue(new Fault(NoRanges: true));                               // the probe: 200, no Accept-Ranges
+        hub.Faults.Enqueue(new Fault(NoRanges: true, DropAfterBytes: 2_000_000));    // the stream dies
+        hub.Faults.Enqueue(new Fault(NoRanges: true));                               // the restart from zero
+        var dest = _tmp.Combine("k", "m.gguf");
+        var r = await InProcess.FetchAsync(hub.Endpoint + "/files/m.gguf", dest, "--sha256", TestData.Sha256(data));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("single stream", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+        Assert.Empty(hub.Faults);
+    }
+
+    [Fact]
     public async Task Without_fsync_writes_are_buffered_and_the_result_is_the_same()
     {
         await using var hub = await HubServer.StartAsync();

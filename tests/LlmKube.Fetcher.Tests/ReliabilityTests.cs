@@ -93,6 +93,34 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     }
 
     [SkippableFact]
+    public async Task SIGTERM_stops_with_exit_143_keeps_the_partial_and_the_next_run_resumes()
+    {
+        Requires.Binary("nginx");
+        Requires.Binary("kill");
+        using var nginx = NginxServer.Start(limitRate: "2m");
+        var data = TestData.Random(16 << 20, seed: 8);
+        File.WriteAllBytes(Path.Combine(nginx.Root, "model.gguf"), data);
+        var dest = _tmp.Combine("models", "key", "model.gguf");
+        string[] args = ["fetch", "--source", nginx.Url("model.gguf"), "--dest", dest, "--progress", "none", "--chunk-size-mib", "1"];
+        using (var p = FetcherProcess.Start(args))
+        {
+            await HttpNginxTests.WaitForPartialStateAsync(dest, minDoneChunks: 1, p);
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            var r = await p.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(143, r.ExitCode);
+            Assert.Contains("interrupted", r.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(dest));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(dest)!, "*.llmkube-partial"));
+        var resumed = await FetcherProcess.RunAsync(args);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming", resumed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+    }
+
+    [SkippableFact]
     public async Task Four_fetchers_on_one_entry_make_one_transfer_and_all_succeed()
     {
         Requires.Binary("nginx");

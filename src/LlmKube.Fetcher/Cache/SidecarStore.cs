@@ -110,6 +110,11 @@ internal static class FileModes
             System.IO.Directory.CreateDirectory(path, Directory);
             // CreateDirectory honours the umask; other uids of the fsGroup need to write here too.
             System.IO.File.SetUnixFileMode(path, Directory);
+            if (parent is not null)
+            {
+                // The new entry must survive a crash together with the files renamed into it.
+                Libc.FsyncDirectory(parent);
+            }
         }
         catch (IOException) when (System.IO.Directory.Exists(path))
         {
