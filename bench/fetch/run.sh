@@ -80,18 +80,10 @@ done
 rm -rf "$W/out"/*
 "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" --progress none 2>/dev/null
 HITS=$W/hits.csv
-echo "what,run,wall_s,maxrss_kb" > "$HITS"
-for i in 1 2 3; do "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" 2>/dev/null; done
-for i in $(seq 1 20); do
-  # The same loop runs /bin/true: the cost of starting any process on this machine right now.
-  for what in hit true; do
-    if [ "$what" = hit ]; then cmd=("$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA"); else cmd=(/bin/true); fi
-    s=$(date +%s%N)
-    /usr/bin/time -o "$W/time.txt" -f '%M' "${cmd[@]}" 2>/dev/null
-    e=$(date +%s%N)
-    echo "$what,$i,$(python3 -c "print(($e-$s)/1e9)"),$(cat "$W/time.txt")" >> "$HITS"
-  done
-done
+echo "what,run,wall_s" > "$HITS"
+# posix_spawn + wait4 from python: the timing adds no shell or /usr/bin/time process of its own.
+python3 "$HERE/hits.py" "$HITS" 20 -- "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA"
+/usr/bin/time -o "$W/hit-rss.txt" -f '%M' "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" 2>/dev/null
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 "$HERE/summarize.py" "$CSV" "$HITS" "$SIZE_MIB"
+python3 "$HERE/summarize.py" "$CSV" "$HITS" "$SIZE_MIB" "$(cat "$W/hit-rss.txt")"

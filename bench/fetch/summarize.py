@@ -27,15 +27,17 @@ for m in methods:
     cpu = med(m, "user_s") + med(m, "sys_s")
     rss = max(int(r["maxrss_kb"]) for r in rows if r["method"] == m) / 1024
     print(f"| {m} | {min(walls):.2f} / {w:.2f} / {max(walls):.2f} | {size / w / 1e6:,.0f} | {w / curl:.2f} | {w / aria:.2f} | {cpu:.2f} | {rss:.0f} |")
-def hit_stats(what):
-    w = sorted(float(h["wall_s"]) * 1000 for h in hits if h.get("what", "hit") == what)
-    return w, max(int(h["maxrss_kb"]) for h in hits if h.get("what", "hit") == what) / 1024
+hit_rss = int(sys.argv[4]) / 1024 if len(sys.argv) > 4 else None
 
 
-hw, hrss = hit_stats("hit")
+def hit_times(what):
+    return sorted(float(h["wall_s"]) * 1000 for h in hits if h.get("what", "hit") == what)
+
+
+hw = hit_times("hit")
+rss = f", peak RSS {hit_rss:.1f} MiB" if hit_rss else ""
 print(f"\ncache hit (AOT binary, {len(hw)} runs after 3 warm-ups): median {statistics.median(hw):.1f} ms, "
-      f"min {hw[0]:.1f} ms, max {hw[-1]:.1f} ms, peak RSS {hrss:.1f} MiB")
-if any(h.get("what") == "true" for h in hits):
-    tw, _ = hit_stats("true")
-    print(f"/bin/true measured the same way, interleaved: median {statistics.median(tw):.1f} ms, min {tw[0]:.1f} ms "
-          f"(process start-up on this machine at that moment)")
+      f"min {hw[0]:.1f} ms, max {hw[-1]:.1f} ms{rss}")
+tw = hit_times("true")
+if tw:
+    print(f"/bin/true timed the same way, interleaved: median {statistics.median(tw):.1f} ms, min {tw[0]:.1f} ms")
