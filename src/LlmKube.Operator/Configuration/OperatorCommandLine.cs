@@ -30,6 +30,7 @@ public sealed class OperatorCommandLine
     private readonly Option<int> _healthPort = new("--health-port") { Description = "Port of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => 8081 };
     private readonly Option<bool> _privateProbes = new("--allow-private-source-probes") { Description = "Allow the Model controller's HEAD probes to reach loopback and private addresses (off by default)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Reconcile workers per controller.", DefaultValueFactory = _ => 4 };
+    private readonly Option<string> _resync = new("--resync-period") { Description = "How often cached objects are re-reconciled without a change (e.g. 10m).", DefaultValueFactory = _ => "10m" };
     private readonly Option<string> _revalidate = new("--revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m).", DefaultValueFactory = _ => "1h" };
 
     public RootCommand Command { get; }
@@ -40,7 +41,7 @@ public sealed class OperatorCommandLine
         {
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
             _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _caConfigMap, _leaderElect, _leaderNamespace,
-            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers,
+            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync,
         };
     }
 
@@ -77,6 +78,12 @@ public sealed class OperatorCommandLine
         if (!GoDuration.TryParse(revalidateText, out var revalidate) || revalidate <= TimeSpan.Zero)
         {
             errors.Add($"--revalidate-interval \"{revalidateText}\" is not a positive duration (for example 1h or 30m)");
+        }
+
+        var resyncText = parse.GetValue(_resync)!;
+        if (!GoDuration.TryParse(resyncText, out var resync) || resync <= TimeSpan.Zero)
+        {
+            errors.Add($"--resync-period \"{resyncText}\" is not a positive duration (for example 10m)");
         }
 
         var roots = (parse.GetValue(_hostRoots) ?? []).SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -125,6 +132,7 @@ public sealed class OperatorCommandLine
             RevalidateInterval = revalidate,
             AllowPrivateSourceProbes = parse.GetValue(_privateProbes),
             Workers = parse.GetValue(_workers),
+            ResyncPeriod = resync,
         }, []);
     }
 }

@@ -59,6 +59,9 @@ public sealed record OperatorOptions
     /// <summary>Let the Model controller's HEAD probes reach loopback and private addresses (off: no SSRF into the cluster).</summary>
     public bool AllowPrivateSourceProbes { get; init; }
 
+    /// <summary>How often informers replay their caches to the controllers (no API requests).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Reconcile workers per controller.</summary>
     public int Workers { get; init; } = 4;
 

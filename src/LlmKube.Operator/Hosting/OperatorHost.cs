@@ -30,6 +30,7 @@ public sealed class OperatorHost : IAsyncDisposable
             Namespace = options.Namespace,
             HealthPort = options.HealthPort > 0 ? options.HealthPort : null,
             MetricsPort = options.MetricsPort > 0 ? options.MetricsPort : null,
+            Informers = new InformerOptions { ResyncPeriod = options.ResyncPeriod },
             LeaderElection = new LeaderElectionOptions
             {
                 Enabled = options.LeaderElect,
