@@ -23,6 +23,12 @@ internal static class HttpIo
     /// <summary>Decodes an object body (JSON, or YAML when the content type says so).</summary>
     public static JsonObject ParseObject(byte[] body, string? contentType)
     {
+        if (contentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw ApiException.UnsupportedMediaType(
+                "the sandbox accepts JSON and YAML bodies only, not protobuf (kubectl's generators such as 'kubectl create configmap' send protobuf; use 'kubectl apply -f' or 'kubectl create -f')");
+        }
+
         try
         {
             var node = contentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true
