@@ -150,7 +150,7 @@ public sealed class KubectlApplyTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         var kubectl = sandbox.Kubectl;
-        (await kubectl.RunWithInputAsync("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"settings\"},\"data\":{\"a\":\"1\"}}", "create", "-f", "-")).Ok();
+        (await kubectl.RunAsync("create", "configmap", "settings", "--from-literal=a=1")).Ok();
         var stale = (await kubectl.RunAsync("get", "configmap", "settings", "-o", "json")).Ok().Output;
         (await kubectl.RunAsync("patch", "configmap", "settings", "--type=merge", "-p", """{"data":{"a":"2"}}""")).Ok();
 
@@ -161,6 +161,32 @@ public sealed class KubectlApplyTests
         var fresh = (await kubectl.RunAsync("get", "configmap", "settings", "-o", "json")).Ok().Output.Replace("\"a\": \"2\"", "\"a\": \"3\"", StringComparison.Ordinal);
         (await kubectl.RunWithInputAsync(fresh, "replace", "-f", "-")).Ok();
         Assert.Equal("3", (await kubectl.RunAsync("get", "configmap", "settings", "-o", "jsonpath={.data.a}")).Ok().Output);
+    }
+
+    [Fact]
+    public async Task Kubectl_create_generators_that_send_protobuf_work()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        var kubectl = sandbox.Kubectl;
+        Assert.Contains("namespace/demo created", (await kubectl.RunAsync("create", "namespace", "demo")).Ok().Output, StringComparison.Ordinal);
+        (await kubectl.RunAsync("create", "configmap", "cfg", "-n", "demo", "--from-literal=model=llama", "--from-literal=size=7b")).Ok();
+        (await kubectl.RunAsync("create", "secret", "generic", "token", "-n", "demo", "--from-literal=HF_TOKEN=hf_abc")).Ok();
+        (await kubectl.RunAsync("create", "serviceaccount", "runner", "-n", "demo")).Ok();
+        (await kubectl.RunAsync("create", "role", "reader", "-n", "demo", "--verb=get,list", "--resource=configmaps")).Ok();
+        (await kubectl.RunAsync("create", "rolebinding", "reader", "-n", "demo", "--role=reader", "--serviceaccount=demo:runner")).Ok();
+
+        var configMap = await sandbox.Client.CoreV1.ReadNamespacedConfigMapAsync("cfg", "demo");
+        Assert.Equal("llama", configMap.Data["model"]);
+        Assert.Equal("7b", configMap.Data["size"]);
+        var secret = await sandbox.Client.CoreV1.ReadNamespacedSecretAsync("token", "demo");
+        Assert.Equal("hf_abc", System.Text.Encoding.UTF8.GetString(secret.Data["HF_TOKEN"]));
+        Assert.Equal("Opaque", secret.Type);
+        var binding = await sandbox.Client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync("reader", "demo");
+        Assert.Equal("ServiceAccount", binding.Subjects.Single().Kind);
+        Assert.Equal("runner", binding.Subjects.Single().Name);
+        var role = await sandbox.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("reader", "demo");
+        Assert.Equal(["get", "list"], role.Rules.Single().Verbs);
+        Assert.Equal("Active", (await sandbox.Client.CoreV1.ReadNamespaceAsync("demo")).Status.Phase);
     }
 
     [Fact]

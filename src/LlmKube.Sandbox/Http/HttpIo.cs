@@ -25,8 +25,18 @@ internal static class HttpIo
     {
         if (contentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
         {
-            throw ApiException.UnsupportedMediaType(
-                "the sandbox accepts JSON and YAML bodies only, not protobuf (kubectl's generators such as 'kubectl create configmap' send protobuf; use 'kubectl apply -f' or 'kubectl create -f')");
+            JsonObject? decoded;
+            try
+            {
+                decoded = ProtobufDecoder.Decode(body);
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+            {
+                throw ApiException.BadRequest($"malformed protobuf body: {e.Message}");
+            }
+
+            return decoded ?? throw ApiException.UnsupportedMediaType(
+                "the sandbox decodes protobuf bodies only for Namespace, ConfigMap, Secret, ServiceAccount, RBAC kinds and SelfSubjectAccessReview; send JSON or YAML (kubectl apply -f, kubectl create -f)");
         }
 
         try
