@@ -69,7 +69,7 @@ public sealed record FaultSettings
     /// <summary>When above 0, every open watch stream is closed this often.</summary>
     public double WatchDropSeconds { get; init; }
 
-    /// <summary>Seed of the random choices; null seeds from the clock.</summary>
+    /// <summary>Seed of the random choices, applied whenever these settings are set; null keeps the current generator.</summary>
     public int? Seed { get; init; }
 
     /// <summary>False: only non-admin users get faults (the admin, e.g. a test's own client, is spared).</summary>
