@@ -1,0 +1,209 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace LlmKube.ControllerRuntime;
+
+/// <summary>The patches that turn a snapshot into a modified object; either may be null (nothing to send).</summary>
+/// <param name="Main">Merge patch for metadata and spec (everything except <c>status</c>), sent to the object.</param>
+/// <param name="Status">Merge patch <c>{"status": …}</c>, sent to the <c>/status</c> subresource.</param>
+public sealed record PatchPlan(JsonObject? Main, JsonObject? Status)
+{
+    /// <summary>True when there is nothing to send.</summary>
+    public bool IsEmpty => Main == null && Status == null;
+}
+
+/// <summary>What a patch call did.</summary>
+public enum PatchOutcome
+{
+    /// <summary>Nothing differed; no request was sent.</summary>
+    Unchanged,
+
+    /// <summary>One or two patches were sent and accepted.</summary>
+    Patched,
+
+    /// <summary>409 Conflict (only with <see cref="PatchOptions.OptimisticLock"/>, or a server-side conflict): requeue.</summary>
+    Conflict,
+
+    /// <summary>404: the object is gone.</summary>
+    NotFound,
+}
+
+/// <summary>The result of <see cref="PatchHelper{T}.PatchAsync"/>.</summary>
+public sealed record PatchResult<T>(PatchOutcome Outcome, T? Object)
+    where T : class
+{
+    /// <summary>Maps to a reconcile result: conflicts requeue, everything else is done.</summary>
+    public ReconcileResult ToReconcileResult() => Outcome == PatchOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
+}
+
+/// <summary>Options of <see cref="PatchHelper{T}"/>.</summary>
+public sealed record PatchOptions
+{
+    /// <summary>Include the snapshot's <c>metadata.resourceVersion</c> in each patch so the server rejects it
+    /// with 409 when the object changed meanwhile (needed for read-modify-write of lists such as finalizers).</summary>
+    public bool OptimisticLock { get; init; }
+
+    /// <summary>Whether the resource has a <c>/status</c> subresource (default true). When false, status changes
+    /// are part of the main patch.</summary>
+    public bool StatusSubresource { get; init; } = true;
+}
+
+/// <summary>
+/// cluster-api's patch helper: snapshot an object, let code change a copy, then send only the differences as
+/// JSON merge patches — one for metadata/spec, one for <c>/status</c> — and nothing at all when nothing changed.
+/// Server-owned metadata (resourceVersion, uid, generation, managedFields, creationTimestamp, selfLink) is
+/// never part of a patch.
+/// </summary>
+public sealed class PatchHelper<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
+    private readonly JsonObject _before;
+    private readonly string? _resourceVersion;
+
+    /// <summary>Takes the snapshot. <paramref name="original"/> itself is not kept and may be shared.</summary>
+    public PatchHelper(T original, PatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        Options = options ?? new PatchOptions();
+        _before = ToNode(original);
+        Namespace = original.Metadata?.NamespaceProperty;
+        Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
+        _resourceVersion = original.Metadata?.ResourceVersion;
+    }
+
+    /// <summary>The options.</summary>
+    public PatchOptions Options { get; }
+
+    /// <summary>Namespace of the snapshot.</summary>
+    public string? Namespace { get; }
+
+    /// <summary>Name of the snapshot.</summary>
+    public string Name { get; }
+
+    /// <summary>Snapshot <paramref name="original"/> and return a deep copy to modify, plus the helper.</summary>
+    public static (PatchHelper<T> Helper, T Copy) Begin(T original, PatchOptions? options = null) =>
+        (new PatchHelper<T>(original, options), ObjectCopy.DeepCopy(original));
+
+    /// <summary>Computes the patches from the snapshot to <paramref name="modified"/> (pure; no I/O).</summary>
+    public PatchPlan Compute(T modified)
+    {
+        ArgumentNullException.ThrowIfNull(modified);
+        var after = ToNode(modified);
+        var before = (JsonObject)_before.DeepClone();
+        Strip(before);
+        Strip(after);
+        JsonObject? statusPatch = null;
+        if (Options.StatusSubresource)
+        {
+            var bs = before["status"] as JsonObject;
+            var asNode = after["status"] as JsonObject;
+            before.Remove("status");
+            after.Remove("status");
+            var sd = Diff(bs, asNode);
+            if (sd != null)
+            {
+                statusPatch = new JsonObject { ["status"] = sd };
+            }
+        }
+
+        before.Remove("apiVersion");
+        before.Remove("kind");
+        after.Remove("apiVersion");
+        after.Remove("kind");
+        var main = JsonMergePatch.Diff(before, after);
+        if (Options.OptimisticLock && _resourceVersion != null)
+        {
+            AddResourceVersion(main);
+            AddResourceVersion(statusPatch);
+        }
+
+        return new PatchPlan(main, statusPatch);
+    }
+
+    /// <summary>
+    /// Sends the patches for <paramref name="modified"/> (none when unchanged). Conflicts and a vanished object
+    /// are returned as outcomes; other failures throw.
+    /// </summary>
+    public async Task<PatchResult<T>> PatchAsync(IResourceClient<T> client, T modified, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var plan = Compute(modified);
+        if (plan.IsEmpty)
+        {
+            return new PatchResult<T>(PatchOutcome.Unchanged, null);
+        }
+
+        try
+        {
+            T? latest = null;
+            if (plan.Main != null)
+            {
+                latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Main), status: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (plan.Status != null)
+            {
+                if (latest != null && Options.OptimisticLock && latest.Metadata?.ResourceVersion is { } rv)
+                {
+                    ((JsonObject)plan.Status["metadata"]!)["resourceVersion"] = rv;
+                }
+
+                latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Status), status: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new PatchResult<T>(PatchOutcome.Patched, latest);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new PatchResult<T>(PatchOutcome.Conflict, null);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new PatchResult<T>(PatchOutcome.NotFound, null);
+        }
+    }
+
+    /// <summary>A merge-patch body for KubernetesClient.</summary>
+    public static V1Patch MergePatch(JsonObject patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+    }
+
+    private static JsonObject? Diff(JsonObject? before, JsonObject? after) =>
+        before == null && after == null ? null : JsonMergePatch.Diff(before, after);
+
+    private void AddResourceVersion(JsonObject? patch)
+    {
+        if (patch == null)
+        {
+            return;
+        }
+
+        if (patch["metadata"] is not JsonObject meta)
+        {
+            meta = [];
+            patch["metadata"] = meta;
+        }
+
+        meta["resourceVersion"] = _resourceVersion;
+    }
+
+    private static JsonObject ToNode(T obj) =>
+        JsonNode.Parse(KubernetesJson.Serialize(obj)) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
+
+    private static void Strip(JsonObject obj)
+    {
+        if (obj["metadata"] is JsonObject meta)
+        {
+            foreach (var f in ServerOwned)
+            {
+                meta.Remove(f);
+            }
+        }
+    }
+}

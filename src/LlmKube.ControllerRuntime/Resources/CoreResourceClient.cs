@@ -1,0 +1,62 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace LlmKube.ControllerRuntime;
+
+/// <summary>The typed core/v1 calls for one kind (namespace null or empty = all namespaces).</summary>
+internal sealed record CoreOperations<T, TList>(
+    Func<ICoreV1Operations, string?, ListRequest, CancellationToken, Task<TList>> List,
+    Func<ICoreV1Operations, string?, WatchRequest, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> Watch,
+    Func<ICoreV1Operations, string?, string, CancellationToken, Task<T>> Read,
+    Func<ICoreV1Operations, V1Patch, string?, string, bool, CancellationToken, Task<T>> Patch);
+
+/// <summary><see cref="IResourceClient{T}"/> over KubernetesClient's typed core/v1 methods.</summary>
+internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+    where TList : IItems<T>, IMetadata<V1ListMeta>
+{
+    private readonly IKubernetes _client;
+    private readonly CoreOperations<T, TList> _ops;
+
+    public CoreResourceClient(IKubernetes client, ApiResource resource, CoreOperations<T, TList> ops)
+    {
+        _client = client;
+        Resource = resource;
+        _ops = ops;
+    }
+
+    public ApiResource Resource { get; }
+
+    public async Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken)
+    {
+        var list = await _ops.List(_client.CoreV1, request.Namespace, request, cancellationToken).ConfigureAwait(false);
+        return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+    }
+
+    public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
+        WatchRequest request, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in _ops.Watch(_client.CoreV1, request.Namespace, request, onError, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
+
+    public async Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _ops.Read(_client.CoreV1, @namespace, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
+        _ops.Patch(_client.CoreV1, patch, @namespace, name, status, cancellationToken);
+}

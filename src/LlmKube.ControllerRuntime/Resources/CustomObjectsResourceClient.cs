@@ -1,0 +1,129 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace LlmKube.ControllerRuntime;
+
+/// <summary>A list as returned by the API server, typed by item.</summary>
+internal sealed class ObjectList<T> : IKubernetesObject<V1ListMeta>, IItems<T>
+{
+    public string ApiVersion { get; set; } = string.Empty;
+
+    public string Kind { get; set; } = string.Empty;
+
+    public V1ListMeta Metadata { get; set; } = new();
+
+    public IList<T> Items { get; set; } = [];
+}
+
+/// <summary><see cref="IResourceClient{T}"/> over <c>client.CustomObjects</c> (any resource under <c>/apis</c>).</summary>
+internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly IKubernetes _client;
+
+    public CustomObjectsResourceClient(IKubernetes client, ApiResource resource)
+    {
+        _client = client;
+        Resource = resource;
+    }
+
+    public ApiResource Resource { get; }
+
+    private string Group => Resource.Group;
+
+    private string Version => Resource.Version;
+
+    private string Plural => Resource.Plural;
+
+    public async Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken)
+    {
+        var co = _client.CustomObjects;
+        ObjectList<T> list;
+        if (!Resource.Namespaced)
+        {
+            list = await co.ListClusterCustomObjectAsync<ObjectList<T>>(Group, Version, Plural,
+                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else if (string.IsNullOrEmpty(request.Namespace))
+        {
+            list = await co.ListCustomObjectForAllNamespacesAsync<ObjectList<T>>(Group, Version, Plural,
+                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            list = await co.ListNamespacedCustomObjectAsync<ObjectList<T>>(Group, Version, request.Namespace, Plural,
+                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+    }
+
+    public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
+        WatchRequest request, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var co = _client.CustomObjects;
+        IAsyncEnumerable<(WatchEventType, object)> stream;
+        if (!Resource.Namespaced)
+        {
+            stream = co.WatchListClusterCustomObjectAsync(Group, Version, Plural,
+                allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, onError: onError, cancellationToken: cancellationToken);
+        }
+        else if (string.IsNullOrEmpty(request.Namespace))
+        {
+            stream = co.WatchListCustomObjectForAllNamespacesAsync(Group, Version, Plural,
+                allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, onError: onError, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            stream = co.WatchListNamespacedCustomObjectAsync(Group, Version, request.Namespace, Plural,
+                allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
+                resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, onError: onError, cancellationToken: cancellationToken);
+        }
+
+        await foreach (var (type, obj) in stream.ConfigureAwait(false))
+        {
+            var typed = obj switch
+            {
+                T t => t,
+                JsonElement je => KubernetesJson.Deserialize<T>(je),
+                _ => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj)),
+            };
+            yield return (type, typed);
+        }
+    }
+
+    public async Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Resource.Namespaced
+                ? await _client.CustomObjects.GetNamespacedCustomObjectAsync<T>(Group, Version, @namespace, Plural, name, cancellationToken).ConfigureAwait(false)
+                : await _client.CustomObjects.GetClusterCustomObjectAsync<T>(Group, Version, Plural, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken)
+    {
+        var co = _client.CustomObjects;
+        return (Resource.Namespaced, status) switch
+        {
+            (true, false) => co.PatchNamespacedCustomObjectAsync<T>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
+            (true, true) => co.PatchNamespacedCustomObjectStatusAsync<T>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
+            (false, false) => co.PatchClusterCustomObjectAsync<T>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
+            (false, true) => co.PatchClusterCustomObjectStatusAsync<T>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
+        };
+    }
+}

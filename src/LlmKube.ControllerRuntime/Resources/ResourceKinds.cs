@@ -1,0 +1,121 @@
+using k8s;
+using k8s.Models;
+
+namespace LlmKube.ControllerRuntime;
+
+/// <summary>
+/// Ready-made <see cref="ResourceKind{T}"/>s for the built-in kinds an operator commonly watches.
+/// core/v1 kinds use KubernetesClient's typed methods; other groups go through <c>CustomObjects</c>.
+/// </summary>
+public static class ResourceKinds
+{
+    /// <summary>apps/v1 Deployments.</summary>
+    public static ResourceKind<V1Deployment> Deployments { get; } =
+        ResourceKind.Custom<V1Deployment>(new ApiResource("apps", "v1", "deployments", "Deployment"));
+
+    /// <summary>coordination.k8s.io/v1 Leases.</summary>
+    public static ResourceKind<V1Lease> Leases { get; } =
+        ResourceKind.Custom<V1Lease>(new ApiResource("coordination.k8s.io", "v1", "leases", "Lease"));
+
+    /// <summary>batch/v1 Jobs.</summary>
+    public static ResourceKind<V1Job> Jobs { get; } =
+        ResourceKind.Custom<V1Job>(new ApiResource("batch", "v1", "jobs", "Job"));
+
+    /// <summary>core/v1 Services.</summary>
+    public static ResourceKind<V1Service> Services { get; } = Core(
+        new ApiResource("", "v1", "services", "Service", Namespaced: true),
+        new CoreOperations<V1Service, V1ServiceList>(
+            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
+                ? c.ListServiceForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
+                : c.ListNamespacedServiceAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
+                ? c.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
+                : c.WatchListNamespacedServiceAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespacedServiceAsync(n, ns, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => status
+                ? c.PatchNamespacedServiceStatusAsync(p, n, ns, cancellationToken: ct)
+                : c.PatchNamespacedServiceAsync(p, n, ns, cancellationToken: ct)));
+
+    /// <summary>core/v1 ConfigMaps.</summary>
+    public static ResourceKind<V1ConfigMap> ConfigMaps { get; } = Core(
+        new ApiResource("", "v1", "configmaps", "ConfigMap", Namespaced: true),
+        new CoreOperations<V1ConfigMap, V1ConfigMapList>(
+            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
+                ? c.ListConfigMapForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
+                : c.ListNamespacedConfigMapAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
+                ? c.WatchListConfigMapForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
+                : c.WatchListNamespacedConfigMapAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespacedConfigMapAsync(n, ns, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => c.PatchNamespacedConfigMapAsync(p, n, ns, cancellationToken: ct)));
+
+    /// <summary>core/v1 Secrets.</summary>
+    public static ResourceKind<V1Secret> Secrets { get; } = Core(
+        new ApiResource("", "v1", "secrets", "Secret", Namespaced: true),
+        new CoreOperations<V1Secret, V1SecretList>(
+            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
+                ? c.ListSecretForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
+                : c.ListNamespacedSecretAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
+                ? c.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
+                : c.WatchListNamespacedSecretAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespacedSecretAsync(n, ns, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => c.PatchNamespacedSecretAsync(p, n, ns, cancellationToken: ct)));
+
+    /// <summary>core/v1 Pods.</summary>
+    public static ResourceKind<V1Pod> Pods { get; } = Core(
+        new ApiResource("", "v1", "pods", "Pod", Namespaced: true),
+        new CoreOperations<V1Pod, V1PodList>(
+            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
+                ? c.ListPodForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
+                : c.ListNamespacedPodAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
+                ? c.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
+                : c.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespacedPodAsync(n, ns, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => status
+                ? c.PatchNamespacedPodStatusAsync(p, n, ns, cancellationToken: ct)
+                : c.PatchNamespacedPodAsync(p, n, ns, cancellationToken: ct)));
+
+    /// <summary>core/v1 PersistentVolumeClaims.</summary>
+    public static ResourceKind<V1PersistentVolumeClaim> PersistentVolumeClaims { get; } = Core(
+        new ApiResource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", Namespaced: true),
+        new CoreOperations<V1PersistentVolumeClaim, V1PersistentVolumeClaimList>(
+            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
+                ? c.ListPersistentVolumeClaimForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
+                : c.ListNamespacedPersistentVolumeClaimAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
+                ? c.WatchListPersistentVolumeClaimForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
+                : c.WatchListNamespacedPersistentVolumeClaimAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespacedPersistentVolumeClaimAsync(n, ns, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => status
+                ? c.PatchNamespacedPersistentVolumeClaimStatusAsync(p, n, ns, cancellationToken: ct)
+                : c.PatchNamespacedPersistentVolumeClaimAsync(p, n, ns, cancellationToken: ct)));
+
+    /// <summary>core/v1 PersistentVolumes.</summary>
+    public static ResourceKind<V1PersistentVolume> PersistentVolumes { get; } = Core(
+        new ApiResource("", "v1", "persistentvolumes", "PersistentVolume", Namespaced: false),
+        new CoreOperations<V1PersistentVolume, V1PersistentVolumeList>(
+            (c, ns, r, ct) => c.ListPersistentVolumeAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => c.WatchListPersistentVolumeAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadPersistentVolumeAsync(n, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => status
+                ? c.PatchPersistentVolumeStatusAsync(p, n, cancellationToken: ct)
+                : c.PatchPersistentVolumeAsync(p, n, cancellationToken: ct)));
+
+    /// <summary>core/v1 Namespaces.</summary>
+    public static ResourceKind<V1Namespace> Namespaces { get; } = Core(
+        new ApiResource("", "v1", "namespaces", "Namespace", Namespaced: false),
+        new CoreOperations<V1Namespace, V1NamespaceList>(
+            (c, ns, r, ct) => c.ListNamespaceAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
+            (c, ns, r, onError, ct) => c.WatchListNamespaceAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
+            (c, ns, n, ct) => c.ReadNamespaceAsync(n, cancellationToken: ct),
+            (c, p, ns, n, status, ct) => status
+                ? c.PatchNamespaceStatusAsync(p, n, cancellationToken: ct)
+                : c.PatchNamespaceAsync(p, n, cancellationToken: ct)));
+
+    private static ResourceKind<T> Core<T, TList>(ApiResource resource, CoreOperations<T, TList> ops)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+        where TList : IItems<T>, IMetadata<V1ListMeta> =>
+        new(resource, c => new CoreResourceClient<T, TList>(c, resource, ops));
+}

@@ -1,0 +1,58 @@
+using k8s.Models;
+using LlmKube.Api;
+using LlmKube.Api.Services;
+
+namespace LlmKube.Operator.Builders;
+
+/// <summary>Names, labels and owner references shared by every generated object.</summary>
+public static class ObjectLabels
+{
+    public const string App = "app";
+    public const string ModelLabel = ApiGroup.Group + "/model";
+    public const string ServiceLabel = ApiGroup.Group + "/service";
+    public const string RuntimeLabel = ApiGroup.Group + "/runtime";
+
+    public const string NameLabel = "app.kubernetes.io/name";
+    public const string ComponentLabel = "app.kubernetes.io/component";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string CacheComponent = "model-cache";
+    public const string OperatorManager = "llmkube-controller";
+
+    /// <summary>Pod and Deployment labels: the selector pair plus model and runtime.</summary>
+    public static Dictionary<string, string> ForWorkload(InferenceService service) => new()
+    {
+        [App] = service.Metadata.Name,
+        [ModelLabel] = service.Spec.ModelRef,
+        [ServiceLabel] = service.Metadata.Name,
+        [RuntimeLabel] = Runtimes.LlamaCpp,
+    };
+
+    /// <summary>The selector stays on app and service only, so the model reference may change (upstream #301).</summary>
+    public static Dictionary<string, string> Selector(InferenceService service) => new()
+    {
+        [App] = service.Metadata.Name,
+        [ServiceLabel] = service.Metadata.Name,
+    };
+
+    /// <summary>Labels of claims the operator creates; upstream uses the same, so its CLI finds ours.</summary>
+    public static Dictionary<string, string> ForCacheClaim() => new()
+    {
+        [NameLabel] = "llmkube",
+        [ComponentLabel] = CacheComponent,
+        [ManagedByLabel] = OperatorManager,
+    };
+
+    /// <summary>The Service's name: the service name with dots replaced, as upstream.</summary>
+    public static string ServiceName(InferenceService service) => service.Metadata.Name.Replace('.', '-');
+
+    public static V1OwnerReference ControllerReference(InferenceService service) => new()
+    {
+        ApiVersion = ApiGroup.ApiVersion,
+        Kind = InferenceService.KindName,
+        Name = service.Metadata.Name,
+        Uid = service.Metadata.Uid,
+        Controller = true,
+        // Upstream sets false on purpose: true would need update on inferenceservices/finalizers.
+        BlockOwnerDeletion = false,
+    };
+}

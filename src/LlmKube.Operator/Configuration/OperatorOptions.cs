@@ -1,0 +1,69 @@
+namespace LlmKube.Operator.Configuration;
+
+public static class CacheModes
+{
+    public const string Shared = "shared";
+    public const string PerService = "perService";
+}
+
+/// <summary>
+/// Operator-wide settings (flags of SYSTEM.md section 2). Immutable; validated once at start-up so a bad
+/// value stops the operator with a clear message instead of failing every service later.
+/// </summary>
+public sealed record OperatorOptions
+{
+    public const string DefaultFetcherImage = "ghcr.io/llmkube/llmkube-fetch:0.1.0";
+    public const string DefaultServerImage = "ghcr.io/ggml-org/llama.cpp:server";
+    public const string DefaultServerCudaImage = "ghcr.io/ggml-org/llama.cpp:server-cuda";
+
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Watch one namespace; null watches all.</summary>
+    public string? Namespace { get; init; }
+
+    public string ModelCacheMode { get; init; } = CacheModes.Shared;
+
+    public bool ModelCacheEnabled { get; init; } = true;
+
+    public string ModelCacheSize { get; init; } = "100Gi";
+
+    public string? ModelCacheStorageClass { get; init; }
+
+    public string ModelCacheAccessMode { get; init; } = "ReadWriteOnce";
+
+    public string FetcherImage { get; init; } = DefaultFetcherImage;
+
+    public string ServerImage { get; init; } = DefaultServerImage;
+
+    public string ServerCudaImage { get; init; } = DefaultServerCudaImage;
+
+    /// <summary>fsGroup of inference pods without their own pod security context; 0 or less disables it.</summary>
+    public long DefaultFsGroup { get; init; } = 102;
+
+    /// <summary>Host directories under which file:// and absolute-path sources are allowed; none by default.</summary>
+    public IReadOnlyList<string> AllowedHostPathRoots { get; init; } = [];
+
+    /// <summary>ConfigMap of extra CA certificates given to the fetcher (added to the system roots).</summary>
+    public string? CaCertConfigMap { get; init; }
+
+    public bool LeaderElect { get; init; }
+
+    public string LeaderElectionNamespace { get; init; } = "llmkube-system";
+
+    public int MetricsPort { get; init; } = 8080;
+
+    public int HealthPort { get; init; } = 8081;
+
+    public TimeSpan RevalidateInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Let the Model controller's HEAD probes reach loopback and private addresses (off: no SSRF into the cluster).</summary>
+    public bool AllowPrivateSourceProbes { get; init; }
+
+    /// <summary>How often informers replay their caches to the controllers (no API requests).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Reconcile workers per controller.</summary>
+    public int Workers { get; init; } = 4;
+
+    public bool IsPerService => ModelCacheMode == CacheModes.PerService;
+}

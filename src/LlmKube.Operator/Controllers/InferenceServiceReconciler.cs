@@ -1,0 +1,163 @@
+using k8s;
+using k8s.Models;
+using LlmKube.Api;
+using LlmKube.Api.Services;
+using LlmKube.Api.Validation;
+using LlmKube.ControllerRuntime;
+using LlmKube.Operator.Builders;
+using LlmKube.Operator.Configuration;
+using Microsoft.Extensions.Logging;
+using Cond = LlmKube.ControllerRuntime.Conditions;
+
+namespace LlmKube.Operator.Controllers;
+
+/// <summary>
+/// Drives an InferenceService to SYSTEM.md section 4: resolves its Model, decides where the model lives,
+/// checks or creates the cache claim (never writing a user's claim), applies the Deployment and Service,
+/// and reports phase, conditions and the cache wiring. Reads only from informer caches; writes only differences.
+/// </summary>
+public sealed partial class InferenceServiceReconciler(
+    IKubernetes client,
+    IResourceClient<InferenceService> services,
+    OperatorCaches caches,
+    IEventRecorder events,
+    OperatorOptions options,
+    TimeProvider time,
+    ILogger<InferenceServiceReconciler> logger) : IReconciler
+{
+    private readonly ChildWriter _children = new(client);
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var service = caches.Services.Get(key);
+        if (service is null)
+        {
+            return ReconcileResult.Done; // deleted: owned children are garbage-collected; shared and user claims stay
+        }
+
+        var (helper, copy) = PatchHelper<InferenceService>.Begin(service);
+        var status = copy.Status ??= new InferenceServiceStatus();
+        var now = time.GetUtcNow();
+        var generation = service.Metadata.Generation;
+        var result = await EvaluateAsync(service, status, generation, now, cancellationToken).ConfigureAwait(false);
+        ServiceStatusRules.Suspension(status, service.Spec, generation, now);
+        status.ObservedGeneration = generation;
+        if (!helper.Compute(copy).IsEmpty)
+        {
+            status.LastUpdated = now.UtcDateTime;
+        }
+
+        var patch = await helper.PatchAsync(services, copy, cancellationToken).ConfigureAwait(false);
+        if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase)
+        {
+            events.Normal(service, "PhaseChanged", $"phase {service.Status?.Phase ?? "(none)"} -> {status.Phase}");
+        }
+
+        return ReconcileResult.Min(result, patch.ToReconcileResult());
+    }
+
+    private async Task<ReconcileResult> EvaluateAsync(InferenceService service, InferenceServiceStatus status, long? generation, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = service.Metadata.NamespaceProperty;
+        status.Endpoint = ServiceBuilder.EndpointUrl(service);
+        var model = caches.Models.Get(new ObjectKey(ns, service.Spec.ModelRef));
+        status.ModelReady = model?.Status?.Phase == ModelPhases.Ready;
+        if (model is null)
+        {
+            return Fail(service, status, Reasons.ModelNotFound,
+                $"Model {service.Spec.ModelRef} not found in namespace {ns} (spec.modelRef): create the Model or fix the reference", generation, now);
+        }
+
+        if (model.Status?.Phase == ModelPhases.Failed)
+        {
+            var why = Cond.Find(model.Status.Conditions, ConditionTypes.Degraded)?.Message ?? "see the Model's status";
+            return Fail(service, status, Reasons.ModelFailed, $"Model {model.Metadata.Name} failed: {why}", generation, now);
+        }
+
+        if (model.Status?.Phase != ModelPhases.Ready)
+        {
+            ServiceStatusRules.Pending(status, Reasons.Pending, $"Waiting for Model {model.Metadata.Name} to be Ready (phase {model.Status?.Phase ?? "unknown"})", generation, now);
+            return ReconcileResult.Done; // the Model's own change wakes this service
+        }
+
+        var state = DesiredState.For(model, service, options);
+        status.ModelCache = ServiceStatusRules.CacheWiring(state.Plan);
+        ReportAdvisories(service, state);
+        if (state.Blocking.FirstOrDefault() is { } blocking)
+        {
+            var message = string.Join("; ", state.Blocking.Select(i => i.ToString()));
+            return Fail(service, status, blocking.Reason, message, generation, now);
+        }
+
+        var cache = await CheckCacheClaimAsync(service, state, status, generation, now, ct).ConfigureAwait(false);
+        if (cache is not null)
+        {
+            return cache;
+        }
+
+        return await ApplyChildrenAsync(service, state, status, generation, now, ct).ConfigureAwait(false);
+    }
+
+    private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, long? generation, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = service.Metadata.NamespaceProperty;
+        var uid = service.Metadata.Uid;
+        var (deploymentOutcome, deployment) = await _children.ApplyDeploymentAsync(
+            state.Deployment!, caches.Deployments.Get(new ObjectKey(ns, state.Deployment!.Metadata.Name)), uid, ct).ConfigureAwait(false);
+        var (serviceOutcome, _) = await _children.ApplyServiceAsync(
+            state.Service!, caches.KubeServices.Get(new ObjectKey(ns, state.Service!.Metadata.Name)), uid, ct).ConfigureAwait(false);
+        if (deploymentOutcome == ChildOutcome.NotOwned || serviceOutcome == ChildOutcome.NotOwned)
+        {
+            var which = deploymentOutcome == ChildOutcome.NotOwned ? $"Deployment {state.Deployment.Metadata.Name}" : $"Service {state.Service.Metadata.Name}";
+            return Fail(service, status, Reasons.ResourceConflict,
+                $"{which} already exists in namespace {ns} and is not controlled by this InferenceService: rename the service or delete that object", generation, now);
+        }
+
+        foreach (var (kind, outcome) in new[] { ("Deployment", deploymentOutcome), ("Service", serviceOutcome) })
+        {
+            if (outcome is ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated)
+            {
+                logger.LogInformation("{Outcome} {Kind} {Namespace}/{Name}", outcome, kind, ns, service.Metadata.Name);
+            }
+        }
+
+        ServiceStatusRules.FromDeployment(status, service.Spec, deployment, generation, now);
+        ReportTransfer(service, status, generation, now);
+        return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
+    }
+
+    private void ReportAdvisories(InferenceService service, DesiredState state)
+    {
+        foreach (var issue in state.Issues.Where(i => !i.StopsServing))
+        {
+            events.Warning(service, issue.Reason, issue.ToString());
+        }
+
+        if (state.Plan.IgnoredClaimReason is { } ignored)
+        {
+            events.Warning(service, Reasons.ModelCacheClaimIgnored, ignored);
+        }
+    }
+
+    private void ReportTransfer(InferenceService service, InferenceServiceStatus status, long? generation, DateTimeOffset now)
+    {
+        var pods = caches.Pods.ByIndex(OperatorCaches.PodsByService, IndexFunctions.NamespacedValue(service.Metadata.NamespaceProperty, service.Metadata.Name));
+        if (TransferDiagnosis.FromPods(pods) is not { } diagnosis)
+        {
+            return;
+        }
+
+        Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelTransferHealthy, diagnosis.Status, diagnosis.Reason, diagnosis.Message, generation, now);
+        if (diagnosis.EventReason is { } reason)
+        {
+            events.Warning(service, reason, diagnosis.Message);
+        }
+    }
+
+    private ReconcileResult Fail(InferenceService service, InferenceServiceStatus status, string reason, string message, long? generation, DateTimeOffset now)
+    {
+        ServiceStatusRules.Failed(status, reason, message, generation, now);
+        events.Warning(service, reason, message);
+        return ReconcileResult.Done; // permanent until something changes; watches bring the change
+    }
+}

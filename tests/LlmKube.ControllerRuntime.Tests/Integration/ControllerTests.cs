@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using k8s.Models;
+using LlmKube.ControllerRuntime;
+using LlmKube.ControllerRuntime.Tests.Support;
+
+namespace LlmKube.ControllerRuntime.Tests.Integration;
+
+public class ControllerTests
+{
+    private static async Task<(Informer<Widget> Informer, Task Run, CancellationTokenSource Cts)> StartInformer(TestCluster cluster)
+    {
+        var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), new InformerOptions { ResyncPeriod = null });
+        var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        return (informer, run, cts);
+    }
+
+    [Fact]
+    public async Task Errors_are_retried_with_back_off_permanent_errors_are_not_and_keys_never_run_concurrently()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "flaky"));
+        await cluster.CreateWidgetAsync(Widget.New("ns", "broken"));
+        await cluster.CreateWidgetAsync(Widget.New("ns", "conflicted"));
+        var (informer, informerRun, informerCts) = await StartInformer(cluster);
+
+        var calls = new ConcurrentDictionary<string, int>();
+        var inFlight = new ConcurrentDictionary<string, int>();
+        var overlaps = 0;
+        var reconciler = new DelegateReconciler(async (key, ct) =>
+        {
+            if (inFlight.AddOrUpdate(key.Name, 1, (_, n) => n + 1) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            try
+            {
+                await Task.Yield();
+                var n = calls.AddOrUpdate(key.Name, 1, (_, c) => c + 1);
+                return key.Name switch
+                {
+                    "flaky" when n <= 3 => throw new InvalidOperationException("transient " + n),
+                    "broken" => ReconcileResult.Permanent("spec is invalid"),
+                    "conflicted" when n <= 2 => throw new k8s.Autorest.HttpOperationException("conflict")
+                    {
+                        Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(System.Net.HttpStatusCode.Conflict), string.Empty),
+                    },
+                    _ => ReconcileResult.Done,
+                };
+            }
+            finally
+            {
+                inFlight.AddOrUpdate(key.Name, 0, (_, c) => c - 1);
+            }
+        });
+        var metrics = new RuntimeMetrics();
+        var controller = new Controller("widgets", reconciler, new ControllerOptions
+        {
+            Workers = 4,
+            PermanentErrorRetry = null,
+            RateLimiter = new RateLimiterOptions { ItemBaseDelay = TimeSpan.FromMilliseconds(10), ItemMaxDelay = TimeSpan.FromMilliseconds(100) },
+        }, metrics: metrics).For(informer);
+        using var cts = new CancellationTokenSource();
+        var run = controller.RunAsync(cts.Token);
+
+        await Eventually.True(() => calls.GetValueOrDefault("flaky") == 4, "flaky retried until it succeeds");
+        await Eventually.True(() => calls.GetValueOrDefault("conflicted") == 3, "conflict requeued");
+        Assert.Equal(1, calls.GetValueOrDefault("broken"));
+        Assert.Equal(0, controller.Queue!.NumRequeues(new ObjectKey("ns", "flaky")));
+
+        // Hammer one key with updates while it is being reconciled: never two workers on it.
+        var client = Widget.Descriptor.CreateClient(cluster.Client);
+        for (var i = 0; i < 30; i++)
+        {
+            await client.PatchAsync("ns", "flaky", PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = i + 10 } }), false, CancellationToken.None);
+        }
+
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "flaky"))?.Spec.Size == 39, "updates seen");
+        await Eventually.True(() => controller.Queue!.Count == 0 && controller.ActiveReconciles == 0, "idle");
+        Assert.Equal(0, overlaps);
+
+        // The permanently failing key is reconciled again when its object changes.
+        await client.PatchAsync("ns", "broken", PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 2 } }), false, CancellationToken.None);
+        await Eventually.True(() => calls.GetValueOrDefault("broken") == 2, "broken re-reconciled on change");
+
+        using var stream = new MemoryStream();
+        await metrics.ExportAsync(stream, CancellationToken.None);
+        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
+        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"requeue\"} 2", text);
+        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"permanent_error\"} 2", text);
+        Assert.Contains("llmkube_workqueue_retries_total{name=\"widgets\"} 5", text);
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Null(controller.Queue);
+        await informerCts.CancelAsync();
+        await informerRun;
+        informerCts.Dispose();
+    }
+
+    [Fact]
+    public async Task RequeueAfter_reconciles_again_after_the_delay_and_deleted_objects_are_reconciled_once_more()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "poll"));
+        var (informer, informerRun, informerCts) = await StartInformer(cluster);
+        var calls = new ConcurrentQueue<(ObjectKey Key, bool Exists)>();
+        var controller = new Controller("widgets", new DelegateReconciler((key, ct) =>
+        {
+            var exists = informer.Cache.Get(key) != null;
+            calls.Enqueue((key, exists));
+            return Task.FromResult(exists ? ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(50)) : ReconcileResult.Done);
+        })).For(informer);
+        using var cts = new CancellationTokenSource();
+        var run = controller.RunAsync(cts.Token);
+        await Eventually.True(() => calls.Count(c => c.Exists) >= 3, "periodic requeue");
+        await cluster.DeleteWidgetAsync("ns", "poll");
+        await Eventually.True(() => calls.Any(c => !c.Exists), "reconciled after delete");
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        await informerCts.CancelAsync();
+        await informerRun;
+        informerCts.Dispose();
+    }
+}

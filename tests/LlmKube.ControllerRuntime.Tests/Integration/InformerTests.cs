@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using k8s.Models;
+using LlmKube.ControllerRuntime;
+using LlmKube.ControllerRuntime.Tests.Support;
+
+namespace LlmKube.ControllerRuntime.Tests.Integration;
+
+public class InformerTests
+{
+    private static readonly InformerOptions Fast = new()
+    {
+        InitialBackoff = TimeSpan.FromMilliseconds(20),
+        MaxBackoff = TimeSpan.FromMilliseconds(200),
+        ResyncPeriod = null,
+    };
+
+    [Fact]
+    public async Task Initial_list_is_paged_and_fills_the_cache()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1203), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => await cluster.CreateConfigMapAsync("ns", $"cm-{i:D4}"));
+        cluster.Server.ResetCounters();
+
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast with { Namespace = "ns" });
+        var added = 0;
+        using var reg = informer.AddEventHandler(e => Interlocked.Increment(ref added));
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1203, informer.Cache.Count);
+        Assert.Equal(1203, added);
+        Assert.Equal(3, cluster.Server.Count("list", "configmaps"));
+        Assert.NotNull(informer.Cache.Get(new ObjectKey("ns", "cm-1202")));
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Watch_events_reach_cache_and_handlers_with_old_and_new_objects()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "a"));
+        var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), Fast);
+        var events = new ConcurrentQueue<InformerEvent<Widget>>();
+        using var reg = informer.AddEventHandler(events.Enqueue);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await cluster.CreateWidgetAsync(Widget.New("ns", "b", 2));
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "b")) != null, "b added");
+
+        var patch = PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 5 } });
+        await Widget.Descriptor.CreateClient(cluster.Client).PatchAsync("ns", "b", patch, status: false, CancellationToken.None);
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "b"))?.Spec.Size == 5, "b updated");
+        var update = events.Last(e => e.Type == InformerEventType.Updated);
+        Assert.Equal(2, update.OldObject!.Spec.Size);
+        Assert.Equal(5, update.Object.Spec.Size);
+
+        await cluster.DeleteWidgetAsync("ns", "a");
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "a")) == null, "a deleted");
+        Assert.Contains(events, e => e.Type == InformerEventType.Deleted && e.Object.Metadata.Name == "a");
+        Assert.Equal(1, informer.ListCount);
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Bookmarks_advance_the_resource_version_the_next_watch_starts_from()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => cluster.Server.Count("watch", "configmaps") == 1, "watch open");
+        cluster.Server.Churn(5);
+        var rv = 0L;
+        await Eventually.True(() =>
+        {
+            rv = cluster.Server.SendBookmarks();
+            return informer.LastResourceVersion == rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }, "bookmark rv tracked");
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_dropped_watch_resumes_from_the_last_version_without_relisting()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "a"));
+        var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), Fast);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Eventually.True(() => cluster.Server.Count("watch", "widgets") == i + 1, "watch open");
+            cluster.Server.DropWatches();
+            await cluster.CreateWidgetAsync(Widget.New("ns", "after-drop-" + i));
+        }
+
+        await Eventually.True(() => informer.Cache.Count == 4, "all widgets seen");
+        Assert.Equal(1, informer.ListCount);
+        Assert.Equal(1, cluster.Server.Count("list", "widgets"));
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task A_410_relists_and_synthesizes_deletes_for_vanished_objects()
+    {
+        await using var cluster = await TestCluster.StartAsync(historySize: 5);
+        await cluster.CreateWidgetAsync(Widget.New("ns", "keep"));
+        await cluster.CreateWidgetAsync(Widget.New("ns", "gone"));
+        var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), Fast);
+        var deletes = new ConcurrentQueue<string>();
+        using var reg = informer.AddEventHandler(e =>
+        {
+            if (e.Type == InformerEventType.Deleted)
+            {
+                deletes.Enqueue(e.Object.Metadata.Name);
+            }
+        });
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => cluster.Server.Count("watch", "widgets") == 1, "watch open");
+
+        // Hold re-watches, drop the stream, change things and age the history out: the informer's resume
+        // version is now too old, so the server answers 410 and the informer must re-list.
+        cluster.Server.WatchGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Server.DropWatches();
+        await cluster.DeleteWidgetAsync("ns", "gone");
+        await cluster.CreateWidgetAsync(Widget.New("ns", "new"));
+        cluster.Server.Churn(20);
+        cluster.Server.WatchGate.SetResult();
+
+        await Eventually.True(() => informer.ListCount == 2, "relisted");
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "new")) != null, "new object seen");
+        Assert.Null(informer.Cache.Get(new ObjectKey("ns", "gone")));
+        Assert.Equal(["gone"], deletes.ToArray());
+        Assert.Equal(2, cluster.Server.Count("list", "widgets"));
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Transport_errors_back_off_with_jitter_and_stop_on_cancel()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+        var failures = new FailureCounter();
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(client), Fast, observer: failures);
+        using var cts = new CancellationTokenSource();
+        var started = DateTime.UtcNow;
+        var run = informer.RunAsync(cts.Token);
+        await Eventually.True(() => failures.Count >= 4, "four failed attempts");
+        Assert.False(informer.HasSynced);
+
+        // Backed off: 4 attempts take at least 10+20+40 ms (the lower jitter bounds of the first three delays).
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(70));
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Resync_replays_the_cache_without_api_requests()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateConfigMapAsync("ns", "a");
+        await cluster.CreateConfigMapAsync("ns", "b");
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast with { ResyncPeriod = TimeSpan.FromMinutes(1) }, timeProvider: time);
+        var resyncs = 0;
+        using var reg = informer.AddEventHandler(e =>
+        {
+            if (e.Type == InformerEventType.Resync)
+            {
+                Interlocked.Increment(ref resyncs);
+            }
+        });
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => cluster.Server.Count("watch", "configmaps") == 1, "watch open");
+        cluster.Server.ResetCounters();
+        await Eventually.True(() =>
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            return Volatile.Read(ref resyncs) >= 6;
+        }, "three resyncs");
+        Assert.Equal(0, cluster.Server.Count("list", "configmaps"));
+        Assert.Equal(0, cluster.Server.Writes());
+        await cts.CancelAsync();
+        await run;
+    }
+
+    private sealed class FailureCounter : IInformerObserver
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Listed(ApiResource resource, bool relist)
+        {
+        }
+
+        public void Resynced(ApiResource resource)
+        {
+        }
+
+        public void Failed(ApiResource resource) => Interlocked.Increment(ref _count);
+
+        public void WatchEvent(ApiResource resource, k8s.WatchEventType type)
+        {
+        }
+    }
+}

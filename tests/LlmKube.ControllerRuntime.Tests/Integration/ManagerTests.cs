@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net;
+using k8s;
+using k8s.Models;
+using LlmKube.ControllerRuntime;
+using LlmKube.ControllerRuntime.Tests.Support;
+
+namespace LlmKube.ControllerRuntime.Tests.Integration;
+
+/// <summary>A small, well-behaved reconciler: Widget → owned ConfigMap, status and a Normal event,
+/// all written only when something differs.</summary>
+internal sealed class WidgetReconciler(Manager manager, Informer<Widget> widgets, Informer<V1ConfigMap> configMaps, string who = "m") : IReconciler
+{
+    public ConcurrentBag<(string Who, ObjectKey Key)> Calls { get; } = [];
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        Calls.Add((who, key));
+        var w = widgets.Cache.Get(key);
+        if (w == null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var childKey = new ObjectKey(key.Namespace, key.Name + "-config");
+        if (configMaps.Cache.Get(childKey) == null)
+        {
+            var cm = new V1ConfigMap
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = childKey.Name,
+                    NamespaceProperty = key.Namespace,
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = w.ApiVersion, Kind = "Widget", Name = w.Metadata.Name, Uid = w.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
+                },
+                Data = new Dictionary<string, string> { ["size"] = w.Spec.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            };
+            try
+            {
+                await manager.Client.CoreV1.CreateNamespacedConfigMapAsync(cm, key.Namespace, cancellationToken: cancellationToken);
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                // The cache had not seen it yet.
+            }
+        }
+
+        var (helper, copy) = PatchHelper<Widget>.Begin(w);
+        copy.Status ??= new WidgetStatus();
+        copy.Status.Phase = "Ready";
+        copy.Status.ObservedGeneration = w.Metadata.Generation;
+        copy.Status.Conditions ??= [];
+        Conditions.Set(copy.Status.Conditions, "Ready", Conditions.True, "Reconciled", "size " + w.Spec.Size, w.Metadata.Generation);
+        manager.Events.Normal(w, "Reconciled", "widget is ready");
+        var result = await helper.PatchAsync(manager.ClientFor(Widget.Descriptor), copy, cancellationToken);
+        return result.ToReconcileResult();
+    }
+}
+
+public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static ManagerOptions Options(TimeSpan? resync = null) => new()
+    {
+        HealthPort = 0,
+        MetricsPort = 0,
+        BindAddress = "127.0.0.1",
+        Informers = new InformerOptions { ResyncPeriod = resync, InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) },
+    };
+
+    private static (Manager Manager, WidgetReconciler Reconciler) Build(TestCluster cluster, ManagerOptions options, string who = "m")
+    {
+        var manager = new Manager(cluster.Config, options);
+        var widgets = manager.Informer(Widget.Descriptor);
+        var configMaps = manager.Informer(ResourceKinds.ConfigMaps);
+        var reconciler = new WidgetReconciler(manager, widgets, configMaps, who);
+        manager.AddController("widgets", reconciler, new ControllerOptions { Workers = 4 })
+            .For(widgets, EventPredicates.GenerationChanged<Widget>())
+            .Owns(configMaps, "Widget");
+        return (manager, reconciler);
+    }
+
+    [Fact]
+    public async Task Converges_then_makes_zero_writes_over_resyncs_and_serves_probes_and_metrics()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await cluster.CreateWidgetAsync(Widget.New("ns", "w" + i, i));
+        }
+
+        var (manager, reconciler) = Build(cluster, Options(resync: TimeSpan.FromMilliseconds(100)));
+        await using var _ = manager;
+        using var cts = new CancellationTokenSource();
+        var run = manager.RunAsync(cts.Token);
+        await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var widgets = Widget.Descriptor.CreateClient(cluster.Client);
+        await Eventually.True(async () =>
+        {
+            var page = await widgets.ListAsync(new ListRequest("ns"), CancellationToken.None);
+            return page.Items.All(w => w.Status?.Phase == "Ready") &&
+                   (await cluster.Client.CoreV1.ListNamespacedConfigMapAsync("ns")).Items.Count == 20;
+        }, "20 widgets converged");
+        await manager.Events.FlushAsync();
+
+        // Steady state: resyncs keep reconciling, nothing is written.
+        await Eventually.True(() => manager.Controllers[0].Queue?.Count == 0 && manager.Controllers[0].ActiveReconciles == 0, "idle");
+        await manager.Events.FlushAsync();
+        cluster.Server.ResetCounters();
+        var callsBefore = reconciler.Calls.Count;
+        await Eventually.True(() => reconciler.Calls.Count >= callsBefore + 100, "five resyncs of 20 widgets");
+        await manager.Events.FlushAsync();
+        Assert.Equal(0, cluster.Server.Writes());
+
+        // A deleted child is recreated through the owner mapping.
+        await cluster.Client.CoreV1.DeleteNamespacedConfigMapAsync("w3-config", "ns");
+        await Eventually.True(async () =>
+            (await cluster.Client.CoreV1.ListNamespacedConfigMapAsync("ns")).Items.Any(c => c.Metadata.Name == "w3-config"), "child recreated");
+
+        using var http = new HttpClient();
+        var health = $"http://127.0.0.1:{manager.HealthPort}";
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(health + "/healthz")).StatusCode);
+        var ready = await http.GetAsync(health + "/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("widgets.demo.llmkube.dev: synced", await ready.Content.ReadAsStringAsync());
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{manager.MetricsPort}/metrics");
+        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"success\"}", metrics);
+        Assert.Contains("llmkube_controller_reconcile_duration_seconds_bucket{controller=\"widgets\"", metrics);
+        Assert.Contains("llmkube_api_requests_total{verb=\"list\",resource=\"widgets\",code=\"200\"}", metrics);
+        Assert.Contains("llmkube_api_requests_total{verb=\"patch\",resource=\"widgets/status\",code=\"200\"}", metrics);
+        Assert.Contains("llmkube_workqueue_depth{name=\"widgets\"}", metrics);
+        Assert.Contains("llmkube_informer_resyncs_total{resource=\"widgets.demo.llmkube.dev\"}", metrics);
+        Assert.Contains("llmkube_events_total{outcome=\"suppressed\"}", metrics);
+        Assert.Contains("llmkube_leader 1", metrics);
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Readyz_is_unavailable_until_informers_sync()
+    {
+        var options = Options() with { HealthPort = 0, MetricsPort = null };
+        var manager = new Manager(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, options);
+        await using var _ = manager;
+        manager.Informer(Widget.Descriptor);
+        using var cts = new CancellationTokenSource();
+        var run = manager.RunAsync(cts.Token);
+        await Eventually.True(() => manager.HealthPort != null, "server up");
+        using var http = new HttpClient();
+        var ready = await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("not synced", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/healthz")).StatusCode);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Only_the_leader_reconciles_and_a_standby_takes_over_when_it_stops()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "first"));
+        var election = new LeaderElectionOptions
+        {
+            Enabled = true,
+            LeaseNamespace = "ns",
+            LeaseDuration = TimeSpan.FromSeconds(2),
+            RenewDeadline = TimeSpan.FromSeconds(1.5),
+            RetryPeriod = TimeSpan.FromMilliseconds(200),
+        };
+        var (a, ra) = Build(cluster, Options() with { LeaderElection = election with { Identity = "a" } }, "a");
+        await using var _a = a;
+        using var ctsA = new CancellationTokenSource();
+        var runA = a.RunAsync(ctsA.Token);
+        await Eventually.True(() => a.IsLeader, "a leads");
+
+        var (b, rb) = Build(cluster, Options() with { LeaderElection = election with { Identity = "b" } }, "b");
+        await using var _b = b;
+        using var ctsB = new CancellationTokenSource();
+        var runB = b.RunAsync(ctsB.Token);
+        await b.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        using (var http = new HttpClient())
+        {
+            var ready = await http.GetAsync($"http://127.0.0.1:{b.HealthPort}/readyz");
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("leader: no (standby)", await ready.Content.ReadAsStringAsync());
+        }
+
+        await cluster.CreateWidgetAsync(Widget.New("ns", "second"));
+        await Eventually.True(() => ra.Calls.Any(c => c.Key.Name == "second"), "a reconciled second");
+        Assert.False(b.IsLeader);
+        Assert.Empty(rb.Calls);
+
+        var stopped = DateTime.UtcNow;
+        await ctsA.CancelAsync();
+        await runA.WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(10));
+        Assert.True(DateTime.UtcNow - stopped < election.LeaseDuration + TimeSpan.FromSeconds(3));
+        await cluster.CreateWidgetAsync(Widget.New("ns", "third"));
+        await Eventually.True(() => rb.Calls.Any(c => c.Key.Name == "third"), "b reconciled third");
+        Assert.DoesNotContain(ra.Calls, c => c.Key.Name == "third");
+
+        await ctsB.CancelAsync();
+        await runB.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_thousand_objects_sync_and_converge_quickly()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => await cluster.CreateWidgetAsync(Widget.New("ns", $"w{i:D4}", i)));
+        var (manager, reconciler) = Build(cluster, Options() with { HealthPort = null, MetricsPort = null });
+        await using var _ = manager;
+        using var cts = new CancellationTokenSource();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var run = manager.RunAsync(cts.Token);
+        await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var ready = started.Elapsed;
+        await Eventually.True(() => reconciler.Calls.Select(c => c.Key).Distinct().Count() == 1000, "all reconciled", TimeSpan.FromSeconds(30));
+        var converged = started.Elapsed;
+        output.WriteLine($"1000 widgets: ready after {ready.TotalMilliseconds:F0} ms, all reconciled after {converged.TotalMilliseconds:F0} ms");
+        Assert.True(ready < TimeSpan.FromSeconds(2), $"ready after {ready}");
+        Assert.True(converged < TimeSpan.FromSeconds(20), $"converged after {converged}");
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}

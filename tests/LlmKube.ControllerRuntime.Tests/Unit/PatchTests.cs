@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+using LlmKube.ControllerRuntime;
+
+namespace LlmKube.ControllerRuntime.Tests.Unit;
+
+public class PatchTests
+{
+    [Theory]
+    [InlineData("{}", "{}", null)]
+    [InlineData("{\"a\":1}", "{\"a\":1}", null)]
+    [InlineData("{\"a\":1}", "{\"a\":2}", "{\"a\":2}")]
+    [InlineData("{\"a\":1}", "{}", "{\"a\":null}")]
+    [InlineData("{}", "{\"a\":{\"b\":1}}", "{\"a\":{\"b\":1}}")]
+    [InlineData("{\"a\":{\"b\":1,\"c\":2}}", "{\"a\":{\"b\":1,\"c\":3}}", "{\"a\":{\"c\":3}}")]
+    [InlineData("{\"a\":{\"b\":1,\"c\":2}}", "{\"a\":{\"b\":1}}", "{\"a\":{\"c\":null}}")]
+    [InlineData("{\"a\":[1,2]}", "{\"a\":[1,2]}", null)]
+    [InlineData("{\"a\":[1,2]}", "{\"a\":[2,1]}", "{\"a\":[2,1]}")]
+    [InlineData("{\"a\":[{\"x\":1}]}", "{\"a\":[{\"x\":1},{\"y\":2}]}", "{\"a\":[{\"x\":1},{\"y\":2}]}")]
+    [InlineData("{\"a\":{\"b\":1}}", "{\"a\":5}", "{\"a\":5}")]
+    [InlineData("{\"a\":\"x\",\"b\":true}", "{\"b\":true,\"a\":\"x\"}", null)]
+    [InlineData("{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", "{\"a\":{\"b\":{\"c\":{\"d\":1,\"e\":2}}}}", "{\"a\":{\"b\":{\"c\":{\"e\":2}}}}")]
+    public void Diff_produces_minimal_merge_patches(string before, string after, string? expected)
+    {
+        var patch = JsonMergePatch.Diff(JsonNode.Parse(before) as JsonObject, JsonNode.Parse(after) as JsonObject);
+        if (expected == null)
+        {
+            Assert.Null(patch);
+            return;
+        }
+
+        Assert.NotNull(patch);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), patch), patch!.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(after), JsonMergePatch.Apply(JsonNode.Parse(before), patch)));
+    }
+
+    private static V1Deployment Deployment() => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Metadata = new V1ObjectMeta
+        {
+            Name = "d",
+            NamespaceProperty = "ns",
+            ResourceVersion = "42",
+            Uid = "u",
+            Generation = 3,
+            Labels = new Dictionary<string, string> { ["app"] = "d" },
+            CreationTimestamp = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+        },
+        Spec = new V1DeploymentSpec
+        {
+            Replicas = 1,
+            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d" } },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "d" } },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i:1" }] },
+            },
+        },
+        Status = new V1DeploymentStatus { ReadyReplicas = 1, ObservedGeneration = 3 },
+    };
+
+    [Fact]
+    public void An_unchanged_copy_yields_an_empty_plan()
+    {
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        Assert.True(helper.Compute(copy).IsEmpty);
+    }
+
+    [Fact]
+    public void Spec_and_status_changes_go_to_separate_patches()
+    {
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        copy.Spec.Replicas = 3;
+        copy.Status.ReadyReplicas = 2;
+        var plan = helper.Compute(copy);
+        Assert.Equal("{\"spec\":{\"replicas\":3}}", plan.Main!.ToJsonString());
+        Assert.Equal("{\"status\":{\"readyReplicas\":2}}", plan.Status!.ToJsonString());
+    }
+
+    [Fact]
+    public void Status_only_changes_send_no_main_patch_and_server_owned_metadata_is_ignored()
+    {
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        copy.Metadata.ResourceVersion = "99";
+        copy.Metadata.Generation = 7;
+        copy.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "x" }];
+        copy.Status.Conditions = [new V1DeploymentCondition { Type = "Available", Status = "True" }];
+        var plan = helper.Compute(copy);
+        Assert.Null(plan.Main);
+        Assert.Equal("{\"status\":{\"conditions\":[{\"status\":\"True\",\"type\":\"Available\"}]}}", plan.Status!.ToJsonString());
+    }
+
+    [Fact]
+    public void Removed_labels_become_nulls_and_optimistic_lock_adds_the_resource_version()
+    {
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment(), new PatchOptions { OptimisticLock = true });
+        copy.Metadata.Labels.Remove("app");
+        copy.Metadata.Finalizers = ["f"];
+        var plan = helper.Compute(copy);
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse("{\"metadata\":{\"labels\":{\"app\":null},\"finalizers\":[\"f\"],\"resourceVersion\":\"42\"}}"), plan.Main), plan.Main!.ToJsonString());
+        Assert.Null(plan.Status);
+    }
+
+    [Fact]
+    public void Without_a_status_subresource_status_is_part_of_the_main_patch()
+    {
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment(), new PatchOptions { StatusSubresource = false });
+        copy.Status.ReadyReplicas = 5;
+        var plan = helper.Compute(copy);
+        Assert.Equal("{\"status\":{\"readyReplicas\":5}}", plan.Main!.ToJsonString());
+        Assert.Null(plan.Status);
+    }
+
+    [Fact]
+    public void Conditions_keep_the_transition_time_unless_status_flips()
+    {
+        var t0 = new DateTimeOffset(2026, 1, 1, 10, 0, 0, 123, TimeSpan.Zero);
+        var list = new List<V1Condition>();
+        Assert.True(Conditions.Set(list, "Ready", Conditions.False, "Waiting", "not yet", 1, t0));
+        Assert.Equal(new DateTime(2026, 1, 1, 10, 0, 0, DateTimeKind.Utc), list[0].LastTransitionTime);
+
+        Assert.False(Conditions.Set(list, "Ready", Conditions.False, "Waiting", "not yet", 1, t0.AddMinutes(1)));
+        Assert.True(Conditions.Set(list, "Ready", Conditions.False, "Pulling", "pulling image", 2, t0.AddMinutes(2)));
+        Assert.Equal(t0.UtcDateTime.AddMilliseconds(-123), list[0].LastTransitionTime);
+        Assert.Equal(2, list[0].ObservedGeneration);
+
+        Assert.True(Conditions.Set(list, "Ready", Conditions.True, "Ready", "ok", 2, t0.AddMinutes(3)));
+        Assert.Equal(t0.AddMinutes(3).UtcDateTime.AddMilliseconds(-123), list[0].LastTransitionTime);
+        Assert.True(Conditions.IsTrue(list, "Ready"));
+        Assert.False(Conditions.IsFalse(list, "Ready"));
+
+        Assert.True(Conditions.Set(list, "Degraded", Conditions.False, "None", "", 2, t0));
+        Assert.Equal(2, list.Count);
+        Assert.True(Conditions.Remove(list, "Degraded"));
+        Assert.False(Conditions.Remove(list, "Degraded"));
+        Assert.Null(Conditions.Find(list, "Degraded"));
+    }
+
+    [Fact]
+    public void Setting_an_unchanged_condition_on_a_copy_yields_no_status_patch()
+    {
+        var t0 = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        var d = Deployment();
+        d.Status.Conditions = [new V1DeploymentCondition { Type = "Progressing", Status = "True" }];
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(d);
+        copy.Status.ObservedGeneration = 3;
+        Assert.True(helper.Compute(copy).IsEmpty);
+
+        var conditions = new List<V1Condition>();
+        Conditions.Set(conditions, "Ready", Conditions.True, "Ok", "fine", 3, t0);
+        var snapshot = ObjectCopy.DeepCopy(conditions);
+        Assert.False(Conditions.Set(snapshot, "Ready", Conditions.True, "Ok", "fine", 3, t0.AddHours(1)));
+        Assert.Equal(conditions[0].LastTransitionTime, snapshot[0].LastTransitionTime);
+    }
+}
