@@ -167,5 +167,42 @@ public sealed class ClientWatchTests
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
     }
 
+    [Fact]
+    public async Task Kubectl_get_watch_prints_changes_as_table_rows()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        var watching = sandbox.Kubectl.StartAsync("get", "configmaps", "--watch", "--request-timeout=3s");
+        await Eventually.TrueAsync(() => sandbox.Control.OpenWatches == 1, "kubectl's watch to open");
+        await sandbox.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "seen-by-kubectl" }, Data = new Dictionary<string, string> { ["a"] = "1" } }, "default");
+        var result = await watching;
+        Assert.Matches(@"seen-by-kubectl\s+1\s+\d+s", result.Output);
+    }
+
+    [Fact]
+    public async Task A_CRD_with_two_versions_serves_the_same_objects_in_both()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        const string crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: things.test.llmkube.dev}
+            spec:
+              group: test.llmkube.dev
+              scope: Cluster
+              names: {kind: Thing, plural: things, singular: thing, listKind: ThingList}
+              versions:
+                - {name: v1beta1, served: true, storage: false, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+                - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+            """;
+        (await sandbox.Kubectl.RunWithInputAsync(crd, "apply", "-f", "-")).Ok();
+        (await sandbox.Kubectl.RunWithInputAsync("""{"apiVersion":"test.llmkube.dev/v1beta1","kind":"Thing","metadata":{"name":"t"},"spec":{"x":1}}""", "apply", "-f", "-")).Ok();
+        var v1 = await sandbox.Client.CustomObjects.GetClusterCustomObjectAsync<System.Text.Json.JsonElement>("test.llmkube.dev", "v1", "things", "t");
+        Assert.Equal("test.llmkube.dev/v1", v1.GetProperty("apiVersion").GetString());
+        var beta = await sandbox.Client.CustomObjects.GetClusterCustomObjectAsync<System.Text.Json.JsonElement>("test.llmkube.dev", "v1beta1", "things", "t");
+        Assert.Equal("test.llmkube.dev/v1beta1", beta.GetProperty("apiVersion").GetString());
+        Assert.Equal(1, beta.GetProperty("spec").GetProperty("x").GetInt32());
+        Assert.Equal("test.llmkube.dev/v1", (await sandbox.Kubectl.RunAsync("get", "things", "t", "-o", "jsonpath={.apiVersion}")).Ok().Output);
+    }
+
     private static V1ConfigMap ConfigMap(string name) => new() { Metadata = new V1ObjectMeta { Name = name } };
 }
