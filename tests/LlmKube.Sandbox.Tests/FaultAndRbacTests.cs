@@ -173,9 +173,17 @@ public sealed class FaultAndRbacTests
             var clusterScope = await Assert.ThrowsAsync<HttpOperationException>(() => op.CoreV1.ListNamespaceAsync());
             Assert.EndsWith("cannot list resource \"namespaces\" in API group \"\" at the cluster scope", KubernetesJson.Deserialize<V1Status>(clusterScope.Response.Content).Message, StringComparison.Ordinal);
 
+            var applyCreate = await Assert.ThrowsAsync<HttpOperationException>(() => op.CustomObjects.PatchNamespacedCustomObjectAsync(
+                new V1Patch("""{"apiVersion":"test.llmkube.dev/v1alpha1","kind":"Gadget","metadata":{"name":"new"},"spec":{"modelRef":"m"}}""", V1Patch.PatchType.ApplyPatch),
+                "test.llmkube.dev", "v1alpha1", "default", "gadgets", "new", fieldManager: "op"));
+            Assert.Contains("cannot create resource \"gadgets\"", KubernetesJson.Deserialize<V1Status>(applyCreate.Response.Content).Message, StringComparison.Ordinal);
+            await op.CustomObjects.PatchNamespacedCustomObjectAsync(
+                new V1Patch("""{"apiVersion":"test.llmkube.dev/v1alpha1","kind":"Gadget","metadata":{"name":"alpha"},"spec":{"modelRef":"m"}}""", V1Patch.PatchType.ApplyPatch),
+                "test.llmkube.dev", "v1alpha1", "default", "gadgets", "alpha", fieldManager: "op");
+
             var counts = sandbox.Control.GetRequestCounts();
-            Assert.Equal(5, counts.Forbidden);
-            Assert.Equal(5, counts.Count(user: OperatorUser, code: 403));
+            Assert.Equal(6, counts.Forbidden);
+            Assert.Equal(6, counts.Count(user: OperatorUser, code: 403));
         }
         finally
         {
