@@ -9,7 +9,7 @@ public static class CliApp
     {
         var root = new RootCommand("llmkube: serve LLMs on Kubernetes with llama.cpp, with a model cache you control.");
         root.Add(Commands.Render.RenderCommand.Create(() => new Render.SchemaAdmission()));
-        root.Add(Commands.Sandbox.SandboxCommand.Create());
+        root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create()));
         return root;
     }
 
