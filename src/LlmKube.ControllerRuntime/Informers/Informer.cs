@@ -163,7 +163,16 @@ public sealed class Informer<T> : IInformer
             {
                 _observer?.Failed(Resource);
                 var delay = backoff.Next();
-                _logger.LogWarning(e, "List/watch of {Resource} failed (attempt {Attempt}); retrying in {Delay}", Resource, backoff.Attempt, delay);
+                if (InformerErrors.Explain(e) is { } reason)
+                {
+                    // Expected in operation (server restarting, CRD not installed yet): one line, no stack trace.
+                    _logger.LogWarning("List/watch of {Resource} failed (attempt {Attempt}): {Reason}; retrying in {Delay}", Resource, backoff.Attempt, reason, delay);
+                }
+                else
+                {
+                    _logger.LogWarning(e, "List/watch of {Resource} failed (attempt {Attempt}); retrying in {Delay}", Resource, backoff.Attempt, delay);
+                }
+
                 await DelayQuietly(delay, ct).ConfigureAwait(false);
             }
         }
