@@ -54,7 +54,7 @@ public static class OperatorPermissions
         new("", "persistentvolumeclaims", "create", PermissionScope.Watched, "InferenceServiceReconciler.CreateClaimAsync: only the shared llmkube-model-cache or a perService <isvc>-model-cache claim, never a claimName claim", "shared claim, then perService claim created"),
         new("", "pods", "list", PermissionScope.Watched, "OperatorHost: Manager.Informer(Pods, service label) → Informer.ListAsync", "operator start-up (" + Informer + ")"),
         new("", "pods", "watch", PermissionScope.Watched, "OperatorHost: Manager.Informer(Pods) → Informer.WatchAsync (init-container failures → TransferDiagnosis)", "operator start-up (" + Watch + ")"),
-        new("", "events", "create", PermissionScope.Watched, "EventRecorder.WriteAsync → CreateNamespacedEventAsync (first occurrence)", "ModelCacheClaimCreated, ModelCachePVCNotFound, PhaseChanged"),
+        new("", "events", "create", PermissionScope.Watched, "EventRecorder.WriteAsync → CreateNamespacedEventAsync (first occurrence)", "ModelCacheClaimCreated, ModelCachePVCNotFound, Ready"),
         new("", "events", "patch", PermissionScope.Watched, "EventRecorder.WriteAsync → PatchNamespacedEventAsync (a repeat after --event-dedup-window bumps count)", "missing claim re-reported after the window"),
         new("", "persistentvolumes", "list", PermissionScope.Cluster, "OperatorHost: Manager.Informer(PersistentVolumes) → Informer.ListAsync (cluster-scoped)", "operator start-up (" + Informer + ")"),
         new("", "persistentvolumes", "watch", PermissionScope.Cluster, "OperatorHost: Manager.Informer(PersistentVolumes) → Informer.WatchAsync; ClaimHealth.Evaluate reads the bound PV's node affinity", "operator start-up; claims bound to new PVs"),
