@@ -41,15 +41,7 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         var dir = Path.Combine(Path.GetTempPath(), $"llmkube-e2e-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        options ??= new SandboxOptions();
-        if (!options.Rbac.Enforce && options.Rbac.RoleFiles.Count == 0)
-        {
-            // Every scenario runs the operator under the least-privilege RBAC users install (config/rbac, which
-            // Packaging.Tests keeps identical to the Helm chart): a verb the operator starts using without a grant fails here.
-            options = options with { Rbac = new RbacOptions { Enforce = true, RoleFiles = Directory.GetFiles(RepoPaths.Combine("config", "rbac"), "*.yaml") } };
-        }
-
-        var server = await SandboxServer.StartAsync(options);
+        var server = await SandboxServer.StartAsync(options ?? new SandboxOptions());
         var cluster = new TestCluster(server, dir);
         await cluster.Kubectl.OkAsync("apply", "-f", RepoPaths.Combine("config", "crd"));
         return cluster;
