@@ -28,8 +28,8 @@ public sealed class RbacBoundScenarios
         var roles = objects.Where(o => (string?)o["kind"] is "ClusterRole" or "Role").ToList();
         Assert.Equal(Rbac(objects), Rbac(YamlDocuments.Parse(perServiceChart))); // the cache mode changes flags, not permissions
 
-        var dir = Directory.CreateTempSubdirectory("llmkube-rbac-").FullName;
-        var chartFile = Path.Combine(dir, "chart.yaml");
+        using var scratch = new ScratchDirectory("llmkube-rbac-");
+        var chartFile = Path.Combine(scratch.Path, "chart.yaml");
         await File.WriteAllTextAsync(chartFile, chart);
         await using var cluster = await TestCluster.StartAsync(new SandboxOptions
         {
@@ -75,7 +75,6 @@ public sealed class RbacBoundScenarios
         Assert.True(unused.Count == 0, $"the chart grants verbs the operator never used: [{string.Join(", ", unused)}]; used: {Describe(mine)}");
         Assert.Empty(used.Except(granted)); // implied by zero 403s; stated for the reader
         Assert.Equal(0, mine.Where(e => e.Resource == "persistentvolumeclaims" && e.Verb is not ("list" or "watch" or "create")).Sum(e => e.Count));
-        Directory.Delete(dir, recursive: true);
     }
 
     [HelmFact]
@@ -83,8 +82,8 @@ public sealed class RbacBoundScenarios
     {
         Assert.True(HelmChart.Missing is null, HelmChart.Missing);
         var chart = await HelmChart.TemplateAsync("watchNamespace=team-a");
-        var dir = Directory.CreateTempSubdirectory("llmkube-rbac-ns-").FullName;
-        var chartFile = Path.Combine(dir, "chart.yaml");
+        using var scratch = new ScratchDirectory("llmkube-rbac-ns-");
+        var chartFile = Path.Combine(scratch.Path, "chart.yaml");
         await File.WriteAllTextAsync(chartFile, chart);
         await using var cluster = await TestCluster.StartAsync(new SandboxOptions
         {
@@ -108,7 +107,6 @@ public sealed class RbacBoundScenarios
         Assert.All(mine, e => Assert.True(
             e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource == "leases") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
             $"unexpected request outside team-a: {e.Verb} {e.Resource} in '{e.Namespace}'"));
-        Directory.Delete(dir, recursive: true);
     }
 
     private static async Task SharedClaimAsync(TestCluster cluster)
@@ -227,4 +225,21 @@ public sealed class RbacBoundScenarios
 
     private static string Describe(IEnumerable<RequestCount> entries) =>
         string.Join(", ", entries.Select(e => $"{e.Verb} {Key(e.Group, e.Subresource.Length > 0 ? $"{e.Resource}/{e.Subresource}" : e.Resource, "").TrimEnd()} in '{e.Namespace}' → {e.Code} ×{e.Count}"));
+
+    /// <summary>A temporary directory removed when the test ends, passed or not.</summary>
+    private sealed class ScratchDirectory(string prefix) : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
 }
