@@ -37,14 +37,17 @@ internal sealed class BenchOperator : IAsyncDisposable
             }
         }
 
+        info.Environment["LLMKUBE_LOG_LEVEL"] = Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "Information";
         foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && e.Data.Contains("fail", StringComparison.OrdinalIgnoreCase)) { Console.Error.WriteLine(e.Data); } };
+        var verbose = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_VERBOSE") == "1";
+        var started = Stopwatch.StartNew();
+        process.OutputDataReceived += (_, e) => { if (verbose && e.Data is not null) { Console.Error.WriteLine($"  [{started.Elapsed.TotalSeconds,6:F2}] {e.Data}"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && (verbose || e.Data.Contains("fail", StringComparison.OrdinalIgnoreCase))) { Console.Error.WriteLine($"  [{started.Elapsed.TotalSeconds,6:F2}] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
