@@ -25,7 +25,7 @@ if (options is null)
 
 using var loggers = LoggerFactory.Create(builder => builder
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-    .SetMinimumLevel(LogLevel.Information));
+    .SetMinimumLevel(Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information));
 var logger = loggers.CreateLogger("llmkube-operator");
 
 KubernetesClientConfiguration config;

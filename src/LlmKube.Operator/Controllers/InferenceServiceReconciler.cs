@@ -48,9 +48,10 @@ public sealed partial class InferenceServiceReconciler(
         }
 
         var patch = await helper.PatchAsync(services, copy, cancellationToken).ConfigureAwait(false);
-        if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase)
+        if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase && status.Phase is ServicePhases.Ready or ServicePhases.Stopped or ServicePhases.Suspended)
         {
-            events.Normal(service, "PhaseChanged", $"phase {service.Status?.Phase ?? "(none)"} -> {status.Phase}");
+            // Milestones only; failures carry their own Warning event with the reason.
+            events.Normal(service, status.Phase, $"{status.ReadyReplicas ?? 0}/{status.DesiredReplicas ?? 0} replicas ready (was {service.Status?.Phase ?? "new"})");
         }
 
         return ReconcileResult.Min(result, patch.ToReconcileResult());

@@ -1,0 +1,54 @@
+using k8s;
+using k8s.Models;
+using LlmKube.Api;
+using LlmKube.Api.Cache;
+using LlmKube.Api.Models;
+using LlmKube.Api.Services;
+
+namespace LlmKube.Bench.Operator;
+
+/// <summary>The benchmark's objects: N services in M namespaces, each with its own Model (s3 sources: no HEAD probes).</summary>
+internal sealed record Workload(int Services, int Namespaces)
+{
+    public IEnumerable<string> NamespaceNames => Enumerable.Range(0, Namespaces).Select(i => $"bench-{i:D2}");
+
+    public IEnumerable<(string Namespace, string Name)> ServiceKeys =>
+        Enumerable.Range(0, Services).Select(i => ($"bench-{i % Namespaces:D2}", $"svc-{i:D5}"));
+
+    public static Model ModelFor(string ns, string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Spec = new ModelSpec { Source = $"s3://models/{name}.gguf" },
+    };
+
+    public static InferenceService ServiceFor(string ns, string name) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Spec = new InferenceServiceSpec { ModelRef = name, Resources = new ServiceResources { Cpu = "1", Memory = "2Gi" } },
+    };
+
+    /// <summary>A Model as the Model controller leaves it (what the bare loop's builders need).</summary>
+    public static Model ReadyModelFor(string ns, string name)
+    {
+        var model = ModelFor(ns, name);
+        model.Status = new ModelStatus { Phase = ModelPhases.Ready, CacheKey = CacheKeys.ForSpec(model.Spec) };
+        return model;
+    }
+
+    public async Task CreateNamespacesAsync(IKubernetes client)
+    {
+        foreach (var ns in NamespaceNames)
+        {
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        }
+    }
+
+    public async Task CreateCustomResourcesAsync(IKubernetes client, int parallelism)
+    {
+        await Parallel.ForEachAsync(ServiceKeys, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (key, ct) =>
+        {
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(ModelFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, Model.Plural, cancellationToken: ct);
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(ServiceFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, InferenceService.Plural, cancellationToken: ct);
+        });
+    }
+}
