@@ -107,15 +107,20 @@ internal static partial class YamlText
                 return "[]";
         }
 
-        var element = node.GetValue<JsonElement>();
-        return element.ValueKind switch
+        switch (node.GetValueKind())
         {
-            JsonValueKind.String => IsPlain(element.GetString()!) ? element.GetString()! : Quote(element.GetString()!),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Null => "null",
-            _ => element.GetRawText(),
-        };
+            case JsonValueKind.String:
+                var text = node.GetValue<string>();
+                return IsPlain(text) ? text : Quote(text);
+            case JsonValueKind.True:
+                return "true";
+            case JsonValueKind.False:
+                return "false";
+            case JsonValueKind.Null:
+                return "null";
+            default:
+                return node.ToJsonString();
+        }
     }
 
     private static bool IsPlain(string text) =>

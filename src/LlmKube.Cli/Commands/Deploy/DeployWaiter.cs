@@ -76,7 +76,7 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
                 return new WaitOutcome(ExitCodes.Failed, model, service);
             }
 
-            if (current && service.Status?.Phase is ServicePhases.Ready or ServicePhases.Stopped)
+            if (current && service.Status?.Phase is ServicePhases.Ready or ServicePhases.Stopped && !ClaimPending(service))
             {
                 await ReadyAsync(model, service).ConfigureAwait(false);
                 return new WaitOutcome(ExitCodes.Ok, model, service);
@@ -126,6 +126,10 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
 
         return text;
     }
+
+    /// <summary>Ready is not done while the cache claim is still Pending (as sandbox up settles): the pods cannot really run yet.</summary>
+    private static bool ClaimPending(InferenceService service) =>
+        service.Status?.Conditions?.Any(c => c.Type == ConditionTypes.ModelCacheReady && c.Reason == Reasons.ClaimPending) == true;
 
     /// <summary>The Degraded condition's reason and message: what went wrong and how to fix it.</summary>
     public static string Degraded(IEnumerable<V1Condition>? conditions)
