@@ -163,7 +163,7 @@ public sealed class Informer<T> : IInformer
             {
                 _observer?.Failed(Resource);
                 var delay = backoff.Next();
-                if (Expected(e) is { } reason)
+                if (InformerErrors.Explain(e) is { } reason)
                 {
                     // Expected in operation (server restarting, CRD not installed yet): one line, no stack trace.
                     _logger.LogWarning("List/watch of {Resource} failed (attempt {Attempt}): {Reason}; retrying in {Delay}", Resource, backoff.Attempt, reason, delay);
@@ -177,17 +177,6 @@ public sealed class Informer<T> : IInformer
             }
         }
     }
-
-    /// <summary>A one-line explanation for failures that need no stack trace, else null.</summary>
-    private static string? Expected(Exception e) => e switch
-    {
-        HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => "404 Not Found (is the resource's CustomResourceDefinition installed?)",
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http => $"403 Forbidden (the operator's RBAC does not allow it): {http.Response.Content}",
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => "401 Unauthorized (check the credentials)",
-        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode}",
-        HttpRequestException or IOException => e.Message,
-        _ => null,
-    };
 
     private async Task ListAndReplaceAsync(CancellationToken ct)
     {
