@@ -70,7 +70,7 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
             }
 
             var current = service.Status?.ObservedGeneration == service.Metadata.Generation;
-            if (current && service.Status?.Phase == ServicePhases.Failed)
+            if (current && service.Status?.Phase == ServicePhases.Failed && !StaleModelNotFound(service))
             {
                 await Fail($"inferenceservice {ns}/{name} failed: {Degraded(service.Status.Conditions)}").ConfigureAwait(false);
                 return new WaitOutcome(ExitCodes.Failed, model, service);
@@ -126,6 +126,13 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
 
         return text;
     }
+
+    /// <summary>
+    /// The operator can see the new service before its cache has the Model created a moment earlier, and report
+    /// ModelNotFound until the Model's event arrives; we just read the Model, so that failure is not final.
+    /// </summary>
+    private static bool StaleModelNotFound(InferenceService service) =>
+        service.Status?.Conditions?.Any(c => c.Type == ConditionTypes.Degraded && c.Status == "True" && c.Reason == Reasons.ModelNotFound) == true;
 
     /// <summary>Ready is not done while the cache claim is still Pending (as sandbox up settles): the pods cannot really run yet.</summary>
     private static bool ClaimPending(InferenceService service) =>
