@@ -18,6 +18,12 @@ public sealed record SandboxOptions
     /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// TCP port of the HTTPS endpoint on 127.0.0.1 (self-signed certificate); 0 picks a free one, -1 disables it.
+    /// kubectl sends bearer tokens only over TLS, so kubeconfigs written for a user point here.
+    /// </summary>
+    public int HttpsPort { get; init; }
+
     /// <summary>The bearer token of the cluster admin (always allowed, exempt from RBAC).</summary>
     public string AdminToken { get; init; } = "sandbox-admin-token";
 
@@ -63,7 +69,7 @@ public sealed record FaultSettings
     /// <summary>When above 0, every open watch stream is closed this often.</summary>
     public double WatchDropSeconds { get; init; }
 
-    /// <summary>Seed of the random choices; null seeds from the clock.</summary>
+    /// <summary>Seed of the random choices, applied whenever these settings are set; null keeps the current generator.</summary>
     public int? Seed { get; init; }
 
     /// <summary>False: only non-admin users get faults (the admin, e.g. a test's own client, is spared).</summary>

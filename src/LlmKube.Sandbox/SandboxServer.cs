@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using LlmKube.Sandbox.Admission;
 using LlmKube.Sandbox.Api;
 using LlmKube.Sandbox.Control;
@@ -33,10 +34,15 @@ public sealed class SandboxServer : IAsyncDisposable
     private readonly List<Task> _loops;
     private readonly ObjectStore _store;
     private readonly SandboxOptions _options;
+    private readonly X509Certificate2? _certificate;
     private int _disposed;
 
-    private SandboxServer(WebApplication app, CancellationTokenSource stopping, List<Task> loops, ObjectStore store, SandboxControl control, SandboxOptions options, Uri baseAddress)
+    private SandboxServer(
+        WebApplication app, CancellationTokenSource stopping, List<Task> loops, ObjectStore store, SandboxControl control, SandboxOptions options, Uri baseAddress, Uri? secureAddress, X509Certificate2? certificate)
     {
+        SecureBaseAddress = secureAddress;
+        _certificate = certificate;
+        CertificateAuthorityPem = certificate is null ? null : SelfSignedCertificate.Pem(certificate);
         _app = app;
         _stopping = stopping;
         _loops = loops;
@@ -48,6 +54,12 @@ public sealed class SandboxServer : IAsyncDisposable
 
     /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:43121/</c>.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The HTTPS endpoint (self-signed; see <see cref="CertificateAuthorityPem"/>), or null when disabled.</summary>
+    public Uri? SecureBaseAddress { get; }
+
+    /// <summary>The PEM certificate of the HTTPS endpoint, to trust as its CA.</summary>
+    public string? CertificateAuthorityPem { get; }
 
     /// <summary>The test hooks (also served over HTTP under <c>/sandbox/v1/</c>).</summary>
     public SandboxControl Control { get; }
@@ -98,9 +110,19 @@ public sealed class SandboxServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "LlmKube.Sandbox" });
         builder.Logging.ClearProviders();
+        var certificate = options.HttpsPort >= 0 ? SelfSignedCertificate.Create(time.GetUtcNow()) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            if (certificate is not null)
+            {
+                kestrel.Listen(IPAddress.Loopback, options.HttpsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.UseHttps(certificate);
+                });
+            }
+
             kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
             kestrel.Limits.MinResponseDataRate = null;
         });
@@ -113,17 +135,30 @@ public sealed class SandboxServer : IAsyncDisposable
         var handler = new ApiHandler(registry, authenticator, authorizer, faults, counters, endpoints, controlEndpoints, options, logger);
         app.Run(http => handler.HandleAsync(http, stopping.Token));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
-        logger.LogInformation("Sandbox API server listening on {Address}", baseAddress);
-        return new SandboxServer(app, stopping, loops, store, control, options, baseAddress);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.TrimEnd('/') + "/"))
+            .ToList();
+        baseAddress = addresses.First(a => a.Scheme == Uri.UriSchemeHttp);
+        var secure = addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps);
+        logger.LogInformation("Sandbox API server listening on {Address} and {SecureAddress}", baseAddress, secure);
+        return new SandboxServer(app, stopping, loops, store, control, options, baseAddress, secure, certificate);
     }
 
-    /// <summary>A kubeconfig for this server; the admin's unless <paramref name="user"/> is given.</summary>
-    public string KubeconfigYaml(string? user = null) =>
-        user is null
-            ? KubeconfigWriter.Render(BaseAddress, "sandbox-admin", AdminToken)
-            : KubeconfigWriter.Render(BaseAddress, user, TokenFor(user));
+    /// <summary>
+    /// A kubeconfig for this server: the admin's (plain HTTP, <see cref="BaseAddress"/>) unless <paramref name="user"/>
+    /// is given; a user's points at the HTTPS endpoint with its certificate as CA, because kubectl sends
+    /// credentials only over TLS.
+    /// </summary>
+    public string KubeconfigYaml(string? user = null)
+    {
+        if (user is null)
+        {
+            return KubeconfigWriter.Render(BaseAddress, "sandbox-admin", AdminToken);
+        }
+
+        var secure = SecureBaseAddress ?? throw new InvalidOperationException("a user kubeconfig needs the HTTPS endpoint (SandboxOptions.HttpsPort >= 0)");
+        return KubeconfigWriter.Render(secure, user, TokenFor(user), CertificateAuthorityPem);
+    }
 
     /// <summary>Writes <see cref="KubeconfigYaml"/> to <paramref name="path"/> (creating its directory) and returns the full path.</summary>
     public string WriteKubeconfig(string path, string? user = null)
@@ -151,6 +186,7 @@ public sealed class SandboxServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         _stopping.Dispose();
+        _certificate?.Dispose();
     }
 
     private static async Task BookmarksAsync(ObjectStore store, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)

@@ -66,9 +66,16 @@ internal sealed class CelRules
                 _ => (CelOutcome.Passed, value, null),
             };
         }
-        catch (CelNoSuchOverloadException e)
+        catch (Exception e) when (e is CelNoSuchOverloadException or CelUnboundFunctionException ||
+                                  (e is CelExpressionParserException && e.Message.Contains("no function, variable or macro", StringComparison.Ordinal)))
         {
             return (CelOutcome.Unsupported, null, e.Message);
+        }
+        catch (CelNoSuchFieldException e)
+        {
+            var start = e.Message.IndexOf('\'', StringComparison.Ordinal);
+            var end = start >= 0 ? e.Message.IndexOf('\'', start + 1) : -1;
+            return (CelOutcome.Error, null, end > start ? $"no such key: {e.Message[(start + 1)..end]}" : e.Message);
         }
         catch (CelException e)
         {

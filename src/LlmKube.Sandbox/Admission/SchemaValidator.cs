@@ -12,7 +12,7 @@ namespace LlmKube.Sandbox.Admission;
 /// wording (<c>spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10</c>),
 /// and evaluates <c>x-kubernetes-validations</c> CEL rules (with <c>oldSelf</c> on updates).
 /// </summary>
-internal sealed class SchemaValidator
+internal sealed partial class SchemaValidator
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
     private readonly CelRules _cel;
@@ -334,73 +334,6 @@ internal sealed class SchemaValidator
         return scratch.Count == 0;
     }
 
-    private void RunRules(JsonNode node, JsonObject schema, string path, JsonNode? old, bool hasOld, List<FieldError> errors)
-    {
-        if (schema["x-kubernetes-validations"] is not JsonArray rules)
-        {
-            return;
-        }
-
-        foreach (var ruleNode in rules.OfType<JsonObject>())
-        {
-            var rule = JsonUtil.String(ruleNode, "rule");
-            if (string.IsNullOrWhiteSpace(rule))
-            {
-                continue;
-            }
-
-            var transition = rule.Contains("oldSelf", StringComparison.Ordinal);
-            if (transition && !hasOld && JsonUtil.Bool(ruleNode, "optionalOldSelf") != true)
-            {
-                continue;
-            }
-
-            var (outcome, _, error) = _cel.Evaluate(rule, node, old, transition && hasOld);
-            var field = path;
-            if (JsonUtil.String(ruleNode, "fieldPath") is { Length: > 0 } fieldPath)
-            {
-                field = path + (fieldPath.StartsWith('.') ? fieldPath : "." + fieldPath);
-                field = field.TrimStart('.');
-            }
-
-            switch (outcome)
-            {
-                case CelOutcome.Failed:
-                    errors.Add(RuleError(field, schema, ruleNode, rule, node, old, hasOld));
-                    break;
-                case CelOutcome.Error:
-                    errors.Add(FieldError.Invalid(field, Quote(StructuralSchema.Type(schema) ?? "object"), $"{error} evaluating rule: {rule}"));
-                    break;
-                case CelOutcome.Unsupported:
-                    _onUnsupportedRule?.Invoke(rule, error ?? string.Empty);
-                    break;
-            }
-        }
-    }
-
-    private FieldError RuleError(string field, JsonObject schema, JsonObject ruleNode, string rule, JsonNode node, JsonNode? old, bool hasOld)
-    {
-        var message = JsonUtil.String(ruleNode, "message");
-        if (JsonUtil.String(ruleNode, "messageExpression") is { Length: > 0 } expression)
-        {
-            var (outcome, value, _) = _cel.Evaluate(expression, node, old, hasOld && expression.Contains("oldSelf", StringComparison.Ordinal));
-            if (outcome == CelOutcome.Passed && value is string text && text.Length > 0)
-            {
-                message = text;
-            }
-        }
-
-        message ??= $"failed rule: {rule}";
-        var shown = Quote(StructuralSchema.Type(schema) ?? "object");
-        return JsonUtil.String(ruleNode, "reason") switch
-        {
-            "FieldValueRequired" => FieldError.Required(field, message),
-            "FieldValueForbidden" => FieldError.Forbidden(field, message),
-            "FieldValueDuplicate" => new FieldError(field, FieldErrorType.Duplicate, shown, message),
-            _ => FieldError.Invalid(field, shown, message),
-        };
-    }
-
     private bool Matches(string pattern, string text)
     {
         var regex = _patterns.GetOrAdd(pattern, p =>
@@ -433,7 +366,6 @@ internal sealed class SchemaValidator
         _ => "null",
     };
 
-    private static string Quote(string text) => $"\"{text}\"";
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

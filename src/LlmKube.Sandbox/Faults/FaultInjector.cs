@@ -44,7 +44,7 @@ internal sealed class FaultInjector
             CancellationTokenSource changed;
             lock (_gate)
             {
-                if (value.Seed != _settings.Seed && value.Seed is { } seed)
+                if (value.Seed is { } seed)
                 {
                     _random = new Random(seed);
                 }

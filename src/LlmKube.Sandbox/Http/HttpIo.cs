@@ -23,6 +23,22 @@ internal static class HttpIo
     /// <summary>Decodes an object body (JSON, or YAML when the content type says so).</summary>
     public static JsonObject ParseObject(byte[] body, string? contentType)
     {
+        if (contentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            JsonObject? decoded;
+            try
+            {
+                decoded = ProtobufDecoder.Decode(body);
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+            {
+                throw ApiException.BadRequest($"malformed protobuf body: {e.Message}");
+            }
+
+            return decoded ?? throw ApiException.UnsupportedMediaType(
+                "the sandbox decodes protobuf bodies only for Namespace, ConfigMap, Secret, ServiceAccount, RBAC kinds and SelfSubjectAccessReview; send JSON or YAML (kubectl apply -f, kubectl create -f)");
+        }
+
         try
         {
             var node = contentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true

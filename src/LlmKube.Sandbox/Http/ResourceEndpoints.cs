@@ -249,6 +249,17 @@ internal sealed class ResourceEndpoints
             return;
         }
 
+        if (_enforceRbac && !user.IsAdmin && contentType.StartsWith("application/apply-patch", StringComparison.OrdinalIgnoreCase) &&
+            subresource == Subresource.None && _service.Find(type, r.Namespace, r.Name) is null)
+        {
+            // An apply that creates needs create as well as patch, as on the real server.
+            var create = new RequestAttributes("create", r.Group, r.Resource, string.Empty, r.Namespace, r.Name);
+            if (!_authorizer.Allows(user, create))
+            {
+                throw ApiException.Forbidden(r.Group, r.Resource, r.Name, RbacAuthorizer.ForbiddenMessage(user, create));
+            }
+        }
+
         var (patched, created) = _service.Patch(type, r.Namespace, r.Name, contentType, body, context, subresource);
         HttpIo.AddWarnings(http.Response, context.Warnings);
         await HttpIo.WriteBytesAsync(http, created ? 201 : 200, Presenter.Bytes(type, patched)).ConfigureAwait(false);

@@ -8,7 +8,7 @@ internal static class KubeconfigWriter
 {
     public const string ContextName = "llmkube-sandbox";
 
-    public static string Render(Uri server, string userName, string token, string ns = "default")
+    public static string Render(Uri server, string userName, string token, string? certificateAuthorityPem = null, string ns = "default")
     {
         var user = JsonUtil.Quote(userName);
         var builder = new StringBuilder();
@@ -18,6 +18,10 @@ internal static class KubeconfigWriter
         builder.Append("- name: ").Append(ContextName).Append('\n');
         builder.Append("  cluster:\n");
         builder.Append("    server: ").Append(JsonUtil.Quote(server.ToString().TrimEnd('/'))).Append('\n');
+        if (certificateAuthorityPem is not null)
+        {
+            builder.Append("    certificate-authority-data: ").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(certificateAuthorityPem))).Append('\n');
+        }
         builder.Append("users:\n");
         builder.Append("- name: ").Append(user).Append('\n');
         builder.Append("  user:\n");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using LlmKube.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -45,7 +46,10 @@ public static class SandboxServeCommand
             }
 
             using var loggers = parse.GetValue(verbose)
-                ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddFilter("LlmKube", LogLevel.Debug))
+                ? LoggerFactory.Create(b => b
+                    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                    .AddSimpleConsole(o => o.SingleLine = true)
+                    .AddFilter("LlmKube", LogLevel.Debug))
                 : null;
             var options = new SandboxOptions
             {
@@ -74,6 +78,9 @@ public static class SandboxServeCommand
                 LoggerFactory = loggers,
             };
 
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             var server = await SandboxServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
             await using (server.ConfigureAwait(false))
             {
@@ -84,7 +91,7 @@ public static class SandboxServeCommand
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -93,6 +100,12 @@ public static class SandboxServeCommand
             }
 
             return 0;
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
         });
         return command;
     }

@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+
+namespace LlmKube.Fetcher.Cache;
+
+/// <summary>
+/// The sidecar `.NAME.llmkube.json` beside a published model file. `size` and `mtimeUnixNs` identify the exact file the
+/// record describes: a record whose size or mtime differs from the file is ignored (the file changed behind our back).
+/// </summary>
+internal sealed record Sidecar
+{
+    public int Version { get; init; } = 1;
+
+    public required string File { get; init; }
+
+    public required long Size { get; init; }
+
+    public required long MtimeUnixNs { get; init; }
+
+    /// <summary>Lowercase hex sha256 of the file, or null when it was adopted without hashing.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>What the digest was checked against: `expected` (--sha256), `hub` (X-Linked-Etag), `computed` (nothing to check against), or null.</summary>
+    public string? Sha256Check { get; init; }
+
+    /// <summary>The source with any user:password removed.</summary>
+    public required string Source { get; init; }
+
+    public string? ETag { get; init; }
+
+    public string? LastModified { get; init; }
+
+    /// <summary>Hugging Face commit (X-Repo-Commit) when known.</summary>
+    public string? Commit { get; init; }
+
+    public required DateTimeOffset FetchedAt { get; init; }
+
+    /// <summary>`download`, `resume`, `adopted` (upstream LLMKube entry) or `present` (file found without a sidecar).</summary>
+    public required string Origin { get; init; }
+
+    /// <summary>Bytes this fetch moved over the network (0 for adoption).</summary>
+    public long BytesTransferred { get; init; }
+}
+
+/// <summary>Resume state `.NAME.ID.llmkube-partial.json`: which chunks of the partial file are complete.</summary>
+internal sealed record PartialState
+{
+    public int Version { get; init; } = 1;
+
+    public required string Source { get; init; }
+
+    public required long Size { get; init; }
+
+    public required long ChunkSize { get; init; }
+
+    public string? ETag { get; init; }
+
+    public string? LastModified { get; init; }
+
+    /// <summary>Completed chunks as a base64 bitmap (bit i of byte i/8 = chunk i).</summary>
+    public required string Done { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Sidecar))]
+[JsonSerializable(typeof(PartialState))]
+internal sealed partial class CacheJson : JsonSerializerContext;

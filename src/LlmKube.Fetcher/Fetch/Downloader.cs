@@ -1,0 +1,159 @@
+using LlmKube.Fetcher.Cache;
+using LlmKube.Fetcher.Failures;
+using LlmKube.Fetcher.Sources;
+using LlmKube.Fetcher.Transfer;
+
+namespace LlmKube.Fetcher.Fetch;
+
+/// <summary>
+/// Probe, transfer (ranged or single stream), verify, publish. The final name only ever appears through a rename of a
+/// complete, fsynced, verified temp file; a sha256 mismatch deletes the temp file.
+/// </summary>
+internal sealed class Downloader(FetchContext context)
+{
+    private const int MaxRestarts = 2;
+
+    public async Task<RemoteFile> ProbeAsync(IFileSource source, CancellationToken ct)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await source.ProbeAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (FailureClassifier.IsTransient(e, ct) && failures < context.Options.MaxAttempts)
+            {
+                context.Reporter.Log($"{source.Display}: {e.Message}; retrying");
+                await Task.Delay(TransferSettings.Backoff(failures), context.Time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<FileResult> DownloadAsync(FetchJob job, RemoteFile? probed, CancellationToken ct)
+    {
+        var remote = probed ?? await ProbeAsync(job.Source, ct).ConfigureAwait(false);
+        if (job.ExpectedSha256 is { } expected && remote.AnnouncedSha256 is { } announced && expected != announced)
+        {
+            throw new FetchException(FailureReason.IntegrityMismatch,
+                $"{job.Source.Display}: expected sha256 {expected} but the hub announces {announced}; nothing downloaded");
+        }
+
+        for (var restart = 0; ; restart++)
+        {
+            try
+            {
+                return await TransferAsync(job, remote, ct).ConfigureAwait(false);
+            }
+            catch (SourceChangedException e) when (restart < MaxRestarts)
+            {
+                context.Reporter.Log($"{e.Message}; starting over");
+                remote = await ProbeAsync(job.Source, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<FileResult> TransferAsync(FetchJob job, RemoteFile remote, CancellationToken ct)
+    {
+        var options = context.Options;
+        var ranged = remote.AcceptsRanges && remote.Size is not null;
+        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
+        var counter = new ByteCounter { Total = remote.Size };
+        var started = context.Time.GetTimestamp();
+        if (partial.Resumed)
+        {
+            context.Reporter.Log($"resuming {job.Source.Display}: {ProgressReporterBytes(partial.Map!.DoneBytes)} of {ProgressReporterBytes(remote.Size!.Value)} already present");
+        }
+        else
+        {
+            context.Reporter.Log($"downloading {job.Source.Display} ({(remote.Size is { } s ? ProgressReporterBytes(s) : "size unknown")}, "
+                + (ranged ? $"{Math.Min(options.Connections, Math.Max(1, partial.Map!.Count))} connections" : "single stream")
+                + (partial.File.IsDirect ? ", direct I/O" : "") + ")");
+        }
+
+        context.Reporter.Start(Path.GetFileName(job.FinalPath), counter);
+        byte[] digest;
+        long length;
+        try
+        {
+            if (ranged)
+            {
+                var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
+                digest = await transfer.RunAsync(ct).ConfigureAwait(false);
+                length = remote.Size!.Value;
+            }
+            else
+            {
+                var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, context.Time);
+                (digest, length) = await transfer.RunAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            context.Reporter.Stop();
+            if (e is SourceChangedException || FailureClassifier.IsOutOfSpace(e))
+            {
+                partial.Discard(); // a changed source cannot be resumed; a full disk needs the space back
+            }
+            else
+            {
+                TrySaveState(partial);
+            }
+
+            throw;
+        }
+
+        context.Reporter.Stop();
+        var sha = Convert.ToHexStringLower(digest);
+        string? check = null;
+        foreach (var (want, by) in new[] { (job.ExpectedSha256, "expected"), (remote.AnnouncedSha256, "hub") })
+        {
+            if (want is null)
+            {
+                continue;
+            }
+
+            if (want != sha)
+            {
+                partial.Discard();
+                throw new FetchException(FailureReason.IntegrityMismatch,
+                    $"{job.Source.Display}: sha256 is {sha} but {(by == "hub" ? "the hub announces" : "the expected value is")} {want}; the downloaded file was deleted");
+            }
+
+            check ??= by;
+        }
+
+        partial.Publish(job.FinalPath, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+        {
+            File = Path.GetFileName(job.FinalPath),
+            Size = size,
+            MtimeUnixNs = mtime,
+            Sha256 = sha,
+            Sha256Check = check ?? "computed",
+            Source = job.RecordedSource,
+            ETag = remote.Identity.ETag,
+            LastModified = remote.Identity.LastModified,
+            Commit = remote.Commit,
+            FetchedAt = context.Time.GetUtcNow(),
+            Origin = partial.Resumed ? "resume" : "download",
+            BytesTransferred = counter.Received,
+        });
+        var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
+        context.Reporter.Log($"done: {job.FinalPath} ({ProgressReporterBytes(length)}, {ProgressReporterBytes(counter.Received)} transferred in {seconds:F1}s, "
+            + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s), sha256 {sha} ({check ?? "computed"})");
+        return new FileResult(job.FinalPath, FileOutcome.Downloaded, counter.Received);
+    }
+
+    private static void TrySaveState(PartialDownload partial)
+    {
+        try
+        {
+            partial.SaveState(force: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Resume will redo the chunks the state does not list.
+        }
+    }
+
+    private static string ProgressReporterBytes(long n) => Progress.ProgressReporter.Bytes(n);
+}

@@ -1,0 +1,138 @@
+using LlmKube.Fetcher.Cache;
+using LlmKube.Fetcher.Cli;
+using LlmKube.Fetcher.Failures;
+using LlmKube.Fetcher.Sources;
+
+namespace LlmKube.Fetcher.Fetch;
+
+/// <summary>The refresh policies for one file, run under the entry lock.</summary>
+internal sealed class FileFetcher(FetchContext context)
+{
+    private readonly Downloader _downloader = new(context);
+
+    public async Task<FileResult> FetchAsync(FetchJob job, CancellationToken ct)
+    {
+        FileModes.CreateDirectory(Path.GetDirectoryName(job.FinalPath)!);
+        var file = new FileInfo(job.FinalPath);
+        var sidecar = file.Exists ? SidecarStore.Read(job.FinalPath) : null;
+        if (sidecar is not null && !SidecarStore.Describes(sidecar, file))
+        {
+            sidecar = null;
+        }
+
+        return context.Options.Refresh == RefreshPolicy.OnChange
+            ? await OnChangeAsync(job, file, sidecar, ct).ConfigureAwait(false)
+            : await IfNotPresentAsync(job, file, sidecar, ct).ConfigureAwait(false);
+    }
+
+    private async Task<FileResult> IfNotPresentAsync(FetchJob job, FileInfo file, Sidecar? sidecar, CancellationToken ct)
+    {
+        var log = context.Reporter.Log;
+        if (file.Exists)
+        {
+            if (sidecar is not null && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
+            {
+                log($"cache hit: {job.FinalPath}");
+                return new FileResult(job.FinalPath, FileOutcome.Hit, 0);
+            }
+
+            if (sidecar is not null)
+            {
+                log($"{job.FinalPath}: recorded sha256 {sidecar.Sha256 ?? "(none)"} is not the expected {job.ExpectedSha256}; fetching again");
+            }
+            else if (await RecordPresentAsync(job, file, null, ct).ConfigureAwait(false))
+            {
+                return new FileResult(job.FinalPath, FileOutcome.Recorded, 0);
+            }
+        }
+        else if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, context, ct).ConfigureAwait(false))
+        {
+            return new FileResult(job.FinalPath, FileOutcome.Adopted, 0);
+        }
+
+        return await _downloader.DownloadAsync(job, null, ct).ConfigureAwait(false);
+    }
+
+    private async Task<FileResult> OnChangeAsync(FetchJob job, FileInfo file, Sidecar? sidecar, CancellationToken ct)
+    {
+        var log = context.Reporter.Log;
+        if (!file.Exists)
+        {
+            if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, context, ct).ConfigureAwait(false))
+            {
+                return new FileResult(job.FinalPath, FileOutcome.Adopted, 0);
+            }
+
+            return await _downloader.DownloadAsync(job, null, ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var remote = await _downloader.ProbeAsync(job.Source, ct).ConfigureAwait(false);
+            if (sidecar is not null && remote.Identity.SameAs(new Validator(sidecar.ETag, sidecar.LastModified))
+                && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
+            {
+                log($"revalidated (unchanged): {job.FinalPath}");
+                return new FileResult(job.FinalPath, FileOutcome.Revalidated, 0);
+            }
+
+            // A file without a sidecar (filled by upstream LLMKube) of the remote's size is taken as that version, the
+            // way upstream revalidates; with an expected sha256 it is hashed first.
+            if (sidecar is null && remote.Size == file.Length && await RecordPresentAsync(job, file, remote, ct).ConfigureAwait(false))
+            {
+                return new FileResult(job.FinalPath, FileOutcome.Recorded, 0);
+            }
+
+            log($"{job.FinalPath}: the source changed; fetching the new version");
+            return await _downloader.DownloadAsync(job, remote, ct).ConfigureAwait(false);
+        }
+        catch (FetchException e) when (e.Reason is not (FailureReason.InvalidArguments or FailureReason.InvalidSource))
+        {
+            log($"kept cached copy {job.FinalPath}: {TerminationLog.Format(e.Reason, e.Message)}");
+            return new FileResult(job.FinalPath, FileOutcome.KeptCached, 0);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var classified = FailureClassifier.Classify(e);
+            log($"kept cached copy {job.FinalPath}: {TerminationLog.Format(classified.Reason, classified.Message)}");
+            return new FileResult(job.FinalPath, FileOutcome.KeptCached, 0);
+        }
+    }
+
+    /// <summary>
+    /// Records a present file that has no sidecar. With an expected sha256 it is hashed once and kept only if it
+    /// matches (false: fetch again); without one it is accepted as upstream did (existence), with no digest recorded.
+    /// </summary>
+    private async Task<bool> RecordPresentAsync(FetchJob job, FileInfo file, RemoteFile? remote, CancellationToken ct)
+    {
+        string? sha = null;
+        if (job.ExpectedSha256 is { } expected)
+        {
+            context.Reporter.Log($"{job.FinalPath} has no sidecar; checking its sha256 once");
+            sha = await FileHasher.Sha256HexAsync(job.FinalPath, ct).ConfigureAwait(false);
+            if (sha != expected)
+            {
+                context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected}; fetching again");
+                return false;
+            }
+        }
+
+        file.Refresh();
+        SidecarStore.WriteDurably(job.FinalPath, new Sidecar
+        {
+            File = file.Name,
+            Size = file.Length,
+            MtimeUnixNs = SidecarStore.MtimeUnixNs(file),
+            Sha256 = sha,
+            Sha256Check = sha is null ? null : "expected",
+            Source = job.RecordedSource,
+            ETag = remote?.Identity.ETag,
+            LastModified = remote?.Identity.LastModified,
+            Commit = remote?.Commit,
+            FetchedAt = context.Time.GetUtcNow(),
+            Origin = "present",
+        });
+        context.Reporter.Log($"cache hit (recorded existing file): {job.FinalPath}");
+        return true;
+    }
+}

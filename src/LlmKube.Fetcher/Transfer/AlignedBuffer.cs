@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace LlmKube.Fetcher.Transfer;
+
+/// <summary>A buffer whose start is aligned for O_DIRECT (a pinned array never moves, so the address stays aligned).</summary>
+internal sealed class AlignedBuffer
+{
+    public const int Alignment = 4096;
+
+    public AlignedBuffer(int size)
+    {
+        if (size % Alignment != 0)
+        {
+            throw new ArgumentException($"size must be a multiple of {Alignment}", nameof(size));
+        }
+
+        var array = GC.AllocateUninitializedArray<byte>(size + Alignment, pinned: true);
+        var address = AddressOf(array);
+        var offset = (int)((Alignment - (address % Alignment)) % Alignment);
+        Memory = array.AsMemory(offset, size);
+    }
+
+    public Memory<byte> Memory { get; }
+
+    public int Size => Memory.Length;
+
+    /// <summary>The length to write for <paramref name="length"/> data bytes: rounded up to the alignment, padding zeroed.</summary>
+    public int PadForDirectWrite(int length)
+    {
+        var padded = (length + Alignment - 1) / Alignment * Alignment;
+        Memory.Span[length..padded].Clear();
+        return padded;
+    }
+
+    private static unsafe long AddressOf(byte[] pinned) =>
+        (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using LlmKube.Fetcher.Failures;
+using LlmKube.Fetcher.Sources;
+
+namespace LlmKube.Fetcher.Transfer;
+
+/// <summary>
+/// One stream for sources without ranges (or without a known size): a reader fills pooled 1 MiB buffers, a second
+/// task writes and hashes them (pipelined, never hashed on the receive loop). Without ranges a broken transfer can only
+/// restart from zero, which it does up to the attempt budget.
+/// </summary>
+internal sealed class StreamTransfer(
+    IFileSource source,
+    RemoteFile remote,
+    TargetFile file,
+    TransferSettings settings,
+    ByteCounter counter,
+    TimeProvider time)
+{
+    private const int Buffers = 8;
+
+    /// <summary>Returns the sha256 and the length of the file.</summary>
+    public async Task<(byte[] Sha256, long Length)> RunAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        while (true)
+        {
+            counter.ResetDone();
+            try
+            {
+                var result = await AttemptAsync(ct).ConfigureAwait(false);
+                if (remote.Size is { } size && result.Length != size)
+                {
+                    throw new TransientException($"{source.Display}: body ended after {result.Length} of {size} bytes");
+                }
+
+                return result;
+            }
+            catch (Exception e) when (FailureClassifier.IsTransient(e, ct))
+            {
+                if (++failures >= settings.MaxAttempts)
+                {
+                    throw new TransientException($"{source.Display}: giving up after {failures} failed attempts: {e.Message}", e);
+                }
+
+                await Task.Delay(TransferSettings.Backoff(failures), time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(byte[] Sha256, long Length)> AttemptAsync(CancellationToken outer)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        var full = Channel.CreateBounded<(AlignedBuffer Buffer, int Count)>(Buffers);
+        var free = Channel.CreateUnbounded<AlignedBuffer>();
+        for (var i = 0; i < Buffers; i++)
+        {
+            free.Writer.TryWrite(new AlignedBuffer(settings.BufferSize));
+        }
+
+        var stalled = false;
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                cts.CancelAfter(settings.StallTimeout);
+                var stream = await source.OpenAsync(remote, 0, null, cts.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        var buffer = await free.Reader.ReadAsync(cts.Token).ConfigureAwait(false);
+                        var filled = 0;
+                        while (filled < buffer.Size)
+                        {
+                            cts.CancelAfter(settings.StallTimeout);
+                            var n = await stream.ReadAsync(buffer.Memory[filled..], cts.Token).ConfigureAwait(false);
+                            if (n == 0)
+                            {
+                                break;
+                            }
+
+                            filled += n;
+                        }
+
+                        if (filled > 0)
+                        {
+                            await full.Writer.WriteAsync((buffer, filled), cts.Token).ConfigureAwait(false);
+                        }
+
+                        if (filled < buffer.Size)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                full.Writer.Complete();
+            }
+            catch (OperationCanceledException e) when (!outer.IsCancellationRequested)
+            {
+                stalled = true;
+                full.Writer.Complete(e);
+            }
+            catch (Exception e)
+            {
+                full.Writer.Complete(e);
+            }
+        }, CancellationToken.None);
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long offset = 0;
+        try
+        {
+            await foreach (var (buffer, count) in full.Reader.ReadAllAsync(outer).ConfigureAwait(false))
+            {
+                file.Write(buffer, count, offset);
+                file.Flushed(offset, count);
+                hash.AppendData(buffer.Memory.Span[..count]);
+                offset += count;
+                counter.AddReceived(count);
+                free.Writer.TryWrite(buffer);
+            }
+        }
+        catch (OperationCanceledException) when (stalled && !outer.IsCancellationRequested)
+        {
+            throw new TransientException($"{source.Display}: no data for {settings.StallTimeout.TotalSeconds:F0}s");
+        }
+        finally
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(false);
+        }
+
+        return (hash.GetHashAndReset(), offset);
+    }
+}

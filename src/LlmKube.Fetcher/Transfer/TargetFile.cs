@@ -1,0 +1,85 @@
+using LlmKube.Fetcher.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace LlmKube.Fetcher.Transfer;
+
+/// <summary>
+/// The temp file being written. With O_DIRECT (the default where the filesystem allows it) writes skip the page cache:
+/// no page-fault cost per written page, and the final fsync has almost nothing left to flush. Otherwise buffered
+/// writes with early writeback of finished ranges. Data is hashed from memory, never read back, except chunks that a
+/// previous run completed (resume).
+/// </summary>
+internal sealed class TargetFile : IDisposable
+{
+    private readonly bool _earlyWriteback;
+
+    private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback)
+    {
+        _earlyWriteback = earlyWriteback;
+        FilePath = path;
+        Handle = handle;
+        IsDirect = direct;
+    }
+
+    public string FilePath { get; }
+
+    public SafeFileHandle Handle { get; }
+
+    public bool IsDirect { get; }
+
+    /// <summary>Opens an existing file; O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it.</summary>
+    public static TargetFile Open(string path, bool tryDirect, bool earlyWriteback)
+    {
+        if (tryDirect && Libc.OpenDirect(path) is { } direct)
+        {
+            return new TargetFile(path, direct, true, false);
+        }
+
+        return new TargetFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None), false, earlyWriteback);
+    }
+
+    /// <summary>Writes <paramref name="length"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/> (a multiple of 4096 when direct).</summary>
+    public void Write(AlignedBuffer buffer, int length, long offset)
+    {
+        var count = IsDirect ? buffer.PadForDirectWrite(length) : length;
+        RandomAccess.Write(Handle, buffer.Memory.Span[..count], offset);
+    }
+
+    /// <summary>Starts writeback of a finished range (buffered mode only; direct writes are already on their way).</summary>
+    public void Flushed(long offset, long length)
+    {
+        if (_earlyWriteback)
+        {
+            Libc.StartWriteback(Handle, offset, length);
+        }
+    }
+
+    /// <summary>Reads [offset, offset+length) into the buffer (aligned reads when direct).</summary>
+    public void Read(AlignedBuffer buffer, int length, long offset)
+    {
+        var want = IsDirect ? (length + AlignedBuffer.Alignment - 1) / AlignedBuffer.Alignment * AlignedBuffer.Alignment : length;
+        var done = 0;
+        while (done < length)
+        {
+            var n = RandomAccess.Read(Handle, buffer.Memory.Span[done..want], offset + done);
+            if (n <= 0)
+            {
+                throw new IOException($"{Path.GetFileName(FilePath)} is shorter than its completed chunks ({offset + done} < {offset + length})");
+            }
+
+            done += n;
+        }
+    }
+
+    /// <summary>Cuts the padding of the last direct write and makes the content durable.</summary>
+    public void Complete(long length, bool fsync)
+    {
+        RandomAccess.SetLength(Handle, length);
+        if (fsync)
+        {
+            Libc.Fsync(Handle, FilePath);
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+}
