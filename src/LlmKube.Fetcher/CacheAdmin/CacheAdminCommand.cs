@@ -39,6 +39,7 @@ internal static partial class CacheAdminCommand
         ArgumentNullException.ThrowIfNull(stderr);
         var terminationLog = "/dev/termination-log";
         var positional = new List<string>();
+        string? unknown = null;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -52,12 +53,20 @@ internal static partial class CacheAdminCommand
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
                     {
-                        return Invalid(stderr, terminationLog, $"{args[0]}: unknown flag {args[i]}");
+                        unknown ??= args[i];
+                    }
+                    else
+                    {
+                        positional.Add(args[i]);
                     }
 
-                    positional.Add(args[i]);
                     break;
             }
+        }
+
+        if (unknown is not null)
+        {
+            return Invalid(stderr, terminationLog, $"{args[0]}: unknown flag {unknown}");
         }
 
         if (positional.Count == 0)
