@@ -129,6 +129,52 @@ public class CacheListTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task The_job_runs_on_the_node_of_a_running_pod_that_mounts_the_claim_as_the_cache_group()
+    {
+        var ns = await cluster.NamespaceAsync("placement");
+        await cluster.CreateClaimAsync(ns, "gpu-cache");
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Api.Models.Model
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "m", NamespaceProperty = ns },
+            Spec = new Api.Models.ModelSpec { Source = CacheScenario.SourceA },
+        }, Api.ApiGroup.Group, Api.ApiGroup.Version, ns, Api.Models.Model.Plural);
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Api.Services.InferenceService
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "gpu", NamespaceProperty = ns },
+            Spec = new Api.Services.InferenceServiceSpec
+            {
+                ModelRef = "m",
+                ModelCache = new Api.Services.ModelCacheSpec { ClaimName = "gpu-cache" },
+                PodSecurityContext = new k8s.Models.V1PodSecurityContext { FsGroup = 2000 },
+            },
+        }, Api.ApiGroup.Group, Api.ApiGroup.Version, ns, Api.Services.InferenceService.Plural);
+        await cluster.WaitForReadyAsync(ns, "gpu");
+        var pod = await cluster.Client.CoreV1.CreateNamespacedPodAsync(new k8s.Models.V1Pod
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "gpu-abc", Labels = new Dictionary<string, string> { ["inference.llmkube.dev/service"] = "gpu" } },
+            Spec = new k8s.Models.V1PodSpec
+            {
+                NodeName = "gpu-node-1",
+                Tolerations = [new k8s.Models.V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" }],
+                SecurityContext = new k8s.Models.V1PodSecurityContext { FsGroup = 2000 },
+                Containers = [new k8s.Models.V1Container { Name = "server", Image = "llama" }],
+                Volumes = [new k8s.Models.V1Volume { Name = "model-cache", PersistentVolumeClaim = new k8s.Models.V1PersistentVolumeClaimVolumeSource { ClaimName = "gpu-cache" } }],
+            },
+        }, ns);
+        pod.Status = new k8s.Models.V1PodStatus { Phase = "Running" };
+        await cluster.Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "gpu-abc", ns);
+
+        var (code, _, stderr) = await cluster.CliAsync("cache", "inspect", "gpu-cache", "-n", ns);
+
+        Assert.True(code == 0, stderr);
+        var job = cluster.Kubelet.Jobs.Single(j => j.Metadata.NamespaceProperty == ns).Spec.Template.Spec;
+        Assert.Equal("gpu-node-1", job.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms.Single().MatchFields.Single().Values.Single());
+        Assert.Equal("nvidia.com/gpu", job.Tolerations.Single().Key);
+        Assert.Equal([2000L], job.SecurityContext.SupplementalGroups);
+        Assert.Null(job.SecurityContext.FsGroup);
+    }
+
+    [Fact]
     public async Task Cache_list_tells_where_a_model_no_service_uses_would_go()
     {
         var ns = await cluster.NamespaceAsync("cachels");

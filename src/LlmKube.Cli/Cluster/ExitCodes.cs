@@ -24,6 +24,9 @@ internal static class ExitCodes
     /// <summary>The cluster cannot be reached or refused the request (kubeconfig, connection, authentication, RBAC, server error).</summary>
     public const int Cluster = 5;
 
+    /// <summary>Ctrl-C or SIGTERM.</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Help text shared by the root command and the README.</summary>
     public const string Summary =
         "Exit codes: 0 ok; 1 failed or refused (service Failed, entry in use, confirmation declined or needed, already exists, cache Job failed); " +

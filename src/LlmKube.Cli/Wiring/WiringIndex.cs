@@ -22,7 +22,17 @@ internal sealed class WiringIndex
     {
         ArgumentNullException.ThrowIfNull(api);
         var models = await api.ListModelsAsync(ns, ct).ConfigureAwait(false);
-        var claims = await api.ListClaimsAsync(ns, $"{ObjectLabels.ComponentLabel}={ObjectLabels.CacheComponent}", ct).ConfigureAwait(false);
+        IReadOnlyList<V1PersistentVolumeClaim> claims;
+        try
+        {
+            claims = await api.ListClaimsAsync(ns, $"{ObjectLabels.ComponentLabel}={ObjectLabels.CacheComponent}", ct).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            // Only needed to tell perService claims apart before the operator reports; without it, shared is assumed.
+            claims = [];
+        }
+
         return new WiringIndex(models, claims);
     }
 
