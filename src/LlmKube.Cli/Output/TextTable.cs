@@ -1,5 +1,4 @@
 using System.Text;
-using Spectre.Console;
 
 namespace LlmKube.Cli.Output;
 
@@ -11,6 +10,7 @@ internal enum Tone
     Warn,
     Bad,
     Dim,
+    Header,
 }
 
 internal readonly record struct Cell(string Text, Tone Tone = Tone.Plain)
@@ -19,8 +19,9 @@ internal readonly record struct Cell(string Text, Tone Tone = Tone.Plain)
 }
 
 /// <summary>
-/// A table: a Spectre table with colours on a terminal, otherwise kubectl-style plain columns (upper-case header,
-/// three spaces between columns, no trailing spaces) that scripts and tests can read.
+/// A table in kubectl's layout (upper-case header, three spaces between columns, no trailing spaces, nothing
+/// wrapped, so cache keys and endpoints stay whole and scripts can read it). On a colour terminal the header is bold
+/// and phases and statuses are coloured; otherwise it is plain text.
 /// </summary>
 internal sealed class TextTable(params string[] headers)
 {
@@ -42,60 +43,48 @@ internal sealed class TextTable(params string[] headers)
     public async Task WriteAsync(CliConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
-        if (console.OutputIsTerminal)
-        {
-            var table = new Table { Border = TableBorder.Simple, ShowRowSeparators = false };
-            foreach (var header in headers)
-            {
-                table.AddColumn(new TableColumn(new Markup($"[bold]{Markup.Escape(header)}[/]")) { NoWrap = false });
-            }
-
-            foreach (var row in _rows)
-            {
-                table.AddRow(row.Select(c => new Markup(Style(c))).ToArray<Spectre.Console.Rendering.IRenderable>());
-            }
-
-            console.Ansi().Write(table);
-            return;
-        }
-
-        await console.Out.WriteAsync(Plain()).ConfigureAwait(false);
+        await console.Out.WriteAsync(Render(console.Colour)).ConfigureAwait(false);
     }
 
-    public string Plain()
+    public string Plain() => Render(colour: false);
+
+    private string Render(bool colour)
     {
         var widths = headers.Select((h, i) => Math.Max(h.Length, _rows.Count == 0 ? 0 : _rows.Max(r => r[i].Text.Length))).ToArray();
         var builder = new StringBuilder();
-        AppendLine(builder, headers, widths);
+        AppendLine(builder, headers.Select(h => new Cell(h, colour ? Tone.Header : Tone.Plain)).ToArray(), widths, colour);
         foreach (var row in _rows)
         {
-            AppendLine(builder, row.Select(c => c.Text).ToArray(), widths);
+            AppendLine(builder, row, widths, colour);
         }
 
         return builder.ToString();
     }
 
-    private static void AppendLine(StringBuilder builder, string[] cells, int[] widths)
+    private static void AppendLine(StringBuilder builder, Cell[] cells, int[] widths, bool colour)
     {
         var line = new StringBuilder();
-        for (var i = 0; i < cells.Length; i++)
+        var last = Array.FindLastIndex(cells, c => c.Text.Length > 0);
+        for (var i = 0; i <= last; i++)
         {
-            line.Append(i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i] + 3));
+            var text = colour ? Colour(cells[i]) : cells[i].Text;
+            line.Append(text);
+            if (i < last)
+            {
+                line.Append(' ', widths[i] - cells[i].Text.Length + 3);
+            }
         }
 
-        builder.Append(line.ToString().TrimEnd()).Append('\n');
+        builder.Append(line).Append('\n');
     }
 
-    private static string Style(Cell cell)
+    private static string Colour(Cell cell) => cell.Tone switch
     {
-        var text = Markup.Escape(cell.Text);
-        return cell.Tone switch
-        {
-            Tone.Good => $"[green]{text}[/]",
-            Tone.Warn => $"[yellow]{text}[/]",
-            Tone.Bad => $"[red]{text}[/]",
-            Tone.Dim => $"[grey]{text}[/]",
-            _ => text,
-        };
-    }
+        Tone.Header => $"\u001b[1m{cell.Text}\u001b[0m",
+        Tone.Good => $"\u001b[32m{cell.Text}\u001b[0m",
+        Tone.Warn => $"\u001b[33m{cell.Text}\u001b[0m",
+        Tone.Bad => $"\u001b[31m{cell.Text}\u001b[0m",
+        Tone.Dim => $"\u001b[90m{cell.Text}\u001b[0m",
+        _ => cell.Text,
+    };
 }

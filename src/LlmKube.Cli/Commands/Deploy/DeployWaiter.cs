@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace LlmKube.Cli.Commands.Deploy;
 
-internal sealed record WaitOutcome(int ExitCode, Model? Model, InferenceService? Service);
+internal sealed record WaitOutcome(int ExitCode, Model? Model, InferenceService? Service, string? Error = null);
 
 /// <summary>
 /// Follows a Model and its service until the service is Ready, either of them Failed, or the timeout: a live status
@@ -23,21 +23,34 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
     public async Task<WaitOutcome> RunAsync(CancellationToken ct)
     {
         var console = session.Console;
+        WaitOutcome? outcome = null;
         if (!console.OutputIsTerminal || session.Format != OutputFormat.Table)
         {
-            return await PollAsync(line => console.Error.WriteLineAsync(line), ct).ConfigureAwait(false);
+            outcome = await PollAsync(line => console.Error.WriteLineAsync(line), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // The live line sits on stdout; everything else is written once it has gone.
+            await console.Ansi().Status().Spinner(Spinner.Known.Dots).StartAsync($"waiting for {name}", async status =>
+            {
+                outcome = await PollAsync(line =>
+                {
+                    status.Status(Markup.Escape(line));
+                    return Task.CompletedTask;
+                }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
 
-        WaitOutcome? outcome = null;
-        await console.Ansi().Status().Spinner(Spinner.Known.Dots).StartAsync($"waiting for {name}", async status =>
+        if (outcome!.Error is { } error)
         {
-            outcome = await PollAsync(line =>
-            {
-                status.Status(Markup.Escape(line));
-                return Task.CompletedTask;
-            }, ct).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-        return outcome!;
+            await console.ErrorLineAsync(error).ConfigureAwait(false);
+        }
+        else
+        {
+            await ReadyAsync(outcome.Model!, outcome.Service!).ConfigureAwait(false);
+        }
+
+        return outcome;
     }
 
     private async Task<WaitOutcome> PollAsync(Func<string, Task> report, CancellationToken ct)
@@ -65,34 +78,29 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
 
             if (model.Status?.Phase == ModelPhases.Failed)
             {
-                await Fail($"model {ns}/{name} failed: {Degraded(model.Status.Conditions)}").ConfigureAwait(false);
-                return new WaitOutcome(ExitCodes.Failed, model, service);
+                return new WaitOutcome(ExitCodes.Failed, model, service, $"model {ns}/{name} failed: {Degraded(model.Status.Conditions)}");
             }
 
             var current = service.Status?.ObservedGeneration == service.Metadata.Generation;
             if (current && service.Status?.Phase == ServicePhases.Failed && !StaleModelNotFound(service))
             {
-                await Fail($"inferenceservice {ns}/{name} failed: {Degraded(service.Status.Conditions)}").ConfigureAwait(false);
-                return new WaitOutcome(ExitCodes.Failed, model, service);
+                return new WaitOutcome(ExitCodes.Failed, model, service, $"inferenceservice {ns}/{name} failed: {Degraded(service.Status.Conditions)}");
             }
 
             if (current && service.Status?.Phase is ServicePhases.Ready or ServicePhases.Stopped && !ClaimPending(service))
             {
-                await ReadyAsync(model, service).ConfigureAwait(false);
                 return new WaitOutcome(ExitCodes.Ok, model, service);
             }
 
             if (DateTime.UtcNow >= deadline)
             {
-                await Fail($"inferenceservice {ns}/{name} not Ready after {Durations.Format(timeout)} ({state}): see llmkube status {name} -n {ns}, or wait longer with --timeout").ConfigureAwait(false);
-                return new WaitOutcome(ExitCodes.Timeout, model, service);
+                return new WaitOutcome(ExitCodes.Timeout, model, service,
+                    $"inferenceservice {ns}/{name} not Ready after {Durations.Format(timeout)} ({state}): see llmkube status {name} -n {ns}, or wait longer with --timeout");
             }
 
             await Task.Delay(Interval, ct).ConfigureAwait(false);
         }
     }
-
-    private Task Fail(string message) => session.Console.ErrorLineAsync(message);
 
     private async Task ReadyAsync(Model model, InferenceService service)
     {
@@ -105,7 +113,8 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
         var wiring = ServiceWiring.Resolve(service, model, perServiceClaimExists: false);
         await output.WriteLineAsync($"inferenceservice {ns}/{name} is {service.Status?.Phase} ({service.Status?.ReadyReplicas ?? 0}/{service.Status?.DesiredReplicas ?? 0} replicas ready)").ConfigureAwait(false);
         await output.WriteLineAsync($"  endpoint: {service.Status?.Endpoint ?? "(none yet)"}").ConfigureAwait(false);
-        await output.WriteLineAsync($"  model:    {model.Status?.Size ?? "0"} ({model.Status?.Phase})").ConfigureAwait(false);
+        var size = model.Status?.Size is { Length: > 0 } known && known != "0" ? known : "size not reported yet";
+        await output.WriteLineAsync($"  model:    {model.Status?.Phase}, {size}").ConfigureAwait(false);
         await output.WriteLineAsync($"  cache:    {wiring.Describe()}").ConfigureAwait(false);
         var port = service.Spec.Endpoint?.Port ?? 8080;
         await output.WriteLineAsync($"  try:      kubectl -n {ns} port-forward svc/{name.Replace('.', '-')} {port}:{port}").ConfigureAwait(false);
