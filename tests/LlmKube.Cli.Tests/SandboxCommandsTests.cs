@@ -97,10 +97,19 @@ public class SandboxCommandsTests
         await Eventually.ThatAsync(async () => (await up.CliAsync("list")).Stdout, text => text.Contains("Ready", StringComparison.Ordinal), "Ready", TimeSpan.FromSeconds(60));
 
         var cacheList = await up.CliAsync("cache", "list", "--no-read");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var read = await up.CliAsync("cache", "list");
+        var readTook = clock.Elapsed;
+        var clear = await up.CliAsync("cache", "clear", "--claim", "phi-3-mini-model-cache", "--key", "0123456789abcdef", "--yes");
         var delete = await up.CliAsync("delete", "phi-3-mini", "--purge-cache");
 
         Assert.Equal(0, cacheList.ExitCode);
         Assert.Matches(@"\nphi-3-mini-model-cache\s+perService\s+Bound\s+100Gi\s+unknown\s+phi-3-mini\n", cacheList.Stdout);
+        Assert.Equal(0, read.ExitCode);
+        Assert.True(readTook < TimeSpan.FromSeconds(20), $"{readTook}");
+        Assert.Contains("contents unknown: default/phi-3-mini-model-cache: this API server is llmkube's sandbox, which runs no pods", read.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, clear.ExitCode);
+        Assert.Contains("this API server is llmkube's sandbox, which runs no pods", clear.Stderr, StringComparison.Ordinal);
         Assert.True(delete.ExitCode == 0, delete.Stderr);
         Assert.Contains("nothing else to purge: the perService claim phi-3-mini-model-cache is owned by the service and deleted with it", delete.Stdout, StringComparison.Ordinal);
     }

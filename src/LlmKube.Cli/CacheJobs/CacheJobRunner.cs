@@ -7,7 +7,7 @@ using LlmKube.Cli.Cluster;
 namespace LlmKube.Cli.CacheJobs;
 
 /// <summary>What a cache Job produced: the container's exit code and termination message, or why there is none.</summary>
-internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Message, string? Problem, bool TimedOut)
+internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Message, string? Problem, bool TimedOut, bool NoPods = false)
 {
     public bool Finished => ExitCode is not null;
 }
@@ -17,9 +17,15 @@ internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Mes
 /// the termination message from the pod's status (no pods/log access needed), and always deletes the Job (its pod
 /// goes with it). It never touches the claim object.
 /// </summary>
-internal sealed class CacheJobRunner(IKubernetes client)
+internal sealed class CacheJobRunner(IKubernetes client, bool sandbox)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long to wait for a pod on llmkube's sandbox, which runs none itself (tests drive Jobs within this).</summary>
+    private static readonly TimeSpan SandboxGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>Why a Job cannot run on the sandbox, for the one-line messages.</summary>
+    public const string SandboxRunsNoPods = "this API server is llmkube's sandbox, which runs no pods, so no cache Job can read or change a claim (on a cluster it runs; --no-read skips it)";
 
     private static readonly HashSet<string> Hopeless = new(StringComparer.Ordinal)
     {
@@ -44,7 +50,8 @@ internal sealed class CacheJobRunner(IKubernetes client)
     private async Task<CacheJobResult> WaitAsync(CacheJobRequest request, V1Job job, CancellationToken ct)
     {
         var name = job.Metadata.Name;
-        var deadline = DateTime.UtcNow + request.Timeout;
+        var started = DateTime.UtcNow;
+        var deadline = started + request.Timeout;
         var selector = $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}";
         V1Pod? pod = null;
         while (true)
@@ -67,6 +74,11 @@ internal sealed class CacheJobRunner(IKubernetes client)
             if (current?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed" && c.Status == "True") is { } failed && container?.State?.Terminated is null)
             {
                 return new CacheJobResult(name, null, null, $"the Job failed: {failed.Reason}: {failed.Message}", false);
+            }
+
+            if (sandbox && pod is null && DateTime.UtcNow - started >= SandboxGrace)
+            {
+                return new CacheJobResult(name, null, null, SandboxRunsNoPods, false, NoPods: true);
             }
 
             if (DateTime.UtcNow >= deadline)

@@ -101,7 +101,7 @@ internal static partial class CacheClearCommand
             return [];
         }
 
-        var read = await new CacheReader(session, image, timeout).ReadOneAsync(usage, ct).ConfigureAwait(false);
+        var read = await new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false)).ReadOneAsync(usage, ct).ConfigureAwait(false);
         if (read.Contents is null)
         {
             throw new CliException(read.TimedOut ? ExitCodes.Timeout : ExitCodes.Failed,
