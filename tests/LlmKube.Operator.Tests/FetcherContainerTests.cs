@@ -47,6 +47,7 @@ public class FetcherContainerTests
         Assert.Equal(new string('a', 64), Env(downloader, "LLMKUBE_SHA256"));
         Assert.Equal("OnChange", Env(downloader, "LLMKUBE_REFRESH_POLICY"));
         Assert.Equal("1", Env(downloader, "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
+        Assert.Null(Env(downloader, "LLMKUBE_FSYNC"));
         Assert.Null(Env(downloader, "LLMKUBE_FILES"));
         Assert.Null(downloader.EnvFrom);
     }
@@ -161,6 +162,7 @@ public class FetcherContainerTests
         var pod = Pod(State(service: Service(s => s.ModelCache = new() { Persistence = CachePersistence.Ephemeral })));
 
         Assert.Equal(["model-downloader"], pod.InitContainers.Select(c => c.Name));
+        Assert.Equal("false", Env(pod.InitContainers[0], "LLMKUBE_FSYNC"));
         var volume = Assert.Single(pod.Volumes);
         Assert.Equal("model-storage", volume.Name);
         Assert.NotNull(volume.EmptyDir);

@@ -31,6 +31,7 @@ public sealed class OperatorCommandLine
     private readonly Option<bool> _privateProbes = new("--allow-private-source-probes") { Description = "Allow the Model controller's HEAD probes to reach loopback and private addresses (off by default)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Reconcile workers per controller.", DefaultValueFactory = _ => 4 };
     private readonly Option<string> _resync = new("--resync-period") { Description = "How often cached objects are re-reconciled without a change (e.g. 10m).", DefaultValueFactory = _ => "10m" };
+    private readonly Option<string> _eventDedup = new("--event-dedup-window") { Description = "An identical event about the same object is written once per this window; a repeat after it patches the Event's count (e.g. 1h).", DefaultValueFactory = _ => "1h" };
     private readonly Option<string> _revalidate = new("--revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m).", DefaultValueFactory = _ => "1h" };
 
     public RootCommand Command { get; }
@@ -41,7 +42,7 @@ public sealed class OperatorCommandLine
         {
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
             _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _caConfigMap, _leaderElect, _leaderNamespace,
-            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync,
+            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync, _eventDedup,
         };
     }
 
@@ -84,6 +85,12 @@ public sealed class OperatorCommandLine
         if (!GoDuration.TryParse(resyncText, out var resync) || resync <= TimeSpan.Zero)
         {
             errors.Add($"--resync-period \"{resyncText}\" is not a positive duration (for example 10m)");
+        }
+
+        var dedupText = parse.GetValue(_eventDedup)!;
+        if (!GoDuration.TryParse(dedupText, out var dedup) || dedup <= TimeSpan.Zero)
+        {
+            errors.Add($"--event-dedup-window \"{dedupText}\" is not a positive duration (for example 1h)");
         }
 
         var roots = (parse.GetValue(_hostRoots) ?? []).SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -133,6 +140,7 @@ public sealed class OperatorCommandLine
             AllowPrivateSourceProbes = parse.GetValue(_privateProbes),
             Workers = parse.GetValue(_workers),
             ResyncPeriod = resync,
+            EventDedupWindow = dedup,
         }, []);
     }
 }

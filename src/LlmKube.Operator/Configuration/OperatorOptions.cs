@@ -62,6 +62,9 @@ public sealed record OperatorOptions
     /// <summary>How often informers replay their caches to the controllers (no API requests).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>An identical event about the same object is written once per this window (the API server's default event TTL).</summary>
+    public TimeSpan EventDedupWindow { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Reconcile workers per controller.</summary>
     public int Workers { get; init; } = 4;
 

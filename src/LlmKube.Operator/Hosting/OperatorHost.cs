@@ -37,6 +37,7 @@ public sealed class OperatorHost : IAsyncDisposable
                 LeaseNamespace = options.LeaderElectionNamespace,
                 LeaseName = "llmkube-operator-leader",
             },
+            Events = new EventRecorderOptions { DedupWindow = options.EventDedupWindow },
         }, loggers, time);
 
         var services = Manager.Informer(ResourceKind.Custom<InferenceService>());

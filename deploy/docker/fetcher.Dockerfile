@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# llmkube-fetch: one Native AOT binary at /usr/local/bin/llmkube-fetch on the chiseled runtime-deps base
+# (glibc, OpenSSL, CA certificates; no shell, no .NET runtime). It runs as uid 100, gid 102, the ids the
+# operator's builders assume (model-cache-prep overrides it with uid 0 and CHOWN/FOWNER only).
+# Build from the repository root (see deploy/docker/README.md):
+#   docker build -f deploy/docker/fetcher.Dockerfile -t ghcr.io/llmkube/llmkube-fetch:0.1.0 .
+
+# The -aot SDK image carries clang and the native libraries Native AOT links against.
+FROM mcr.microsoft.com/dotnet/sdk:10.0-noble-aot AS build
+ARG TARGETARCH
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/LlmKube.Fetcher/LlmKube.Fetcher.csproj src/LlmKube.Fetcher/
+RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
+ && dotnet restore src/LlmKube.Fetcher/LlmKube.Fetcher.csproj -r "$RID" -p:PublishAot=true
+COPY src/LlmKube.Fetcher/ src/LlmKube.Fetcher/
+# The fetcher README's publish command, with --no-restore.
+RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
+ && dotnet publish src/LlmKube.Fetcher -c Release -r "$RID" -p:PublishAot=true --no-restore -o /out \
+ && test -x /out/llmkube-fetch
+
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
+COPY --from=build /out/llmkube-fetch /usr/local/bin/llmkube-fetch
+ENV PATH=/usr/local/bin:/usr/bin:/bin
+USER 100:102
+ENTRYPOINT ["/usr/local/bin/llmkube-fetch"]

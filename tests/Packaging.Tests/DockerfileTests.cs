@@ -1,0 +1,125 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using EndToEnd.Tests.Support;
+using LlmKube.Operator.Configuration;
+using LlmKube.Tests.Shared;
+
+namespace Packaging.Tests;
+
+/// <summary>
+/// The Dockerfiles cannot be built here (no Docker engine), so these checks read them: multi-stage, non-root with the
+/// ids the chart and the builders assume, every copied path present, every project the binary needs copied.
+/// </summary>
+public sealed partial class DockerfileTests
+{
+    private static string Read(string name) => File.ReadAllText(RepoPaths.Combine("deploy", "docker", name));
+
+    private static List<string> Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+    [Theory]
+    [InlineData("operator.Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled", "USER 1654:1654")]
+    [InlineData("fetcher.Dockerfile", "mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled", "USER 100:102")]
+    public void Multi_stage_onto_a_chiseled_base_as_a_numeric_non_root_user(string file, string runtimeBase, string user)
+    {
+        var lines = Lines(Read(file));
+        var froms = lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, froms.Count);
+        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble", froms[0], StringComparison.Ordinal);
+        Assert.Equal($"FROM {runtimeBase}", froms[1]);
+        Assert.Equal(user, lines.Last(l => l.StartsWith("USER ", StringComparison.Ordinal)));
+        Assert.True(lines.IndexOf(user) > lines.IndexOf(froms[1]), "USER must be set in the final stage");
+    }
+
+    [Fact]
+    public void The_fetcher_is_one_native_aot_binary_at_the_path_the_builders_call()
+    {
+        var text = Read("fetcher.Dockerfile");
+
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble-aot AS build", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish src/LlmKube.Fetcher -c Release -r \"$RID\" -p:PublishAot=true", text, StringComparison.Ordinal);
+        Assert.Contains("COPY --from=build /out/llmkube-fetch /usr/local/bin/llmkube-fetch", text, StringComparison.Ordinal);
+        Assert.Contains("ENTRYPOINT [\"/usr/local/bin/llmkube-fetch\"]", text, StringComparison.Ordinal);
+        Assert.Matches("ENV PATH=/usr/local/bin:", text); // builders use command: ["llmkube-fetch"]
+        Assert.Equal("llmkube-fetch", AssemblyName("src/LlmKube.Fetcher/LlmKube.Fetcher.csproj"));
+    }
+
+    [HelmFact]
+    public async Task The_operator_image_runs_as_the_user_and_on_the_ports_the_chart_sets()
+    {
+        var objects = YamlDocuments.Parse(await HelmChart.TemplateAsync());
+        var pod = Rendered.PodSpec(objects);
+        var text = Read("operator.Dockerfile");
+
+        Assert.Equal(1654, (long)pod["securityContext"]!["runAsUser"]!);
+        Assert.Equal(1654, (long)pod["securityContext"]!["runAsGroup"]!);
+        Assert.Contains("EXPOSE 8080 8081", text, StringComparison.Ordinal);
+        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"/app/{AssemblyName("src/LlmKube.Operator/LlmKube.Operator.csproj")}.dll\"]", text, StringComparison.Ordinal);
+        Assert.Equal("ghcr.io/llmkube/llmkube-operator:0.1.0", (string?)Rendered.Container(objects)["image"]);
+    }
+
+    [Theory]
+    [InlineData("operator.Dockerfile", "src/LlmKube.Operator/LlmKube.Operator.csproj")]
+    [InlineData("fetcher.Dockerfile", "src/LlmKube.Fetcher/LlmKube.Fetcher.csproj")]
+    public void Every_copied_path_exists_and_every_needed_project_is_copied(string file, string project)
+    {
+        var copies = Lines(Read(file)).Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal))
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1]).ToList();
+
+        foreach (var source in copies)
+        {
+            Assert.True(File.Exists(RepoPaths.Combine(source)) || Directory.Exists(RepoPaths.Combine(source)), $"{file} copies {source}, which does not exist");
+        }
+
+        foreach (var needed in ProjectClosure(project))
+        {
+            var dir = Path.GetDirectoryName(needed)!.Replace('\\', '/') + "/";
+            Assert.True(copies.Contains(needed) && copies.Contains(dir), $"{file} must copy {needed} (restore) and {dir} (sources)");
+        }
+    }
+
+    [Fact]
+    public void The_readme_builds_the_images_the_chart_and_the_operator_default_to()
+    {
+        var readme = Read("README.md");
+        var fetcher = OperatorOptions.DefaultFetcherImage;
+
+        Assert.Contains("docker build -f deploy/docker/operator.Dockerfile -t $REGISTRY/llmkube-operator:$VERSION .", readme, StringComparison.Ordinal);
+        Assert.Contains("docker build -f deploy/docker/fetcher.Dockerfile  -t $REGISTRY/llmkube-fetch:$VERSION .", readme, StringComparison.Ordinal);
+        Assert.Contains("REGISTRY=ghcr.io/llmkube", readme, StringComparison.Ordinal);
+        Assert.Equal("ghcr.io/llmkube/llmkube-fetch", fetcher[..fetcher.LastIndexOf(':')]);
+        var values = File.ReadAllText(Path.Combine(HelmChart.ChartDirectory, "values.yaml"));
+        Assert.Contains("repository: llmkube/llmkube-operator", values, StringComparison.Ordinal);
+        Assert.Contains("repository: llmkube/llmkube-fetch", values, StringComparison.Ordinal);
+        Assert.Matches(AppVersion(), File.ReadAllText(Path.Combine(HelmChart.ChartDirectory, "Chart.yaml")));
+    }
+
+    private static string AssemblyName(string project) =>
+        XDocument.Load(RepoPaths.Combine(project)).Descendants("AssemblyName").Single().Value;
+
+    /// <summary>The project and every project it references, transitively, as repository-relative paths.</summary>
+    private static SortedSet<string> ProjectClosure(string project)
+    {
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.TryPop(out var next))
+        {
+            if (!result.Add(next))
+            {
+                continue;
+            }
+
+            var dir = Path.GetDirectoryName(RepoPaths.Combine(next))!;
+            foreach (var reference in XDocument.Load(RepoPaths.Combine(next)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(dir, reference.Attribute("Include")!.Value));
+                pending.Push(Path.GetRelativePath(RepoPaths.Root, full).Replace('\\', '/'));
+            }
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex("(?m)^appVersion: \"0\\.1\\.0\"$")]
+    private static partial Regex AppVersion();
+}
