@@ -120,6 +120,28 @@ public class CacheClearTests(ClusterFixture cluster)
         Assert.True(Directory.Exists(Path.Combine(s.UserDir, CacheScenario.KeyB)));
     }
 
+    [Fact]
+    public async Task Clearing_a_claim_with_many_entries_uses_several_jobs_so_every_report_fits()
+    {
+        var s = await CacheScenario.CreateAsync(cluster, "clear");
+        for (var i = 0; i < 90; i++)
+        {
+            CacheScenario.WriteEntry(s.SharedDir, $"{0xaa00 + i:x16}", "m.gguf", 10, null);
+        }
+
+        await s.StopAsync("alpha");
+
+        var (code, stdout, stderr) = await cluster.CliAsync("cache", "clear", "--claim", "llmkube-model-cache", "--yes", "-n", s.Namespace);
+
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(92, stdout.Split('\n').Count(l => l.StartsWith("removed cache entry ", StringComparison.Ordinal)));
+        Assert.Equal(["lost+found"], Directory.GetFileSystemEntries(s.SharedDir).Select(Path.GetFileName));
+        var removals = s.Runs.Where(r => r.Args[0] == "cache-rm").ToList();
+        Assert.True(removals.Count >= 3, string.Join(", ", s.Runs.Select(r => r.Args.Count)));
+        Assert.All(removals, r => Assert.InRange(r.Args.Count - 2, 1, 40));
+        Assert.All(s.Runs, r => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(r.Message), 1, 4096));
+    }
+
     [Theory]
     [InlineData(2, "name what to clear")]
     [InlineData(2, "--key needs --claim", "--key", "0123456789abcdef")]

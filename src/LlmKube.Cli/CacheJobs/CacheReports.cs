@@ -39,6 +39,11 @@ internal static class CacheReports
     public static CacheRemoval ParseRemoval(string? message)
     {
         var root = Parse(message, "cache-rm");
+        if (Text(root, "truncated") is { } truncated)
+        {
+            throw new CacheReportException($"cache-rm's report did not fit in the termination message (truncated: {truncated}); run llmkube cache list to see what is left");
+        }
+
         return new CacheRemoval(
             Array(root, "removed").Select(r => (Text(r, "key") ?? "", Long(r, "bytes"))).ToList(),
             Array(root, "absent").Select(a => a?.GetValue<string>() ?? "").ToList(),

@@ -21,6 +21,9 @@ internal sealed record RemovalOutcome(RemovalTarget Target, CacheRemoval? Remova
 /// </summary>
 internal static class EntryRemoval
 {
+    /// <summary>Keys per cache-rm Job, so that its report (about 45 bytes per key) stays well inside the 4 KiB termination message.</summary>
+    public const int KeysPerJob = 40;
+
     public static void RefuseWhileInUse(IEnumerable<RemovalTarget> targets, string? exceptService = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
@@ -54,7 +57,7 @@ internal static class EntryRemoval
         ArgumentNullException.ThrowIfNull(targets);
         var sandbox = await session.Api.IsSandboxAsync(ct).ConfigureAwait(false);
         var outcomes = new List<RemovalOutcome>();
-        foreach (var target in targets)
+        foreach (var target in targets.SelectMany(t => t.Keys.Chunk(KeysPerJob).Select(keys => t with { Keys = keys })))
         {
             var placement = await ClaimPlacement.ResolveAsync(session.Api, target.Claim, ct).ConfigureAwait(false);
             var request = new CacheJobRequest(target.Claim.Namespace, target.Claim.Name, CacheOperation.Remove, target.Keys, image, timeout, placement);

@@ -19,7 +19,7 @@ internal sealed class ClusterOptions
 
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
     {
-        Description = "Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
+        Description = "Kubeconfig file (default: the first existing file in $KUBECONFIG, else ~/.kube/config).",
     };
 
     public Option<string?> Namespace { get; } = new("--namespace", "-n")

@@ -18,12 +18,12 @@ internal static partial class CacheClearCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var model = new Option<string?>("--model") { Description = "Remove this Model's entry (its cache key) from the claims its services use (or --claim)." };
+        var model = new Option<string?>("--model") { Description = "Remove this Model's entry (its cache key) from the claims its services use, or from --claim; the shared claim when no service uses it." };
         var claim = new Option<string?>("--claim") { Description = "The claim to clear; alone: every entry on it; with --model or --key: only that entry." };
         var key = new Option<string?>("--key") { Description = "With --claim: remove the entry with this cache key (16 hex), e.g. an orphaned one from llmkube cache list --orphaned." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (needed without a terminal)." };
         var options = new ClusterOptions(allNamespaces: false);
-        var jobs = new CacheJobOptions();
+        var jobs = new CacheJobOptions(CacheJobOptions.ChangeTimeout);
         var command = new Command("clear", "Remove cache entries from a claim for real, through a short-lived Job; refused while a running service uses an entry (exit 1), asks first (--yes for scripts).")
         {
             model, claim, key, yes,
@@ -36,15 +36,14 @@ internal static partial class CacheClearCommand
             var request = new ClearRequest(parse.GetValue(model), parse.GetValue(claim), parse.GetValue(key));
             request.Validate();
             var inventory = await CacheInventory.LoadAsync(session.Api, session.Namespace, ct).ConfigureAwait(false);
-            var targets = await TargetsAsync(session, request, inventory, image, timeout, ct).ConfigureAwait(false);
-            if (targets.Count == 0)
+            var outcomes = request.Model is null && request.Key is null
+                ? await ClearClaimAsync(session, inventory, request.Claim!, parse.GetValue(yes), image, timeout, ct).ConfigureAwait(false)
+                : await ClearEntriesAsync(session, inventory, request, parse.GetValue(yes), image, timeout, ct).ConfigureAwait(false);
+            if (outcomes.Count == 0)
             {
                 return ExitCodes.Ok;
             }
 
-            EntryRemoval.RefuseWhileInUse(targets);
-            await Confirmation.RequireAsync(session.Console, parse.GetValue(yes), EntryRemoval.Question(targets), "removing cache entries", ct).ConfigureAwait(false);
-            var outcomes = await EntryRemoval.RemoveAsync(session, targets, image, timeout, ct).ConfigureAwait(false);
             if (session.Format == OutputFormat.Table)
             {
                 await EntryRemoval.WriteAsync(session.Console, outcomes).ConfigureAwait(false);
@@ -63,9 +62,11 @@ internal static partial class CacheClearCommand
         return command;
     }
 
-    private static async Task<IReadOnlyList<RemovalTarget>> TargetsAsync(ClusterSession session, ClearRequest request, CacheInventory inventory, string image, TimeSpan timeout, CancellationToken ct)
+    /// <summary>One entry (--model, or --claim with --key) on the claims that hold it.</summary>
+    private static async Task<IReadOnlyList<RemovalOutcome>> ClearEntriesAsync(ClusterSession session, CacheInventory inventory, ClearRequest request, bool yes, string image, TimeSpan timeout, CancellationToken ct)
     {
         var ns = session.Namespace;
+        IReadOnlyList<RemovalTarget> targets;
         if (request.Model is { } modelName)
         {
             var model = inventory.Models.FirstOrDefault(m => m.Metadata.Name == modelName)
@@ -86,22 +87,39 @@ internal static partial class CacheClearCommand
                     : throw CliException.NotFound($"no service puts model {modelName}'s entry {modelKey} on a claim, and there is no shared claim: name the claim with --claim");
             }
 
-            return await ReadyTargetsAsync(session, inventory, claims.Select(c => (c, (IReadOnlyList<string>)[modelKey], $"cache entry {modelKey}/ (model {modelName})")), ct).ConfigureAwait(false);
+            targets = await ReadyTargetsAsync(session, inventory, claims.Select(c => (c, (IReadOnlyList<string>)[modelKey], $"cache entry {modelKey}/ (model {modelName})")), ct).ConfigureAwait(false);
         }
-
-        if (request.Key is { } key)
+        else
         {
-            return await ReadyTargetsAsync(session, inventory, [(request.Claim!, [key], $"cache entry {key}/")], ct).ConfigureAwait(false);
+            targets = await ReadyTargetsAsync(session, inventory, [(request.Claim!, [request.Key!], $"cache entry {request.Key}/")], ct).ConfigureAwait(false);
         }
 
-        // The whole claim: read it first, so the question names what goes.
-        var usage = await UsageAsync(session, inventory, request.Claim!, ct).ConfigureAwait(false);
-        if (usage is null)
+        if (targets.Count == 0)
         {
             return [];
         }
 
-        var read = await new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false)).ReadOneAsync(usage, ct).ConfigureAwait(false);
+        EntryRemoval.RefuseWhileInUse(targets);
+        await Confirmation.RequireAsync(session.Console, yes, EntryRemoval.Question(targets), "removing cache entries", ct).ConfigureAwait(false);
+        return await EntryRemoval.RemoveAsync(session, targets, image, timeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every entry on one claim: refused while any running service uses the claim; read first so the question names
+    /// what goes; removed in rounds, reading again, when the first listing did not fit in the Job's 4 KiB report.
+    /// </summary>
+    private static async Task<IReadOnlyList<RemovalOutcome>> ClearClaimAsync(ClusterSession session, CacheInventory inventory, string claim, bool yes, string image, TimeSpan timeout, CancellationToken ct)
+    {
+        const int MaxRounds = 50;
+        var ns = session.Namespace;
+        if (await UsageAsync(session, inventory, claim, ct).ConfigureAwait(false) is not { } usage)
+        {
+            return [];
+        }
+
+        EntryRemoval.RefuseWhileInUse([new RemovalTarget(usage, usage.Services.Select(s => s.Wiring.CacheKey!).Distinct().ToList(), "")]);
+        var reader = new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false));
+        var read = await reader.ReadOneAsync(usage, ct).ConfigureAwait(false);
         if (read.Contents is null)
         {
             throw new CliException(read.TimedOut ? ExitCodes.Timeout : ExitCodes.Failed,
@@ -114,9 +132,31 @@ internal static partial class CacheClearCommand
             return [];
         }
 
-        var keys = read.Contents.Entries.Select(e => e.Key).ToList();
-        var what = $"all {keys.Count} cache entr{(keys.Count == 1 ? "y" : "ies")} ({string.Join(", ", keys)}; {ByteSize.Format(read.Contents.Entries.Sum(e => e.Bytes))})";
-        return [new RemovalTarget(usage, keys, what)];
+        var listed = read.Contents.Entries;
+        var total = listed.Count + read.Contents.Omitted;
+        var more = total > 5 ? $" and {total - 5} more" : "";
+        var what = $"all {total} cache entr{(total == 1 ? "y" : "ies")} ({string.Join(", ", listed.Take(5).Select(e => e.Key))}{more}; {ByteSize.Format(read.Contents.Bytes)} on the claim)";
+        var first = new RemovalTarget(usage, listed.Select(e => e.Key).ToList(), what);
+        await Confirmation.RequireAsync(session.Console, yes, EntryRemoval.Question([first]), "removing cache entries", ct).ConfigureAwait(false);
+        var outcomes = new List<RemovalOutcome>(await EntryRemoval.RemoveAsync(session, [first], image, timeout, ct).ConfigureAwait(false));
+        for (var round = 1; round < MaxRounds && read.Contents.Omitted > 0 && outcomes.All(o => o.Ok); round++)
+        {
+            read = await reader.ReadOneAsync(usage, ct).ConfigureAwait(false);
+            if (read.Contents is null)
+            {
+                outcomes.Add(new RemovalOutcome(first, null, $"cannot list the remaining entries: {read.NotRead}", read.TimedOut));
+                break;
+            }
+
+            if (read.Contents.Entries.Count == 0)
+            {
+                break;
+            }
+
+            outcomes.AddRange(await EntryRemoval.RemoveAsync(session, [first with { Keys = read.Contents.Entries.Select(e => e.Key).ToList() }], image, timeout, ct).ConfigureAwait(false));
+        }
+
+        return outcomes;
     }
 
     private static async Task<IReadOnlyList<RemovalTarget>> ReadyTargetsAsync(ClusterSession session, CacheInventory inventory, IEnumerable<(string Claim, IReadOnlyList<string> Keys, string What)> wanted, CancellationToken ct)

@@ -23,7 +23,7 @@ internal static class DeleteCommand
         var purge = new Option<bool>("--purge-cache") { Description = "Also remove the service's cache entry <cacheKey>/ from its claim (the claim itself is never deleted)." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before purging the cache (needed without a terminal)." };
         var options = new ClusterOptions(allNamespaces: false);
-        var jobs = new CacheJobOptions();
+        var jobs = new CacheJobOptions("With --purge-cache: how long to wait for the service's pods to go and then for the cache Job (30s, 2m); past it the command exits 4.");
         var command = new Command("delete", "Delete a service and its Model; with --purge-cache also remove its cache entry from its claim (asks first; refused while another running service uses it).")
         {
             name, purge, yes,
