@@ -90,16 +90,7 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
         var container = podSpec.Containers.Single();
         var mount = container.VolumeMounts.Single();
         var args = container.Args.Select(a => a == mount.MountPath ? ClaimDirectory(ns, claim) : a).ToList();
-        var terminationLog = Path.Combine(claimsRoot, $"termination-{Guid.NewGuid():N}");
-        var (exitCode, _) = await RunFetcherAsync([.. args, "--termination-log", terminationLog], ct);
-        var message = File.Exists(terminationLog) ? await File.ReadAllTextAsync(terminationLog, ct) : "";
-        File.Delete(terminationLog);
-        if (Encoding.UTF8.GetByteCount(message) > KubeletMessageLimit)
-        {
-            message = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(message)[..KubeletMessageLimit]);
-        }
-
-        _runs.Enqueue(new JobRun(job, ns, claim, container.Args.ToList(), exitCode, message));
+        // As the Job controller would: the pod exists (Pending) before anything runs in it.
         var pod = await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
             Metadata = new V1ObjectMeta
@@ -110,6 +101,16 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
             },
             Spec = podSpec,
         }, ns, cancellationToken: ct);
+        var terminationLog = Path.Combine(claimsRoot, $"termination-{Guid.NewGuid():N}");
+        var (exitCode, _) = await RunFetcherAsync([.. args, "--termination-log", terminationLog], ct);
+        var message = File.Exists(terminationLog) ? await File.ReadAllTextAsync(terminationLog, ct) : "";
+        File.Delete(terminationLog);
+        if (Encoding.UTF8.GetByteCount(message) > KubeletMessageLimit)
+        {
+            message = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(message)[..KubeletMessageLimit]);
+        }
+
+        _runs.Enqueue(new JobRun(job, ns, claim, container.Args.ToList(), exitCode, message));
         var now = DateTime.UtcNow;
         pod.Spec.NodeName = "sandbox-node";
         pod.Status = new V1PodStatus
