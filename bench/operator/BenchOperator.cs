@@ -12,13 +12,32 @@ internal sealed class BenchOperator : IAsyncDisposable
 
     private readonly Process _process;
 
-    private BenchOperator(Process process) => _process = process;
+    private static int s_started;
+    private readonly int _metricsPort;
+
+    private BenchOperator(Process process, int metricsPort)
+    {
+        _process = process;
+        _metricsPort = metricsPort;
+    }
 
     public static async Task<BenchOperator> StartAsync(string dll, string kubeconfig)
     {
         var health = FreePort();
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0" })
+        var metrics = FreePort();
+        // LLMKUBE_BENCH_TRACE=file.speedscope.json runs the operator under dotnet-trace (CPU sampling) for profiling.
+        var trace = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_TRACE");
+        var info = new ProcessStartInfo(trace is null ? "dotnet" : Environment.GetEnvironmentVariable("DOTNET_TRACE") ?? "dotnet-trace") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (trace is not null)
+        {
+            trace = trace.Replace("{n}", Interlocked.Increment(ref s_started).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            foreach (var arg in new[] { "collect", "--format", "speedscope", "-o", trace, "--", "dotnet" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
+        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
         }
@@ -36,7 +55,7 @@ internal sealed class BenchOperator : IAsyncDisposable
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{health}/readyz"));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    return new BenchOperator(process);
+                    return new BenchOperator(process, metrics);
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -52,6 +71,19 @@ internal sealed class BenchOperator : IAsyncDisposable
         }
     }
 
+    public async Task<string> MetricsAsync()
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}/metrics"));
+    }
+
+    /// <summary>User plus system CPU seconds the operator has used so far.</summary>
+    public double CpuSeconds()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>VmHWM: the process's peak resident set, in MiB.</summary>
     public double PeakRssMiB()
     {
@@ -61,6 +93,14 @@ internal sealed class BenchOperator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_TRACE") is not null)
+        {
+            using var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await interrupt.WaitForExitAsync();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _process.WaitForExitAsync(grace.Token);
+        }
+
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();

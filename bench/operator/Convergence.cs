@@ -1,39 +1,74 @@
+using System.Collections.Concurrent;
 using k8s;
-using LlmKube.Api.Services;
+using k8s.Models;
 using LlmKube.Operator.Builders;
 using LlmKube.Operator.Configuration;
 
 namespace LlmKube.Bench.Operator;
 
-/// <summary>Polls until every service has its Deployment, equal to what the builders want, and its Service.</summary>
-internal static class Convergence
+/// <summary>
+/// Watches Deployments and Services (no repeated lists, which would load the server during the measurement) until
+/// every service has its Service and a Deployment equal to what the builders want.
+/// </summary>
+internal sealed class Convergence : IDisposable
 {
-    public static async Task WaitAllCorrectAsync(IKubernetes client, Workload workload, TimeSpan timeout)
+    private readonly ConcurrentDictionary<(string, string), bool> _deployments = new();
+    private readonly ConcurrentDictionary<(string, string), bool> _services = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly OperatorOptions _options = new();
+    private readonly Task _watchers;
+
+    public Convergence(IKubernetes client)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        var options = new OperatorOptions();
-        while (DateTime.UtcNow < deadline)
-        {
-            var deployments = (await client.AppsV1.ListDeploymentForAllNamespacesAsync()).Items.ToDictionary(d => (d.Metadata.NamespaceProperty, d.Metadata.Name));
-            var services = (await client.CoreV1.ListServiceForAllNamespacesAsync()).Items.Select(s => (s.Metadata.NamespaceProperty, s.Metadata.Name)).ToHashSet();
-            var correct = workload.ServiceKeys.Count(key =>
-                deployments.TryGetValue(key, out var live) && services.Contains(key) && IsCorrect(live, key, options));
-            if (correct == workload.Services)
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("not converged");
+        _watchers = Task.WhenAll(WatchDeploymentsAsync(client), WatchServicesAsync(client));
     }
 
-    private static bool IsCorrect(k8s.Models.V1Deployment live, (string Namespace, string Name) key, OperatorOptions options)
+    public async Task WaitAllCorrectAsync(Workload workload, TimeSpan timeout)
     {
-        var service = Workload.ServiceFor(key.Namespace, key.Name);
-        var desired = DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), service, options).Deployment!;
-        desired.Metadata.OwnerReferences = null;
+        var deadline = DateTime.UtcNow + timeout;
+        while (workload.ServiceKeys.Any(k => !_deployments.GetValueOrDefault(k) || !_services.ContainsKey(k)))
+        {
+            if (DateTime.UtcNow > deadline || _watchers.IsFaulted)
+            {
+                throw new TimeoutException("not converged", _watchers.Exception);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+
+    private async Task WatchDeploymentsAsync(IKubernetes client)
+    {
+        await foreach (var (type, deployment) in client.AppsV1.WatchListDeploymentForAllNamespacesAsync(cancellationToken: _stop.Token).ConfigureAwait(false))
+        {
+            if (type is WatchEventType.Added or WatchEventType.Modified)
+            {
+                var key = (deployment.Metadata.NamespaceProperty, deployment.Metadata.Name);
+                _deployments[key] = IsCorrect(deployment, key);
+            }
+        }
+    }
+
+    private async Task WatchServicesAsync(IKubernetes client)
+    {
+        await foreach (var (type, service) in client.CoreV1.WatchListServiceForAllNamespacesAsync(cancellationToken: _stop.Token).ConfigureAwait(false))
+        {
+            if (type is WatchEventType.Added or WatchEventType.Modified)
+            {
+                _services[(service.Metadata.NamespaceProperty, service.Metadata.Name)] = true;
+            }
+        }
+    }
+
+    private bool IsCorrect(V1Deployment live, (string Namespace, string Name) key)
+    {
+        var desired = DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), Workload.ServiceFor(key.Namespace, key.Name), _options).Deployment!;
         return LlmKube.Operator.Controllers.JsonSubset.Contains(live.Spec, desired.Spec);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using LlmKube.Api.Schema;
@@ -8,13 +9,17 @@ namespace LlmKube.Api.Validation;
 /// <summary>Finds fields marked <see cref="NotSupportedAttribute"/> that are set, anywhere in one of our spec types.</summary>
 internal static class NotSupportedFields
 {
+    // Reflection over a type's properties and attributes is computed once per type: reconciles run this for every
+    // service on every pass. The cache only memoizes immutable type metadata.
+    private static readonly ConcurrentDictionary<Type, Member[]> Members = new();
+
     public static IEnumerable<SpecIssue> Find(object spec, string path)
     {
-        foreach (var property in SchemaGenerator.JsonProperties(spec.GetType()))
+        foreach (var member in Members.GetOrAdd(spec.GetType(), Describe))
         {
-            var value = property.GetValue(spec);
-            var field = $"{path}.{SchemaGenerator.JsonName(property)}";
-            if (property.GetCustomAttribute<NotSupportedAttribute>() is { } notSupported)
+            var value = member.Property.GetValue(spec);
+            var field = $"{path}.{member.JsonName}";
+            if (member.NotSupported is { } notSupported)
             {
                 if (IsSet(value))
                 {
@@ -24,11 +29,8 @@ internal static class NotSupportedFields
                         field,
                         $"is not supported by this operator: {notSupported.Consequence}");
                 }
-
-                continue;
             }
-
-            if (value is not null && IsOwnType(property.PropertyType))
+            else if (value is not null && member.Nested)
             {
                 foreach (var nested in Find(value, field))
                 {
@@ -37,6 +39,11 @@ internal static class NotSupportedFields
             }
         }
     }
+
+    private static Member[] Describe(Type type) => SchemaGenerator.JsonProperties(type)
+        .Select(p => new Member(p, SchemaGenerator.JsonName(p), p.GetCustomAttribute<NotSupportedAttribute>(), IsOwnType(p.PropertyType)))
+        .Where(m => m.NotSupported is not null || m.Nested)
+        .ToArray();
 
     private static bool IsSet(object? value) => value switch
     {
@@ -50,4 +57,6 @@ internal static class NotSupportedFields
 
     private static bool IsOwnType(Type type) =>
         type.IsClass && type != typeof(string) && type.Namespace?.StartsWith("LlmKube.Api", StringComparison.Ordinal) == true;
+
+    private sealed record Member(PropertyInfo Property, string JsonName, NotSupportedAttribute? NotSupported, bool Nested);
 }

@@ -227,6 +227,17 @@ public sealed class Manager : IAsyncDisposable
 
     private async Task RunControllersAsync(CancellationToken ct)
     {
+        // Every cache first (client-go's WaitForCacheSync): no reconcile sees a half-listed cache (it would create
+        // children that exist), and start-up lists do not compete with reconciles for CPU.
+        try
+        {
+            await WaitForReadyAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
         await Task.WhenAll(_controllers.Select(c => Task.Run(() => c.RunAsync(ct), CancellationToken.None))).ConfigureAwait(false);
 
         // Controllers return only when cancelled; a manager without controllers still serves until then.

@@ -66,10 +66,14 @@ public sealed class PatchHelper<T>
 
     /// <summary>Takes the snapshot. <paramref name="original"/> itself is not kept and may be shared.</summary>
     public PatchHelper(T original, PatchOptions? options = null)
+        : this(original, ToNode(original ?? throw new ArgumentNullException(nameof(original))), options)
     {
-        ArgumentNullException.ThrowIfNull(original);
+    }
+
+    private PatchHelper(T original, JsonObject snapshot, PatchOptions? options)
+    {
         Options = options ?? new PatchOptions();
-        _before = ToNode(original);
+        _before = snapshot;
         Namespace = original.Metadata?.NamespaceProperty;
         Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
         _resourceVersion = original.Metadata?.ResourceVersion;
@@ -85,8 +89,13 @@ public sealed class PatchHelper<T>
     public string Name { get; }
 
     /// <summary>Snapshot <paramref name="original"/> and return a deep copy to modify, plus the helper.</summary>
-    public static (PatchHelper<T> Helper, T Copy) Begin(T original, PatchOptions? options = null) =>
-        (new PatchHelper<T>(original, options), ObjectCopy.DeepCopy(original));
+    public static (PatchHelper<T> Helper, T Copy) Begin(T original, PatchOptions? options = null)
+    {
+        // One serialization serves both the snapshot and the copy (reconciles run this for every object).
+        ArgumentNullException.ThrowIfNull(original);
+        var snapshot = ToNode(original);
+        return (new PatchHelper<T>(original, snapshot, options), KubernetesJson.Deserialize<T>(snapshot));
+    }
 
     /// <summary>Computes the patches from the snapshot to <paramref name="modified"/> (pure; no I/O).</summary>
     public PatchPlan Compute(T modified)

@@ -1,12 +1,27 @@
 using System.Collections.Concurrent;
+using k8s;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
+using LlmKube.Sandbox;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
 public class ControllerTests
 {
+    private const string ReconcilerUser = "system:serviceaccount:ns:widget-reconciler";
+
+    /// <summary>A write through the API; the sandbox's fault injection refuses it with a real 409, which escapes the reconcile.</summary>
+    private static async Task<ReconcileResult> AnnotateAsync(Kubernetes client, ObjectKey key, CancellationToken ct)
+    {
+        var patch = new System.Text.Json.Nodes.JsonObject
+        {
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["annotations"] = new System.Text.Json.Nodes.JsonObject { ["demo.llmkube.dev/claimed"] = "yes" } },
+        };
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(PatchHelper<Widget>.MergePatch(patch), "demo.llmkube.dev", "v1", key.Namespace, "widgets", key.Name, cancellationToken: ct);
+        return ReconcileResult.Done;
+    }
+
     private static async Task<(Informer<Widget> Informer, Task Run, CancellationTokenSource Cts)> StartInformer(TestCluster cluster)
     {
         var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), new InformerOptions { ResyncPeriod = null });
@@ -24,6 +39,11 @@ public class ControllerTests
         await cluster.CreateWidgetAsync(Widget.New("ns", "broken"));
         await cluster.CreateWidgetAsync(Widget.New("ns", "conflicted"));
         var (informer, informerRun, informerCts) = await StartInformer(cluster);
+
+        // The reconciler writes as its own user; the sandbox answers that user's updates, patches and deletes
+        // with 409 Conflict (the test's admin client is spared).
+        using var reconcilerClient = new Kubernetes(cluster.ConfigFor(ReconcilerUser));
+        cluster.Control.Faults = new FaultSettings { ConflictRate = 1, IncludeAdmin = false, Seed = 1 };
 
         var calls = new ConcurrentDictionary<string, int>();
         var inFlight = new ConcurrentDictionary<string, int>();
@@ -43,10 +63,7 @@ public class ControllerTests
                 {
                     "flaky" when n <= 3 => throw new InvalidOperationException("transient " + n),
                     "broken" => ReconcileResult.Permanent("spec is invalid"),
-                    "conflicted" when n <= 2 => throw new k8s.Autorest.HttpOperationException("conflict")
-                    {
-                        Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(System.Net.HttpStatusCode.Conflict), string.Empty),
-                    },
+                    "conflicted" when n <= 2 => await AnnotateAsync(reconcilerClient, key, ct),
                     _ => ReconcileResult.Done,
                 };
             }
@@ -67,14 +84,14 @@ public class ControllerTests
 
         await Eventually.True(() => calls.GetValueOrDefault("flaky") == 4, "flaky retried until it succeeds");
         await Eventually.True(() => calls.GetValueOrDefault("conflicted") == 3, "conflict requeued");
+        Assert.Equal(2, cluster.Requests.Count("patch", "widgets", user: ReconcilerUser, code: 409));
         Assert.Equal(1, calls.GetValueOrDefault("broken"));
         Assert.Equal(0, controller.Queue!.NumRequeues(new ObjectKey("ns", "flaky")));
 
         // Hammer one key with updates while it is being reconciled: never two workers on it.
-        var client = Widget.Descriptor.CreateClient(cluster.Client);
         for (var i = 0; i < 30; i++)
         {
-            await client.PatchAsync("ns", "flaky", PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = i + 10 } }), false, CancellationToken.None);
+            await cluster.PatchWidgetSizeAsync("ns", "flaky", i + 10);
         }
 
         await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "flaky"))?.Spec.Size == 39, "updates seen");
@@ -82,7 +99,7 @@ public class ControllerTests
         Assert.Equal(0, overlaps);
 
         // The permanently failing key is reconciled again when its object changes.
-        await client.PatchAsync("ns", "broken", PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 2 } }), false, CancellationToken.None);
+        await cluster.PatchWidgetSizeAsync("ns", "broken", 2);
         await Eventually.True(() => calls.GetValueOrDefault("broken") == 2, "broken re-reconciled on change");
 
         using var stream = new MemoryStream();

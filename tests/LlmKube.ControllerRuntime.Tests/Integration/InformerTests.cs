@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
+using LlmKube.Sandbox;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -20,7 +22,7 @@ public class InformerTests
         await using var cluster = await TestCluster.StartAsync();
         await Parallel.ForEachAsync(Enumerable.Range(0, 1203), new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (i, _) => await cluster.CreateConfigMapAsync("ns", $"cm-{i:D4}"));
-        cluster.Server.ResetCounters();
+        cluster.Control.ResetRequestCounts();
 
         var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast with { Namespace = "ns" });
         var added = 0;
@@ -31,7 +33,7 @@ public class InformerTests
 
         Assert.Equal(1203, informer.Cache.Count);
         Assert.Equal(1203, added);
-        Assert.Equal(3, cluster.Server.Count("list", "configmaps"));
+        Assert.Equal(3, cluster.Requests.Count("list", "configmaps"));
         Assert.NotNull(informer.Cache.Get(new ObjectKey("ns", "cm-1202")));
         await cts.CancelAsync();
         await run;
@@ -70,19 +72,25 @@ public class InformerTests
     [Fact]
     public async Task Bookmarks_advance_the_resource_version_the_next_watch_starts_from()
     {
-        await using var cluster = await TestCluster.StartAsync();
+        await using var cluster = await TestCluster.StartAsync(new SandboxOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
         var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast);
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually.True(() => cluster.Server.Count("watch", "configmaps") == 1, "watch open");
-        cluster.Server.Churn(5);
-        var rv = 0L;
-        await Eventually.True(() =>
+        await cluster.WatchOpenedAsync("configmaps");
+        var before = long.Parse(informer.LastResourceVersion!, CultureInfo.InvariantCulture);
+
+        // Writes to another resource move the global resourceVersion without a single ConfigMap event:
+        // only the server's periodic bookmarks can tell the informer about them.
+        for (var i = 0; i < 5; i++)
         {
-            rv = cluster.Server.SendBookmarks();
-            return informer.LastResourceVersion == rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }, "bookmark rv tracked");
+            await cluster.CreateWidgetAsync(Widget.New("ns", "churn-" + i));
+        }
+
+        var rv = cluster.Control.ResourceVersion;
+        Assert.True(rv > before);
+        await Eventually.True(() => informer.LastResourceVersion == rv.ToString(CultureInfo.InvariantCulture), "bookmark rv tracked");
+        Assert.Equal(1, informer.ListCount);
         await cts.CancelAsync();
         await run;
     }
@@ -99,14 +107,14 @@ public class InformerTests
 
         for (var i = 0; i < 3; i++)
         {
-            await Eventually.True(() => cluster.Server.Count("watch", "widgets") == i + 1, "watch open");
-            cluster.Server.DropWatches();
+            await cluster.WatchOpenedAsync("widgets", i + 1);
+            Assert.Equal(1, cluster.Control.DropWatches());
             await cluster.CreateWidgetAsync(Widget.New("ns", "after-drop-" + i));
         }
 
         await Eventually.True(() => informer.Cache.Count == 4, "all widgets seen");
         Assert.Equal(1, informer.ListCount);
-        Assert.Equal(1, cluster.Server.Count("list", "widgets"));
+        Assert.Equal(1, cluster.Requests.Count("list", "widgets"));
         await cts.CancelAsync();
         await run;
     }
@@ -114,37 +122,53 @@ public class InformerTests
     [Fact]
     public async Task A_410_relists_and_synthesizes_deletes_for_vanished_objects()
     {
-        await using var cluster = await TestCluster.StartAsync(historySize: 5);
+        // The server keeps 5 watch events of widgets: a dozen writes the informer misses expire its resourceVersion.
+        await using var cluster = await TestCluster.StartAsync(new SandboxOptions { WatchHistorySize = 5 });
         await cluster.CreateWidgetAsync(Widget.New("ns", "keep"));
         await cluster.CreateWidgetAsync(Widget.New("ns", "gone"));
         var informer = new Informer<Widget>(Widget.Descriptor.CreateClient(cluster.Client), Fast);
         var deletes = new ConcurrentQueue<string>();
+        using var stalled = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
         using var reg = informer.AddEventHandler(e =>
         {
             if (e.Type == InformerEventType.Deleted)
             {
                 deletes.Enqueue(e.Object.Metadata.Name);
             }
+
+            // Handlers run on the informer's loop: a slow one holds the informer inside its current watch.
+            if (e.Type == InformerEventType.Updated && e.Object.Metadata.Name == "keep" && !resume.IsSet)
+            {
+                stalled.Set();
+                resume.Wait(TimeSpan.FromSeconds(10));
+            }
         });
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually.True(() => cluster.Server.Count("watch", "widgets") == 1, "watch open");
+        await cluster.WatchOpenedAsync("widgets");
 
-        // Hold re-watches, drop the stream, change things and age the history out: the informer's resume
-        // version is now too old, so the server answers 410 and the informer must re-list.
-        cluster.Server.WatchGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Server.DropWatches();
+        // Stall the informer, cut its watch, then change things it cannot see and write enough to age the
+        // server's history past the informer's resourceVersion: the re-watch is answered 410 Expired.
+        await cluster.PatchWidgetSizeAsync("ns", "keep", 2);
+        await Eventually.True(() => stalled.IsSet, "informer stalled in a handler");
+        Assert.Equal(1, cluster.Control.DropWatches());
         await cluster.DeleteWidgetAsync("ns", "gone");
         await cluster.CreateWidgetAsync(Widget.New("ns", "new"));
-        cluster.Server.Churn(20);
-        cluster.Server.WatchGate.SetResult();
+        for (var i = 0; i < 10; i++)
+        {
+            await cluster.PatchWidgetSizeAsync("ns", "new", 10 + i);
+        }
+
+        resume.Set();
 
         await Eventually.True(() => informer.ListCount == 2, "relisted");
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "new")) != null, "new object seen");
+        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "new"))?.Spec.Size == 19, "new object seen");
         Assert.Null(informer.Cache.Get(new ObjectKey("ns", "gone")));
+        Assert.Equal(2, informer.Cache.Get(new ObjectKey("ns", "keep"))!.Spec.Size);
         Assert.Equal(["gone"], deletes.ToArray());
-        Assert.Equal(2, cluster.Server.Count("list", "widgets"));
+        Assert.Equal(2, cluster.Requests.Count("list", "widgets"));
         await cts.CancelAsync();
         await run;
     }
@@ -152,8 +176,8 @@ public class InformerTests
     [Fact]
     public async Task Transport_errors_back_off_with_jitter_and_stop_on_cancel()
     {
-        await using var cluster = await TestCluster.StartAsync();
-        var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+        // Nothing listens on port 1: every attempt is a refused connection.
+        using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
         var failures = new FailureCounter();
         var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(client), Fast, observer: failures);
         using var cts = new CancellationTokenSource();
@@ -187,15 +211,14 @@ public class InformerTests
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually.True(() => cluster.Server.Count("watch", "configmaps") == 1, "watch open");
-        cluster.Server.ResetCounters();
+        await cluster.WatchOpenedAsync("configmaps");
+        cluster.Control.ResetRequestCounts();
         await Eventually.True(() =>
         {
             time.Advance(TimeSpan.FromMinutes(1));
             return Volatile.Read(ref resyncs) >= 6;
         }, "three resyncs");
-        Assert.Equal(0, cluster.Server.Count("list", "configmaps"));
-        Assert.Equal(0, cluster.Server.Writes());
+        Assert.Equal(0, cluster.Requests.Total);
         await cts.CancelAsync();
         await run;
     }

@@ -67,9 +67,12 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         Informers = new InformerOptions { ResyncPeriod = resync, InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) },
     };
 
+    /// <summary>The user a manager runs as (its own kubeconfig, as the operator's deployment has).</summary>
+    private static string UserOf(string who) => "system:serviceaccount:ns:widget-operator-" + who;
+
     private static (Manager Manager, WidgetReconciler Reconciler) Build(TestCluster cluster, ManagerOptions options, string who = "m")
     {
-        var manager = new Manager(cluster.Config, options);
+        var manager = new Manager(cluster.ConfigFor(UserOf(who)), options);
         var widgets = manager.Informer(Widget.Descriptor);
         var configMaps = manager.Informer(ResourceKinds.ConfigMaps);
         var reconciler = new WidgetReconciler(manager, widgets, configMaps, who);
@@ -105,11 +108,11 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         // Steady state: resyncs keep reconciling, nothing is written.
         await Eventually.True(() => manager.Controllers[0].Queue?.Count == 0 && manager.Controllers[0].ActiveReconciles == 0, "idle");
         await manager.Events.FlushAsync();
-        cluster.Server.ResetCounters();
+        cluster.Control.ResetRequestCounts();
         var callsBefore = reconciler.Calls.Count;
         await Eventually.True(() => reconciler.Calls.Count >= callsBefore + 100, "five resyncs of 20 widgets");
         await manager.Events.FlushAsync();
-        Assert.Equal(0, cluster.Server.Writes());
+        Assert.Equal(0, cluster.Requests.Writes());
 
         // A deleted child is recreated through the owner mapping.
         await cluster.Client.CoreV1.DeleteNamespacedConfigMapAsync("w3-config", "ns");
@@ -139,18 +142,25 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task Readyz_is_unavailable_until_informers_sync()
     {
+        // The Widget CRD is not installed yet: listing widgets is 404 until it is.
+        await using var cluster = await TestCluster.StartAsync(installWidgets: false);
         var options = Options() with { HealthPort = 0, MetricsPort = null };
-        var manager = new Manager(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, options);
+        var manager = new Manager(cluster.ConfigFor(UserOf("m")), options);
         await using var _ = manager;
         manager.Informer(Widget.Descriptor);
         using var cts = new CancellationTokenSource();
         var run = manager.RunAsync(cts.Token);
         await Eventually.True(() => manager.HealthPort != null, "server up");
+        await Eventually.True(() => cluster.Requests.Count("list", "widgets", code: 404) >= 2, "widget lists refused");
         using var http = new HttpClient();
         var ready = await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("not synced", await ready.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/healthz")).StatusCode);
+
+        await cluster.InstallWidgetCrdAsync();
+        await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz")).StatusCode);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -190,6 +200,7 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         await Eventually.True(() => ra.Calls.Any(c => c.Key.Name == "second"), "a reconciled second");
         Assert.False(b.IsLeader);
         Assert.Empty(rb.Calls);
+        Assert.Equal(0, cluster.Requests.Writes(user: UserOf("b")));
 
         var stopped = DateTime.UtcNow;
         await ctsA.CancelAsync();

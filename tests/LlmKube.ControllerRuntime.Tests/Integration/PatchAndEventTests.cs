@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
+using LlmKube.Sandbox;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -13,33 +14,33 @@ public class PatchAndEventTests
         await using var cluster = await TestCluster.StartAsync();
         var created = await cluster.CreateWidgetAsync(Widget.New("ns", "w", 1));
         var client = Widget.Descriptor.CreateClient(cluster.Client);
-        cluster.Server.ResetCounters();
+        cluster.Control.ResetRequestCounts();
 
         var (helper, copy) = PatchHelper<Widget>.Begin(created);
         var result = await helper.PatchAsync(client, copy, CancellationToken.None);
         Assert.Equal(PatchOutcome.Unchanged, result.Outcome);
-        Assert.Equal(0, cluster.Server.Writes());
+        Assert.Equal(0, cluster.Requests.Writes());
 
         copy.Spec.Size = 3;
         copy.Status = new WidgetStatus { Phase = "Ready", ObservedGeneration = 2 };
         result = await helper.PatchAsync(client, copy, CancellationToken.None);
         Assert.Equal(PatchOutcome.Patched, result.Outcome);
-        Assert.Equal(1, cluster.Server.Count("patch", "widgets"));
-        Assert.Equal(1, cluster.Server.Count("patch", "widgets/status"));
+        Assert.Equal(1, cluster.Requests.Count("patch", "widgets", subresource: string.Empty));
+        Assert.Equal(1, cluster.Requests.Count("patch", "widgets", subresource: "status"));
         var stored = await client.GetAsync("ns", "w", CancellationToken.None);
         Assert.Equal(3, stored!.Spec.Size);
         Assert.Equal("Ready", stored.Status!.Phase);
         Assert.Equal(2, stored.Metadata.Generation);
 
-        cluster.Server.ResetCounters();
+        cluster.Control.ResetRequestCounts();
         var (helper2, copy2) = PatchHelper<Widget>.Begin(stored);
         copy2.Status!.Phase = "Ready";
         Assert.Equal(PatchOutcome.Unchanged, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
         copy2.Status.Conditions = [];
         Conditions.Set(copy2.Status.Conditions, "Ready", Conditions.True, "Ok", "fine", 2);
         Assert.Equal(PatchOutcome.Patched, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
-        Assert.Equal(0, cluster.Server.Count("patch", "widgets"));
-        Assert.Equal(1, cluster.Server.Count("patch", "widgets/status"));
+        Assert.Equal(0, cluster.Requests.Count("patch", "widgets", subresource: string.Empty));
+        Assert.Equal(1, cluster.Requests.Count("patch", "widgets", subresource: "status"));
     }
 
     [Fact]
@@ -85,7 +86,7 @@ public class PatchAndEventTests
         await using var cluster = await TestCluster.StartAsync();
         var w = await cluster.CreateWidgetAsync(Widget.New("ns", "w"));
         await using var recorder = new EventRecorder(cluster.Client);
-        cluster.Server.ResetCounters();
+        cluster.Control.ResetRequestCounts();
 
         for (var i = 0; i < 10; i++)
         {
@@ -93,8 +94,8 @@ public class PatchAndEventTests
         }
 
         await recorder.FlushAsync();
-        Assert.Equal(1, cluster.Server.Count("create", "events"));
-        Assert.Equal(0, cluster.Server.Count("patch", "events"));
+        Assert.Equal(1, cluster.Requests.Count("create", "events"));
+        Assert.Equal(0, cluster.Requests.Count("patch", "events"));
 
         // A reconcile that raises two standing warnings each pass (A, B, A, B, ...) writes each once.
         for (var i = 0; i < 5; i++)
@@ -104,8 +105,8 @@ public class PatchAndEventTests
         }
 
         await recorder.FlushAsync();
-        Assert.Equal(2, cluster.Server.Count("create", "events"));
-        Assert.Equal(0, cluster.Server.Count("patch", "events"));
+        Assert.Equal(2, cluster.Requests.Count("create", "events"));
+        Assert.Equal(0, cluster.Requests.Count("patch", "events"));
 
         var events = await EventsAsync(cluster);
         Assert.Equal(2, events.Count);
@@ -131,8 +132,8 @@ public class PatchAndEventTests
         time.Advance(TimeSpan.FromMinutes(2));
         recorder.Normal(w, "Synced", "ok");
         await recorder.FlushAsync();
-        Assert.Equal(1, cluster.Server.Count("create", "events"));
-        Assert.Equal(1, cluster.Server.Count("patch", "events"));
+        Assert.Equal(1, cluster.Requests.Count("create", "events"));
+        Assert.Equal(1, cluster.Requests.Count("patch", "events"));
 
         for (var i = 0; i < 10; i++)
         {
@@ -141,16 +142,33 @@ public class PatchAndEventTests
 
         // Burst 3, one used by "Synced" and refilled meanwhile: 2 tokens left, so 2 of the 10 are written.
         await recorder.FlushAsync();
-        Assert.Equal(3, cluster.Server.Count("create", "events"));
+        Assert.Equal(3, cluster.Requests.Count("create", "events"));
     }
 
     [Fact]
     public async Task Event_write_failures_never_reach_the_caller()
     {
-        using var dead = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
-        await using var recorder = new EventRecorder(dead);
-        recorder.Warning(Widget.New("ns", "w"), "X", "y");
-        recorder.Record(null!, "Normal", "X", "y");
-        await recorder.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        // Refused connections.
+        using (var dead = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }))
+        {
+            await using var recorder = new EventRecorder(dead);
+            recorder.Warning(Widget.New("ns", "w"), "X", "y");
+            recorder.Record(null!, "Normal", "X", "y");
+            await recorder.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        // A server that answers every write with 500 InternalError.
+        await using var cluster = await TestCluster.StartAsync();
+        var w = await cluster.CreateWidgetAsync(Widget.New("ns", "w"));
+        cluster.Control.Faults = new FaultSettings { ErrorRate = 1, Seed = 1 };
+        await using (var failing = new EventRecorder(cluster.Client))
+        {
+            failing.Warning(w, "X", "y");
+            failing.Normal(w, "Z", "y");
+            await failing.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Equal(2, cluster.Requests.Count("create", "events", code: 500));
+        Assert.Equal(0, cluster.Requests.Count("create", "events", code: 201));
     }
 }

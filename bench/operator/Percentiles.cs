@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace LlmKube.Bench.Operator;
+
+/// <summary>Percentiles from a Prometheus histogram's cumulative buckets (linear inside a bucket).</summary>
+internal static class Percentiles
+{
+    public static (double P50, double P99) FromHistogram(string metricsText, string name, string controller)
+    {
+        var buckets = metricsText.Split('\n')
+            .Where(l => l.StartsWith(name + "_bucket{", StringComparison.Ordinal) && l.Contains($"controller=\"{controller}\"", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                var le = l[(l.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+                le = le[..le.IndexOf('"', StringComparison.Ordinal)];
+                var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
+                var count = double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                return (Bound: bound, Count: count);
+            })
+            .OrderBy(b => b.Bound)
+            .ToList();
+        return (Quantile(buckets, 0.50), Quantile(buckets, 0.99));
+    }
+
+    private static double Quantile(List<(double Bound, double Count)> buckets, double q)
+    {
+        if (buckets.Count == 0 || buckets[^1].Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var target = q * buckets[^1].Count;
+        var (lower, below) = (0.0, 0.0);
+        foreach (var (bound, count) in buckets)
+        {
+            if (count >= target)
+            {
+                return double.IsPositiveInfinity(bound) ? lower : lower + ((bound - lower) * (target - below) / Math.Max(count - below, 1));
+            }
+
+            (lower, below) = (bound, count);
+        }
+
+        return lower;
+    }
+}
