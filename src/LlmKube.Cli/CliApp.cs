@@ -1,13 +1,23 @@
 using System.CommandLine;
+using LlmKube.Cli.Cluster;
+using LlmKube.Cli.Output;
 
 namespace LlmKube.Cli;
 
 /// <summary>Builds the <c>llmkube</c> command tree. Each command lives in its own file under Commands/.</summary>
 public static class CliApp
 {
-    public static RootCommand BuildRootCommand()
+    public static RootCommand BuildRootCommand() => BuildRootCommand(CliEnvironment.Redirected);
+
+    internal static RootCommand BuildRootCommand(CliEnvironment environment)
     {
-        var root = new RootCommand("llmkube: serve LLMs on Kubernetes with llama.cpp, with a model cache you control.");
+        var root = new RootCommand("llmkube: serve LLMs on Kubernetes with llama.cpp, with a model cache you control.\n\n" + ExitCodes.Summary);
+        root.Add(Commands.Deploy.DeployCommand.Create(environment));
+        root.Add(Commands.List.ListCommand.Create(environment));
+        root.Add(Commands.Status.StatusCommand.Create(environment));
+        root.Add(Commands.Delete.DeleteCommand.Create(environment));
+        root.Add(Commands.Scale.ScaleCommand.Create(environment));
+        root.Add(Commands.Cache.CacheCommand.Create(environment));
         root.Add(Commands.Render.RenderCommand.Create(() => new Render.SchemaAdmission()));
         root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create()));
         return root;
@@ -17,14 +27,24 @@ public static class CliApp
     public const int ExitInternalError = 70;
 
     /// <summary>Runs the CLI with the given streams; tests call this in-process.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        RunAsync(args, output, error, CliEnvironment.ForProcess(output), cancellationToken);
+
+    /// <summary>Runs the CLI with the given streams and environment (stdin and whether the streams are terminals).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CliEnvironment environment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var root = BuildRootCommand();
+        var root = BuildRootCommand(environment);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            return await root.Parse(args).InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+            {
+                return await UsageErrorAsync(parse, error).ConfigureAwait(false);
+            }
+
+            return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -40,5 +60,24 @@ public static class CliApp
 
             return ExitInternalError;
         }
+    }
+
+    /// <summary>One line per parse error and where to read the usage; exit 2.</summary>
+    private static async Task<int> UsageErrorAsync(ParseResult parse, TextWriter error)
+    {
+        foreach (var problem in parse.Errors)
+        {
+            await error.WriteLineAsync($"error: {problem.Message}").ConfigureAwait(false);
+        }
+
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            path.Insert(0, result.Command.Name);
+        }
+
+        path[0] = "llmkube";
+        await error.WriteLineAsync($"see: {string.Join(' ', path)} --help").ConfigureAwait(false);
+        return ExitCodes.Usage;
     }
 }

@@ -52,6 +52,7 @@ internal static class App
                     }
 
                     return 0;
+                case CacheAdmin.CacheAdminCommand.List or CacheAdmin.CacheAdminCommand.Remove: return CacheAdmin.CacheAdminCommand.Run(args, Console.Out, stderr);
                 default:
                     throw FetchOptionsParser.Usage($"unknown command '{args[0]}'");
             }

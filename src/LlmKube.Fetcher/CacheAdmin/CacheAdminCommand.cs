@@ -1,0 +1,150 @@
+using System.Text.RegularExpressions;
+
+namespace LlmKube.Fetcher.CacheAdmin;
+
+/// <summary>
+/// <c>llmkube-fetch cache-ls ROOT</c> and <c>llmkube-fetch cache-rm ROOT KEY...</c>: what the CLI's short-lived cache
+/// Jobs run on a mounted cache claim (README.md beside this file; docs/CONTRACTS.md section 5). The report is JSON: in
+/// full on stdout, and at most 4 KiB in the termination log, where the CLI reads it from the pod's status.
+/// </summary>
+internal static partial class CacheAdminCommand
+{
+    public const string List = "cache-ls";
+    public const string Remove = "cache-rm";
+
+    /// <summary>The kubelet keeps at most 4096 bytes of a termination message.</summary>
+    public const int TerminationLogLimit = 4096;
+
+    public const int ExitOk = 0;
+    public const int ExitNotAllRemoved = 1;
+    public const int ExitInvalidArguments = 2;
+
+    public const string Usage = """
+        usage:
+          llmkube-fetch cache-ls ROOT [--termination-log PATH]
+          llmkube-fetch cache-rm ROOT KEY [KEY...] [--termination-log PATH]
+        ROOT is the mounted cache volume (/models); KEY is a cache key, 16 lowercase hex characters, naming the
+        directory ROOT/KEY. cache-ls reports every entry (sizes, files, the fetcher's records); cache-rm removes
+        exactly those directories and nothing else. The JSON report goes to stdout and, shortened to 4 KiB, to the
+        termination log (default /dev/termination-log, written only when it exists).
+        """;
+
+    public static bool Handles(string verb) => verb is List or Remove;
+
+    /// <summary>Runs <paramref name="args"/> (starting with the verb); exit codes: 0 done, 1 some entries not removed, 2 invalid arguments.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var terminationLog = "/dev/termination-log";
+        var positional = new List<string>();
+        string? unknown = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help":
+                    stderr.WriteLine(Usage);
+                    return ExitOk;
+                case "--termination-log" when i + 1 < args.Length:
+                    terminationLog = args[++i];
+                    break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        unknown ??= args[i];
+                    }
+                    else
+                    {
+                        positional.Add(args[i]);
+                    }
+
+                    break;
+            }
+        }
+
+        if (unknown is not null)
+        {
+            return Invalid(stderr, terminationLog, $"{args[0]}: unknown flag {unknown}");
+        }
+
+        if (positional.Count == 0)
+        {
+            return Invalid(stderr, terminationLog, $"{args[0]}: ROOT is required\n{Usage}");
+        }
+
+        var root = positional[0];
+        if (!Directory.Exists(root))
+        {
+            return Invalid(stderr, terminationLog, $"{args[0]}: {root} is not a directory (is the cache volume mounted there?)");
+        }
+
+        if (args[0] == List)
+        {
+            if (positional.Count > 1)
+            {
+                return Invalid(stderr, terminationLog, $"{List} takes one ROOT, got {positional.Count} arguments");
+            }
+
+            var scan = CacheScanner.Scan(root);
+            Report(stdout, terminationLog, CacheReportWriter.Listing(scan, int.MaxValue), CacheReportWriter.Listing(scan, TerminationLogLimit));
+            return ExitOk;
+        }
+
+        var keys = positional.Skip(1).Distinct(StringComparer.Ordinal).ToList();
+        if (keys.Count == 0)
+        {
+            return Invalid(stderr, terminationLog, $"{Remove}: name at least one KEY");
+        }
+
+        if (keys.FirstOrDefault(k => !IsKey(k)) is { } bad)
+        {
+            // Nothing is removed when any key is not exactly a key: no paths, no globs, no traversal.
+            return Invalid(stderr, terminationLog, $"{Remove}: \"{bad}\" is not a cache key (16 lowercase hex characters); nothing was removed");
+        }
+
+        var result = CacheRemover.Remove(root, keys);
+        Report(stdout, terminationLog, CacheReportWriter.Removal(result, int.MaxValue), CacheReportWriter.Removal(result, TerminationLogLimit));
+        foreach (var (key, error) in result.Failed)
+        {
+            stderr.WriteLine($"{Remove}: {key}: {error}");
+        }
+
+        return result.Failed.Count == 0 ? ExitOk : ExitNotAllRemoved;
+    }
+
+    public static bool IsKey(string text) => KeyPattern().IsMatch(text);
+
+    private static void Report(TextWriter stdout, string terminationLog, string full, string shortened)
+    {
+        stdout.WriteLine(full);
+        WriteTerminationLog(terminationLog, shortened);
+    }
+
+    private static int Invalid(TextWriter stderr, string terminationLog, string message)
+    {
+        var line = $"reason=InvalidArguments message={message.Split('\n')[0]}";
+        stderr.WriteLine(message.Contains('\n', StringComparison.Ordinal) ? message : line);
+        WriteTerminationLog(terminationLog, line);
+        return ExitInvalidArguments;
+    }
+
+    private static void WriteTerminationLog(string path, string text)
+    {
+        try
+        {
+            if (File.Exists(path) || !path.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                File.WriteAllText(path, text);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: stdout has the report.
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-f]{16}$")]
+    private static partial Regex KeyPattern();
+}
