@@ -25,6 +25,9 @@ public sealed partial class InferenceServiceReconciler(
     TimeProvider time,
     ILogger<InferenceServiceReconciler> logger) : IReconciler
 {
+    /// <summary>How long a new service waits for its Model to appear before it is reported Failed.</summary>
+    public static readonly TimeSpan ModelGracePeriod = TimeSpan.FromSeconds(10);
+
     private readonly ChildWriter _children = new(client);
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
@@ -65,6 +68,14 @@ public sealed partial class InferenceServiceReconciler(
         status.ModelReady = model?.Status?.Phase == ModelPhases.Ready;
         if (model is null)
         {
+            // A Model applied together with its service may reach our cache a moment later: wait briefly before failing.
+            var age = now - (service.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(created, TimeSpan.Zero) : now);
+            if (age < ModelGracePeriod)
+            {
+                ServiceStatusRules.Pending(status, Reasons.ModelNotFound, $"Waiting for Model {service.Spec.ModelRef} in namespace {ns} (spec.modelRef): not found yet", generation, now);
+                return ReconcileResult.RequeueAfter(ModelGracePeriod - age);
+            }
+
             return Fail(service, status, Reasons.ModelNotFound,
                 $"Model {service.Spec.ModelRef} not found in namespace {ns} (spec.modelRef): create the Model or fix the reference", generation, now);
         }
