@@ -106,7 +106,8 @@ public sealed class FetcherInitContainersTests : IDisposable
 
     private static async Task<(int Code, string Stderr)> RunAsync(string[] prefix, List<string> args, Dictionary<string, string> env)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+        // Under another uid the checkout may not be reachable (a clone in a mktemp -d is 0700): run a world-readable copy.
+        var dll = prefix.Length > 0 ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
         var command = prefix.Concat(["dotnet", dll]).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1))

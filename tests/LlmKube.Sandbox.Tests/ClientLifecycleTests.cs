@@ -92,8 +92,19 @@ public sealed class ClientLifecycleTests
         var client = sandbox.Client;
         await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("gadgets.test.llmkube.dev");
         await Eventually.TrueAsync(async () => !await Exists(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("gadgets.test.llmkube.dev")), "the CRD gone", TimeSpan.FromSeconds(5));
-        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ListNamespacedCustomObjectAsync("test.llmkube.dev", "v1alpha1", "default", "gadgets"));
-        Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
+        // The CRD object goes first; its resource stops being served right after (as on a real server).
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await client.CustomObjects.ListNamespacedCustomObjectAsync("test.llmkube.dev", "v1alpha1", "default", "gadgets");
+                return false;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return true;
+            }
+        }, "gadgets no longer served (404)", TimeSpan.FromSeconds(5));
 
         await sandbox.ApplyGadgetCrdAsync();
         var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>("test.llmkube.dev", "v1alpha1", "default", "gadgets");

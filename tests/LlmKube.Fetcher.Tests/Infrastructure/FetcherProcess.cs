@@ -40,21 +40,23 @@ public sealed class FetcherProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static string[] Command()
+    public static string[] Command(bool anyUser = false)
     {
         if (Environment.GetEnvironmentVariable("LLMKUBE_FETCH_BIN") is { Length: > 0 } bin)
         {
             return [bin];
         }
 
-        var dll = Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+        // Under another uid (setpriv) the checkout may not be reachable: run a world-readable copy.
+        var dll = anyUser ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
         return ["dotnet", dll];
     }
 
     /// <summary>Starts the fetcher; <paramref name="prefix"/> wraps it (e.g. setpriv ...).</summary>
     public static FetcherProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? prefix = null)
     {
-        var command = (prefix ?? []).Concat(Command()).Concat(args).ToList();
+        var wrapped = prefix?.ToList() ?? [];
+        var command = wrapped.Concat(Command(anyUser: wrapped.Count > 0)).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,
