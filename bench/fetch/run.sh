@@ -24,7 +24,8 @@ FETCH=$W/bin/llmkube-fetch
 FILE=$W/www/model.gguf
 if [ ! -f "$FILE" ] || [ "$(stat -c %s "$FILE")" != $((SIZE_MIB * 1048576)) ]; then
   echo "creating a ${SIZE_MIB} MiB file..." >&2
-  openssl enc -aes-128-ctr -pass pass:x -nosalt -pbkdf2 </dev/zero 2>/dev/null | head -c $((SIZE_MIB * 1048576)) > "$FILE"
+  # openssl dies of SIGPIPE when head has enough: only head's status counts here.
+  (set +o pipefail; openssl enc -aes-128-ctr -pass pass:x -nosalt -pbkdf2 </dev/zero 2>/dev/null | head -c $((SIZE_MIB * 1048576)) > "$FILE")
 fi
 SHA=$(openssl dgst -sha256 -r "$FILE" | cut -d' ' -f1)
 chmod -R a+rX "$W/www"; chmod a+x "$W"

@@ -1,21 +1,26 @@
 # syntax=docker/dockerfile:1
 # llmkube-operator: framework-dependent build on the ASP.NET Core runtime (the health and metrics endpoints
-# use Kestrel), chiseled Ubuntu base (no shell, no package manager), non-root user 1654 ("app").
+# use Kestrel), compiled ReadyToRun (bench/operator: start-up to ready with 1,000 objects ~1.6 s against ~4 s with
+# JIT only), chiseled Ubuntu base (no shell, no package manager), non-root user 1654 ("app").
 # Build from the repository root (see deploy/docker/README.md):
 #   docker build -f deploy/docker/operator.Dockerfile -t ghcr.io/llmkube/llmkube-operator:0.1.0 .
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+ARG TARGETARCH
 WORKDIR /src
 # Restore first, from the project files only, so the package layer is cached across source changes.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/LlmKube.Api/LlmKube.Api.csproj src/LlmKube.Api/
 COPY src/LlmKube.ControllerRuntime/LlmKube.ControllerRuntime.csproj src/LlmKube.ControllerRuntime/
 COPY src/LlmKube.Operator/LlmKube.Operator.csproj src/LlmKube.Operator/
-RUN dotnet restore src/LlmKube.Operator/LlmKube.Operator.csproj
+RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
+ && dotnet restore src/LlmKube.Operator/LlmKube.Operator.csproj -r "$RID" -p:PublishReadyToRun=true
 COPY src/LlmKube.Api/ src/LlmKube.Api/
 COPY src/LlmKube.ControllerRuntime/ src/LlmKube.ControllerRuntime/
 COPY src/LlmKube.Operator/ src/LlmKube.Operator/
-RUN dotnet publish src/LlmKube.Operator/LlmKube.Operator.csproj -c Release --no-restore -p:UseAppHost=false -o /out
+RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
+ && dotnet publish src/LlmKube.Operator/LlmKube.Operator.csproj -c Release -r "$RID" --self-contained false \
+      -p:PublishReadyToRun=true -p:UseAppHost=false --no-restore -o /out
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled
 WORKDIR /app

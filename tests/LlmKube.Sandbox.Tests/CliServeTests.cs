@@ -1,5 +1,6 @@
 using LlmKube.Cli;
 using LlmKube.Sandbox.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Sandbox.Tests;
 

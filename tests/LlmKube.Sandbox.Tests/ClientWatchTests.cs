@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using LlmKube.Sandbox.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Sandbox.Tests;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using LlmKube.Sandbox.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Sandbox.Tests;
 

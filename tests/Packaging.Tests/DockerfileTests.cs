@@ -54,6 +54,8 @@ public sealed partial class DockerfileTests
         Assert.Equal(1654, (long)pod["securityContext"]!["runAsUser"]!);
         Assert.Equal(1654, (long)pod["securityContext"]!["runAsGroup"]!);
         Assert.Contains("EXPOSE 8080 8081", text, StringComparison.Ordinal);
+        // The image ships the build the operator benchmark measures (start-up to ready within 2 s).
+        Assert.Contains("-p:PublishReadyToRun=true", text, StringComparison.Ordinal);
         Assert.Contains($"ENTRYPOINT [\"dotnet\", \"/app/{AssemblyName("src/LlmKube.Operator/LlmKube.Operator.csproj")}.dll\"]", text, StringComparison.Ordinal);
         Assert.Equal("ghcr.io/llmkube/llmkube-operator:0.1.0", (string?)Rendered.Container(objects)["image"]);
     }

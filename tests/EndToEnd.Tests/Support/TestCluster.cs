@@ -72,29 +72,8 @@ internal sealed class TestCluster : IAsyncDisposable
         (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={involvedName}")).Items;
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last value seen.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        T last;
-        while (true)
-        {
-            last = await read();
-            if (condition(last))
-            {
-                return last;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"timed out waiting for {what}; last seen: {KubernetesJson.Serialize(last)}");
-        return last;
-    }
+    public static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.ThatAsync(read, condition, what, timeout, TimeSpan.FromMilliseconds(100));
 
     public Task<InferenceService?> WaitForServiceAsync(string ns, string name, Func<InferenceService, bool> condition, string what, TimeSpan? timeout = null) =>
         EventuallyAsync(() => GetServiceAsync(ns, name), s => s is not null && condition(s), $"{ns}/{name}: {what}", timeout);

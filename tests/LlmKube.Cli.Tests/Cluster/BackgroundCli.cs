@@ -1,4 +1,5 @@
 using k8s;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests.Cluster;
 

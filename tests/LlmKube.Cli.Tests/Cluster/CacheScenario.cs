@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using LlmKube.Api.Cache;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests.Cluster;
 

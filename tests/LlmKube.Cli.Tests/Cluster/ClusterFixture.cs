@@ -8,6 +8,7 @@ using LlmKube.Api.Services;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using LlmKube.Sandbox;
+using LlmKube.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LlmKube.Cli.Tests.Cluster;

@@ -4,6 +4,7 @@ using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
 using LlmKube.Sandbox;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -82,8 +83,8 @@ public class ControllerTests
         using var cts = new CancellationTokenSource();
         var run = controller.RunAsync(cts.Token);
 
-        await Eventually.True(() => calls.GetValueOrDefault("flaky") == 4, "flaky retried until it succeeds");
-        await Eventually.True(() => calls.GetValueOrDefault("conflicted") == 3, "conflict requeued");
+        await Eventually.TrueAsync(() => calls.GetValueOrDefault("flaky") == 4, "flaky retried until it succeeds");
+        await Eventually.TrueAsync(() => calls.GetValueOrDefault("conflicted") == 3, "conflict requeued");
         Assert.Equal(2, cluster.Requests.Count("patch", "widgets", user: ReconcilerUser, code: 409));
         Assert.Equal(1, calls.GetValueOrDefault("broken"));
         Assert.Equal(0, controller.Queue!.NumRequeues(new ObjectKey("ns", "flaky")));
@@ -94,13 +95,13 @@ public class ControllerTests
             await cluster.PatchWidgetSizeAsync("ns", "flaky", i + 10);
         }
 
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "flaky"))?.Spec.Size == 39, "updates seen");
-        await Eventually.True(() => controller.Queue!.Count == 0 && controller.ActiveReconciles == 0, "idle");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "flaky"))?.Spec.Size == 39, "updates seen");
+        await Eventually.TrueAsync(() => controller.Queue!.Count == 0 && controller.ActiveReconciles == 0, "idle");
         Assert.Equal(0, overlaps);
 
         // The permanently failing key is reconciled again when its object changes.
         await cluster.PatchWidgetSizeAsync("ns", "broken", 2);
-        await Eventually.True(() => calls.GetValueOrDefault("broken") == 2, "broken re-reconciled on change");
+        await Eventually.TrueAsync(() => calls.GetValueOrDefault("broken") == 2, "broken re-reconciled on change");
 
         using var stream = new MemoryStream();
         await metrics.ExportAsync(stream, CancellationToken.None);
@@ -133,9 +134,9 @@ public class ControllerTests
         })).For(informer);
         using var cts = new CancellationTokenSource();
         var run = controller.RunAsync(cts.Token);
-        await Eventually.True(() => calls.Count(c => c.Exists) >= 3, "periodic requeue");
+        await Eventually.TrueAsync(() => calls.Count(c => c.Exists) >= 3, "periodic requeue");
         await cluster.DeleteWidgetAsync("ns", "poll");
-        await Eventually.True(() => calls.Any(c => !c.Exists), "reconciled after delete");
+        await Eventually.TrueAsync(() => calls.Any(c => !c.Exists), "reconciled after delete");
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
         await informerCts.CancelAsync();

@@ -4,6 +4,7 @@ using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
 using LlmKube.Sandbox;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -52,17 +53,17 @@ public class InformerTests
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         await cluster.CreateWidgetAsync(Widget.New("ns", "b", 2));
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "b")) != null, "b added");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "b")) != null, "b added");
 
         var patch = PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 5 } });
         await Widget.Descriptor.CreateClient(cluster.Client).PatchAsync("ns", "b", patch, status: false, CancellationToken.None);
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "b"))?.Spec.Size == 5, "b updated");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "b"))?.Spec.Size == 5, "b updated");
         var update = events.Last(e => e.Type == InformerEventType.Updated);
         Assert.Equal(2, update.OldObject!.Spec.Size);
         Assert.Equal(5, update.Object.Spec.Size);
 
         await cluster.DeleteWidgetAsync("ns", "a");
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "a")) == null, "a deleted");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "a")) == null, "a deleted");
         Assert.Contains(events, e => e.Type == InformerEventType.Deleted && e.Object.Metadata.Name == "a");
         Assert.Equal(1, informer.ListCount);
         await cts.CancelAsync();
@@ -89,7 +90,7 @@ public class InformerTests
 
         var rv = cluster.Control.ResourceVersion;
         Assert.True(rv > before);
-        await Eventually.True(() => informer.LastResourceVersion == rv.ToString(CultureInfo.InvariantCulture), "bookmark rv tracked");
+        await Eventually.TrueAsync(() => informer.LastResourceVersion == rv.ToString(CultureInfo.InvariantCulture), "bookmark rv tracked");
         Assert.Equal(1, informer.ListCount);
         await cts.CancelAsync();
         await run;
@@ -112,7 +113,7 @@ public class InformerTests
             await cluster.CreateWidgetAsync(Widget.New("ns", "after-drop-" + i));
         }
 
-        await Eventually.True(() => informer.Cache.Count == 4, "all widgets seen");
+        await Eventually.TrueAsync(() => informer.Cache.Count == 4, "all widgets seen");
         Assert.Equal(1, informer.ListCount);
         Assert.Equal(1, cluster.Requests.Count("list", "widgets"));
         await cts.CancelAsync();
@@ -152,7 +153,7 @@ public class InformerTests
         // Stall the informer, cut its watch, then change things it cannot see and write enough to age the
         // server's history past the informer's resourceVersion: the re-watch is answered 410 Expired.
         await cluster.PatchWidgetSizeAsync("ns", "keep", 2);
-        await Eventually.True(() => stalled.IsSet, "informer stalled in a handler");
+        await Eventually.TrueAsync(() => stalled.IsSet, "informer stalled in a handler");
         Assert.Equal(1, cluster.Control.DropWatches());
         await cluster.DeleteWidgetAsync("ns", "gone");
         await cluster.CreateWidgetAsync(Widget.New("ns", "new"));
@@ -163,8 +164,8 @@ public class InformerTests
 
         resume.Set();
 
-        await Eventually.True(() => informer.ListCount == 2, "relisted");
-        await Eventually.True(() => informer.Cache.Get(new ObjectKey("ns", "new"))?.Spec.Size == 19, "new object seen");
+        await Eventually.TrueAsync(() => informer.ListCount == 2, "relisted");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "new"))?.Spec.Size == 19, "new object seen");
         Assert.Null(informer.Cache.Get(new ObjectKey("ns", "gone")));
         Assert.Equal(2, informer.Cache.Get(new ObjectKey("ns", "keep"))!.Spec.Size);
         Assert.Equal(["gone"], deletes.ToArray());
@@ -183,7 +184,7 @@ public class InformerTests
         using var cts = new CancellationTokenSource();
         var started = DateTime.UtcNow;
         var run = informer.RunAsync(cts.Token);
-        await Eventually.True(() => failures.Count >= 4, "four failed attempts");
+        await Eventually.TrueAsync(() => failures.Count >= 4, "four failed attempts");
         Assert.False(informer.HasSynced);
 
         // Backed off: 4 attempts take at least 10+20+40 ms (the lower jitter bounds of the first three delays).
@@ -213,7 +214,7 @@ public class InformerTests
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         await cluster.WatchOpenedAsync("configmaps");
         cluster.Control.ResetRequestCounts();
-        await Eventually.True(() =>
+        await Eventually.TrueAsync(() =>
         {
             time.Advance(TimeSpan.FromMinutes(1));
             return Volatile.Read(ref resyncs) >= 6;

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -97,7 +98,7 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         var run = manager.RunAsync(cts.Token);
         await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         var widgets = Widget.Descriptor.CreateClient(cluster.Client);
-        await Eventually.True(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var page = await widgets.ListAsync(new ListRequest("ns"), CancellationToken.None);
             return page.Items.All(w => w.Status?.Phase == "Ready") &&
@@ -106,17 +107,17 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         await manager.Events.FlushAsync();
 
         // Steady state: resyncs keep reconciling, nothing is written.
-        await Eventually.True(() => manager.Controllers[0].Queue?.Count == 0 && manager.Controllers[0].ActiveReconciles == 0, "idle");
+        await Eventually.TrueAsync(() => manager.Controllers[0].Queue?.Count == 0 && manager.Controllers[0].ActiveReconciles == 0, "idle");
         await manager.Events.FlushAsync();
         cluster.Control.ResetRequestCounts();
         var callsBefore = reconciler.Calls.Count;
-        await Eventually.True(() => reconciler.Calls.Count >= callsBefore + 100, "five resyncs of 20 widgets");
+        await Eventually.TrueAsync(() => reconciler.Calls.Count >= callsBefore + 100, "five resyncs of 20 widgets");
         await manager.Events.FlushAsync();
         Assert.Equal(0, cluster.Requests.Writes());
 
         // A deleted child is recreated through the owner mapping.
         await cluster.Client.CoreV1.DeleteNamespacedConfigMapAsync("w3-config", "ns");
-        await Eventually.True(async () =>
+        await Eventually.TrueAsync(async () =>
             (await cluster.Client.CoreV1.ListNamespacedConfigMapAsync("ns")).Items.Any(c => c.Metadata.Name == "w3-config"), "child recreated");
 
         using var http = new HttpClient();
@@ -150,8 +151,8 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         manager.Informer(Widget.Descriptor);
         using var cts = new CancellationTokenSource();
         var run = manager.RunAsync(cts.Token);
-        await Eventually.True(() => manager.HealthPort != null, "server up");
-        await Eventually.True(() => cluster.Requests.Count("list", "widgets", code: 404) >= 2, "widget lists refused");
+        await Eventually.TrueAsync(() => manager.HealthPort != null, "server up");
+        await Eventually.TrueAsync(() => cluster.Requests.Count("list", "widgets", code: 404) >= 2, "widget lists refused");
         using var http = new HttpClient();
         var ready = await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
@@ -182,7 +183,7 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         await using var _a = a;
         using var ctsA = new CancellationTokenSource();
         var runA = a.RunAsync(ctsA.Token);
-        await Eventually.True(() => a.IsLeader, "a leads");
+        await Eventually.TrueAsync(() => a.IsLeader, "a leads");
 
         var (b, rb) = Build(cluster, Options() with { LeaderElection = election with { Identity = "b" } }, "b");
         await using var _b = b;
@@ -197,7 +198,7 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         }
 
         await cluster.CreateWidgetAsync(Widget.New("ns", "second"));
-        await Eventually.True(() => ra.Calls.Any(c => c.Key.Name == "second"), "a reconciled second");
+        await Eventually.TrueAsync(() => ra.Calls.Any(c => c.Key.Name == "second"), "a reconciled second");
         Assert.False(b.IsLeader);
         Assert.Empty(rb.Calls);
         Assert.Equal(0, cluster.Requests.Writes(user: UserOf("b")));
@@ -205,10 +206,10 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         var stopped = DateTime.UtcNow;
         await ctsA.CancelAsync();
         await runA.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually.True(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(10));
         Assert.True(DateTime.UtcNow - stopped < election.LeaseDuration + TimeSpan.FromSeconds(3));
         await cluster.CreateWidgetAsync(Widget.New("ns", "third"));
-        await Eventually.True(() => rb.Calls.Any(c => c.Key.Name == "third"), "b reconciled third");
+        await Eventually.TrueAsync(() => rb.Calls.Any(c => c.Key.Name == "third"), "b reconciled third");
         Assert.DoesNotContain(ra.Calls, c => c.Key.Name == "third");
 
         await ctsB.CancelAsync();
@@ -228,7 +229,7 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         var run = manager.RunAsync(cts.Token);
         await manager.WaitForReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         var ready = started.Elapsed;
-        await Eventually.True(() => reconciler.Calls.Select(c => c.Key).Distinct().Count() == 1000, "all reconciled", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => reconciler.Calls.Select(c => c.Key).Distinct().Count() == 1000, "all reconciled", TimeSpan.FromSeconds(30));
         var converged = started.Elapsed;
         output.WriteLine($"1000 widgets: ready after {ready.TotalMilliseconds:F0} ms, all reconciled after {converged.TotalMilliseconds:F0} ms");
         Assert.True(ready < TimeSpan.FromSeconds(2), $"ready after {ready}");

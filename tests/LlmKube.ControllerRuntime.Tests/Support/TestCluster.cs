@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using LlmKube.Sandbox;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.ControllerRuntime.Tests.Support;
 
@@ -64,7 +65,7 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task InstallWidgetCrdAsync()
     {
         await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(WidgetCrd.Build());
-        await Eventually.True(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var crd = await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(WidgetCrd.Name);
             return crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
@@ -94,7 +95,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Waits until <paramref name="count"/> watches of <paramref name="resource"/> have been opened and one is open now.</summary>
     public Task WatchOpenedAsync(string resource, int count = 1) =>
-        Eventually.True(() => Requests.Count("watch", resource) == count && Control.OpenWatches == 1, $"watch #{count} of {resource} open");
+        Eventually.TrueAsync(() => Requests.Count("watch", resource) == count && Control.OpenWatches == 1, $"watch #{count} of {resource} open");
 
     public async ValueTask DisposeAsync()
     {
