@@ -38,6 +38,13 @@ internal sealed class BenchOperator : IAsyncDisposable
         }
 
         info.Environment["LLMKUBE_LOG_LEVEL"] = Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "Information";
+        // LLMKUBE_BENCH_OPERATOR_ENV="DOTNET_X=1;DOTNET_Y=2" sets runtime knobs for the operator only, not for the sandbox.
+        foreach (var pair in (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (key, value) = pair.Split('=', 2) is [var k, var v] ? (k, v) : throw new ArgumentException($"LLMKUBE_BENCH_OPERATOR_ENV: '{pair}' is not KEY=VALUE");
+            info.Environment[key] = value;
+        }
+
         foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);

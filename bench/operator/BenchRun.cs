@@ -53,6 +53,7 @@ internal sealed record BenchRun(int Services, int Namespaces, double BareSeconds
                 server.Control.ResetRequestCounts();
                 var started = Stopwatch.StartNew();
                 await workload.CreateCustomResourcesAsync(client, parallelism: 8);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  apply of {workload.Services * 2} objects done after {started.Elapsed.TotalSeconds:F2} s"));
                 await convergence.WaitAllCorrectAsync(workload, TimeSpan.FromMinutes(30));
                 converged = started.Elapsed.TotalSeconds;
                 var counts = server.Control.GetRequestCounts().Entries.Where(e => e.User == BenchOperator.User).ToList();
