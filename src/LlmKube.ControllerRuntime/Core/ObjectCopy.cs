@@ -1,5 +1,3 @@
-using k8s;
-
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
@@ -13,6 +11,6 @@ public static class ObjectCopy
         where T : class
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
+        return KubernetesJsonNodes.DeepCopy(obj);
     }
 }

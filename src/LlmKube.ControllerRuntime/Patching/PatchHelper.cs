@@ -203,7 +203,7 @@ public sealed class PatchHelper<T>
     }
 
     private static JsonObject ToNode(T obj) =>
-        JsonNode.Parse(KubernetesJson.Serialize(obj)) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
+        KubernetesJsonNodes.ToNode(obj) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
 
     private static void Strip(JsonObject obj)
     {

@@ -95,7 +95,7 @@ internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
             {
                 T t => t,
                 JsonElement je => KubernetesJson.Deserialize<T>(je),
-                _ => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj)),
+                _ => KubernetesJsonNodes.Convert<T>(obj),
             };
             yield return (type, typed);
         }

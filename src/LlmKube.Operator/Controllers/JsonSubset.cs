@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using k8s;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -11,15 +11,15 @@ namespace LlmKube.Operator.Controllers;
 public static class JsonSubset
 {
     public static bool Contains(object live, object desired) =>
-        Contains(JsonNode.Parse(KubernetesJson.Serialize(live)), JsonNode.Parse(KubernetesJson.Serialize(desired)));
+        Contains(KubernetesJsonNodes.ToNode(live), KubernetesJsonNodes.ToNode(desired));
 
     /// <summary>Like <see cref="Contains(object, object)"/> for a whole object, leaving owner references out:
     /// ownership is checked on its own, and others may add owners of their own.</summary>
     public static bool ContainsObject(object live, object desired)
     {
-        var wanted = JsonNode.Parse(KubernetesJson.Serialize(desired));
+        var wanted = KubernetesJsonNodes.ToNode(desired);
         (wanted?["metadata"] as JsonObject)?.Remove("ownerReferences");
-        return Contains(JsonNode.Parse(KubernetesJson.Serialize(live)), wanted);
+        return Contains(KubernetesJsonNodes.ToNode(live), wanted);
     }
 
     public static bool Contains(JsonNode? live, JsonNode? desired) => (live, desired) switch

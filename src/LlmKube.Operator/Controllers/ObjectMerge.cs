@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -15,7 +16,7 @@ public static class ObjectMerge
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(live);
-        var update = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(desired));
+        var update = KubernetesJsonNodes.DeepCopy(desired);
         update.Metadata.ResourceVersion = live.Metadata.ResourceVersion;
         update.Metadata.Labels = Union(live.Metadata.Labels, desired.Metadata.Labels);
         update.Metadata.Annotations = Union(live.Metadata.Annotations, desired.Metadata.Annotations);
