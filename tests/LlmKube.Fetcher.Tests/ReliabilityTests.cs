@@ -15,10 +15,11 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     public async Task Kill_9_at_random_points_never_leaves_an_unverified_final_file_and_the_next_run_resumes()
     {
         Requires.Binary("nginx");
-        // One connection at 1 MiB/s: a whole transfer takes about 24 s, more than the 20 kills below leave running (at
-        // most 1.2 s each), so every kill lands mid-transfer, and a 1 MiB chunk (the unit a resume keeps) takes 1 s.
-        using var nginx = NginxServer.Start(limitRate: "1m");
-        var data = TestData.Random(24 << 20, seed: 7);
+        // One connection at 2 MiB/s: a whole transfer takes about 28 s, more than the 20 kills below leave running
+        // (at most 1.2 s each, 2.5 s for four of them), so every kill lands mid-transfer; a 1 MiB chunk (the unit a
+        // resume keeps) takes 0.5 s, so the longer runs always leave something for the next.
+        using var nginx = NginxServer.Start(limitRate: "2m");
+        var data = TestData.Random(56 << 20, seed: 7);
         File.WriteAllBytes(Path.Combine(nginx.Root, "model.gguf"), data);
         var sha = TestData.Sha256(data);
         var dest = _tmp.Combine("models", "key", "model.gguf");
@@ -55,7 +56,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
             using var p = FetcherProcess.Start(args);
             killedRuns++;
             // Random points of the transfer itself: wait until this process has started its transfer (start-up time
-            // varies a lot on a loaded machine), then up to 1.2 s more; every fifth kill lands during start-up instead.
+            // varies a lot on a loaded machine), then up to 1.2 s more (2.5 s in every fifth run); every fifth kill lands during start-up instead.
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (run % 5 != 4 && DateTime.UtcNow < deadline && !p.HasExited
                 && !p.Stderr.Contains("downloading", StringComparison.Ordinal) && !p.Stderr.Contains("resuming", StringComparison.Ordinal))
@@ -63,7 +64,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
                 await Task.Delay(5);
             }
 
-            await Task.Delay(random.Next(0, 1200));
+            await Task.Delay(run % 5 == 2 ? random.Next(1500, 2500) : random.Next(0, 1200));
             p.Kill();
             var r = await p.WaitAsync(TimeSpan.FromSeconds(10));
             resumedRuns += r.Stderr.Contains("resuming", StringComparison.Ordinal) ? 1 : 0;

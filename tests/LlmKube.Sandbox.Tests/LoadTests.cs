@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -43,14 +42,15 @@ public sealed class LoadTests
         await Task.WhenAll(watches).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.All(counts, c => Assert.Equal(2000, c));
 
-        var timer = Stopwatch.StartNew();
+        // Correctness at size only: speed is measured in bench/operator, not asserted in a timed test.
         var page = await client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 1000);
-        var elapsed = timer.Elapsed;
         Assert.Equal(1000, page.Items.Count);
-        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"listing 1000 objects took {elapsed}");
-        timer.Restart();
+        Assert.False(string.IsNullOrEmpty(page.Metadata.ContinueProperty));
+        var rest = await client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 1000, continueParameter: page.Metadata.ContinueProperty);
+        Assert.Equal(1000, rest.Items.Count);
+        Assert.Equal(2000, page.Items.Concat(rest.Items).Select(c => c.Metadata.Name).Distinct().Count());
         var shard = await client.CoreV1.ListNamespacedConfigMapAsync("default", labelSelector: "shard=3");
         Assert.Equal(200, shard.Items.Count);
-        Assert.True(timer.Elapsed < TimeSpan.FromSeconds(2), $"a selector over 2000 objects took {timer.Elapsed}");
+        Assert.All(shard.Items, c => Assert.Equal("3", c.Metadata.Labels["shard"]));
     }
 }

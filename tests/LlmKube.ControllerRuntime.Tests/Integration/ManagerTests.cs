@@ -231,9 +231,11 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         var ready = started.Elapsed;
         await Eventually.TrueAsync(() => reconciler.Calls.Select(c => c.Key).Distinct().Count() == 1000, "all reconciled", TimeSpan.FromSeconds(30));
         var converged = started.Elapsed;
-        output.WriteLine($"1000 widgets: ready after {ready.TotalMilliseconds:F0} ms, all reconciled after {converged.TotalMilliseconds:F0} ms");
-        Assert.True(ready < TimeSpan.FromSeconds(2), $"ready after {ready}");
-        Assert.True(converged < TimeSpan.FromSeconds(20), $"converged after {converged}");
+        // Reported, not asserted: speed is measured in bench/operator, not in a timed test (the deadlines above only
+        // catch a hang). What is asserted: every object reconciled, and at most once more when its own ConfigMap
+        // appears (the owner's event), so no loop.
+        output.WriteLine($"1000 widgets: ready after {ready.TotalMilliseconds:F0} ms, all reconciled after {converged.TotalMilliseconds:F0} ms, {reconciler.Calls.Count} reconciles");
+        Assert.InRange(reconciler.Calls.Count, 1000, 2000);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
