@@ -49,7 +49,7 @@ internal sealed record BenchRun(int Services, int Namespaces, double BareSeconds
             double converged, rss, p50, p99, requests, writes;
             await using (var op = await BenchOperator.StartAsync(operatorDll, operatorConfig))
             {
-                using var convergence = new Convergence(client, workload);
+                using var convergence = new Convergence(server.BaseAddress, server.AdminToken, workload);
                 server.Control.ResetRequestCounts();
                 var cpuBefore = (Operator: op.CpuSeconds(), Bench: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
                 var started = Stopwatch.StartNew();
