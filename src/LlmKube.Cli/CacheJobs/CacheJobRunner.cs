@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using LlmKube.Cli.Cluster;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Cli.CacheJobs;
 
@@ -70,7 +71,7 @@ internal sealed class CacheJobRunner(IKubernetes client, bool sandbox)
                     $"its container cannot start: {waiting.Reason}: {waiting.Message} (image {request.Image}; pass another with --fetcher-image)", false);
             }
 
-            var current = await KubeApi.OrNull(() => client.BatchV1.ReadNamespacedJobAsync(name, request.Namespace, cancellationToken: ct)).ConfigureAwait(false);
+            var current = await NotFound.OrNullAsync(() => client.BatchV1.ReadNamespacedJobAsync(name, request.Namespace, cancellationToken: ct)).ConfigureAwait(false);
             if (current?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed" && c.Status == "True") is { } failed && container?.State?.Terminated is null)
             {
                 return new CacheJobResult(name, null, null, $"the Job failed: {failed.Reason}: {failed.Message}", false);

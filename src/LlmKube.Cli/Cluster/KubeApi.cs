@@ -5,6 +5,7 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Cli.Cluster;
 
@@ -31,7 +32,7 @@ internal sealed class KubeApi(IKubernetes client)
     }
 
     public async Task<V1PersistentVolumeClaim?> GetClaimAsync(string ns, string name, CancellationToken ct) =>
-        await OrNull(() => client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct)).ConfigureAwait(false);
+        await NotFound.OrNullAsync(() => client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct)).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<V1PersistentVolumeClaim>> ListClaimsAsync(string? ns, string? labelSelector, CancellationToken ct)
     {
@@ -45,7 +46,7 @@ internal sealed class KubeApi(IKubernetes client)
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)).Items.ToList();
 
     public async Task<V1Deployment?> GetDeploymentAsync(string ns, string name, CancellationToken ct) =>
-        await OrNull(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct)).ConfigureAwait(false);
+        await NotFound.OrNullAsync(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct)).ConfigureAwait(false);
 
     public Task<Model> CreateModelAsync(Model model, CancellationToken ct) =>
         client.CustomObjects.CreateNamespacedCustomObjectAsync<Model>(model, ApiGroup.Group, ApiGroup.Version, model.Metadata.NamespaceProperty, Model.Plural, fieldManager: FieldManager, cancellationToken: ct);
@@ -56,7 +57,7 @@ internal sealed class KubeApi(IKubernetes client)
     /// <summary>Deletes a Model or InferenceService; false when it did not exist.</summary>
     public async Task<bool> DeleteCustomAsync(string ns, string plural, string name, CancellationToken ct)
     {
-        var deleted = await OrNull(async () => await client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, ns, plural, name,
+        var deleted = await NotFound.OrNullAsync(async () => await client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, ns, plural, name,
             propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);
         return deleted is not null;
     }
@@ -99,7 +100,7 @@ internal sealed class KubeApi(IKubernetes client)
 
     private async Task<T?> GetCustomAsync<T>(string ns, string plural, string name, CancellationToken ct)
         where T : class =>
-        await OrNull(() => client.CustomObjects.GetNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, name, cancellationToken: ct)).ConfigureAwait(false);
+        await NotFound.OrNullAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, name, cancellationToken: ct)).ConfigureAwait(false);
 
     private async Task<T> ListCustomAsync<T>(string? ns, string plural, CancellationToken ct)
     {
@@ -113,20 +114,6 @@ internal sealed class KubeApi(IKubernetes client)
         {
             throw new CliException(ExitCodes.Cluster,
                 $"the cluster does not serve {plural}.{ApiGroup.Group}: install llmkube's CRDs (kubectl apply -f config/crd/, or the Helm chart)");
-        }
-    }
-
-    public static async Task<T?> OrNull<T>(Func<Task<T>> read)
-        where T : class
-    {
-        ArgumentNullException.ThrowIfNull(read);
-        try
-        {
-            return await read().ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
         }
     }
 }

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Runtime.CompilerServices;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
@@ -45,17 +43,8 @@ internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
         }
     }
 
-    public async Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _ops.Read(_client.CoreV1, @namespace, name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
+        NotFound.OrNullAsync(() => _ops.Read(_client.CoreV1, @namespace, name, cancellationToken));
 
     public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
         _ops.Patch(_client.CoreV1, patch, @namespace, name, status, cancellationToken);

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
@@ -101,19 +99,10 @@ internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
         }
     }
 
-    public async Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Resource.Namespaced
-                ? await _client.CustomObjects.GetNamespacedCustomObjectAsync<T>(Group, Version, @namespace, Plural, name, cancellationToken).ConfigureAwait(false)
-                : await _client.CustomObjects.GetClusterCustomObjectAsync<T>(Group, Version, Plural, name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
+        NotFound.OrNullAsync(() => Resource.Namespaced
+            ? _client.CustomObjects.GetNamespacedCustomObjectAsync<T>(Group, Version, @namespace, Plural, name, cancellationToken)
+            : _client.CustomObjects.GetClusterCustomObjectAsync<T>(Group, Version, Plural, name, cancellationToken));
 
     public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken)
     {
