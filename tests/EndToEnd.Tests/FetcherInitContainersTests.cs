@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
@@ -10,6 +9,7 @@ using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Operator.Builders;
 using LlmKube.Operator.Configuration;
+using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests;
 
@@ -144,11 +144,7 @@ public sealed class FetcherInitContainersTests : IDisposable
         public StaticServer(byte[] data)
         {
             _data = data;
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
+            Port = LocalPorts.Free();
 
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             _listener.Start();

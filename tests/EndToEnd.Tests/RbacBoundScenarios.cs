@@ -3,6 +3,7 @@ using EndToEnd.Tests.Support;
 using k8s;
 using k8s.Models;
 using LlmKube.Api;
+using LlmKube.ControllerRuntime;
 using LlmKube.Sandbox;
 
 namespace EndToEnd.Tests;
@@ -195,17 +196,8 @@ public sealed class RbacBoundScenarios
         Assert.Equal((ready.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
     }
 
-    private static Func<Task<V1Lease?>> ReadLeaseAsync(TestCluster cluster) => async () =>
-    {
-        try
-        {
-            return await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("llmkube-operator-leader", HelmChart.ReleaseNamespace);
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    };
+    private static Func<Task<V1Lease?>> ReadLeaseAsync(TestCluster cluster) => () =>
+        NotFound.OrNullAsync(() => cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("llmkube-operator-leader", HelmChart.ReleaseNamespace));
 
     private static List<string> Args(List<JsonObject> objects) =>
         objects.OfKind("Deployment", "llmkube-operator").Single()["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => (string)a!).ToList();

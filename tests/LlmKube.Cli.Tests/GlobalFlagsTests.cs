@@ -1,5 +1,6 @@
 using k8s;
 using LlmKube.Cli.Tests.Cluster;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests;
 
@@ -71,7 +72,7 @@ public class ClusterErrorsTests
     [Fact]
     public async Task An_unreachable_cluster_is_exit_5_in_one_line()
     {
-        var port = FreePort();
+        var port = LocalPorts.Free();
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"llmkube-unreachable-{Guid.NewGuid():N}.kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, string.Join('\n',
             "apiVersion: v1", "kind: Config",
@@ -137,12 +138,5 @@ public class ClusterErrorsTests
         {
             Assert.Contains(flag, deploy, StringComparison.Ordinal);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

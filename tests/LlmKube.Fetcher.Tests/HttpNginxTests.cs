@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmKube.Fetcher.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Fetcher.Tests;
 
@@ -66,7 +67,7 @@ public sealed class HttpNginxTests : IDisposable
         Assert.Equal(11, r.ExitCode);
         Assert.StartsWith("reason=SourceNotFound message=", r.ReasonLine, StringComparison.Ordinal);
 
-        var port = TestData.FreePort();
+        var port = LocalPorts.Free();
         var u = await InProcess.FetchAsync($"http://127.0.0.1:{port}/x.gguf", _tmp.Combine("k2", "x.gguf"), "--max-attempts", "2");
         Assert.Equal(13, u.ExitCode);
         Assert.StartsWith("reason=SourceUnreachable message=", u.ReasonLine, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using LlmKube.Fetcher.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Fetcher.Tests;
 
@@ -49,7 +50,7 @@ public sealed class LocalSourceTests : IDisposable
         var data = TestData.Random(1 << 20, 71);
         File.WriteAllBytes(Path.Combine(entry, "Llama-3-8B.gguf"), data); // upstream's name from GGUF metadata
         var dest = Path.Combine(entry, "model.gguf");
-        var port = TestData.FreePort(); // nothing listens: any network use would fail
+        var port = LocalPorts.Free(); // nothing listens: any network use would fail
 
         var r = await InProcess.FetchAsync($"http://127.0.0.1:{port}/model.gguf", dest, "--sha256", TestData.Sha256(data));
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -75,7 +76,7 @@ public sealed class LocalSourceTests : IDisposable
             File.WriteAllText(Path.Combine(entry, f), "x");
         }
 
-        var r = await InProcess.FetchAsync($"http://127.0.0.1:{TestData.FreePort()}/model.gguf", Path.Combine(entry, "model.gguf"), "--max-attempts", "1");
+        var r = await InProcess.FetchAsync($"http://127.0.0.1:{LocalPorts.Free()}/model.gguf", Path.Combine(entry, "model.gguf"), "--max-attempts", "1");
         Assert.Equal(13, r.ExitCode); // it tried the network instead
     }
 
@@ -85,7 +86,7 @@ public sealed class LocalSourceTests : IDisposable
         var entry = _tmp.Combine("models", "key");
         Directory.CreateDirectory(entry);
         File.WriteAllText(Path.Combine(entry, "other.gguf"), "corrupt");
-        var r = await InProcess.FetchAsync($"http://127.0.0.1:{TestData.FreePort()}/model.gguf", Path.Combine(entry, "model.gguf"),
+        var r = await InProcess.FetchAsync($"http://127.0.0.1:{LocalPorts.Free()}/model.gguf", Path.Combine(entry, "model.gguf"),
             "--sha256", new string('c', 64), "--max-attempts", "1");
         Assert.Contains("not adopting", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(entry, "model.gguf")));
@@ -99,7 +100,7 @@ public sealed class LocalSourceTests : IDisposable
         var data = TestData.Random(100_000, 81);
         var dest = Path.Combine(entry, "model.gguf");
         File.WriteAllBytes(dest, data);
-        var port = TestData.FreePort();
+        var port = LocalPorts.Free();
         var r = await InProcess.FetchAsync($"http://127.0.0.1:{port}/model.gguf", dest, "--sha256", TestData.Sha256(data));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("checking its sha256 once", r.Stderr, StringComparison.Ordinal);

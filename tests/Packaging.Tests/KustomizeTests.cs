@@ -98,7 +98,7 @@ public sealed class KustomizeTests
 
     private static async Task<string> KustomizeAsync(string dir)
     {
-        var info = new ProcessStartInfo(KubectlBinary()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(KubectlBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("kustomize");
         info.ArgumentList.Add(dir);
         info.Environment["HOME"] = Path.GetTempPath();
@@ -109,19 +109,5 @@ public sealed class KustomizeTests
         await process.WaitForExitAsync(cts.Token);
         Assert.True(process.ExitCode == 0, $"kubectl kustomize {dir}: {await stderr}");
         return await stdout;
-    }
-
-    /// <summary>KUBECTL, else the newest versioned kubectl of the Google Cloud SDK, else kubectl on the PATH.</summary>
-    private static string KubectlBinary()
-    {
-        if (Environment.GetEnvironmentVariable("KUBECTL") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        const string sdk = "/usr/lib/google-cloud-sdk/bin";
-        return (Directory.Exists(sdk)
-            ? Directory.GetFiles(sdk, "kubectl.1.*").OrderBy(f => Version.Parse(Path.GetFileName(f)["kubectl.".Length..])).LastOrDefault()
-            : null) ?? "kubectl";
     }
 }

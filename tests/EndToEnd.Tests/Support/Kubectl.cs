@@ -1,12 +1,12 @@
 using System.Diagnostics;
+using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests.Support;
 
 /// <summary>The real kubectl, run against a kubeconfig with its own discovery cache.</summary>
 internal sealed class Kubectl(string kubeconfig, string cacheDir)
 {
-    /// <summary>A versioned kubectl binary (the image's /usr/bin/kubectl is a dispatcher that adds requests); KUBECTL overrides.</summary>
-    public static string Binary { get; } = Find();
+    public static string Binary => KubectlBinary.Path;
 
     public async Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] args, string? stdin = null, TimeSpan? timeout = null)
     {
@@ -56,18 +56,4 @@ internal sealed class Kubectl(string kubeconfig, string cacheDir)
 
     public Task<(int Code, string Stdout, string Stderr)> ApplyAsync(string yaml, string? ns = null) =>
         RunAsync(ns is null ? ["apply", "-f", "-"] : ["apply", "-n", ns, "-f", "-"], yaml);
-
-    private static string Find()
-    {
-        if (Environment.GetEnvironmentVariable("KUBECTL") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        const string sdk = "/usr/lib/google-cloud-sdk/bin";
-        var versioned = Directory.Exists(sdk)
-            ? Directory.GetFiles(sdk, "kubectl.1.*").OrderBy(f => Version.Parse(Path.GetFileName(f)["kubectl.".Length..])).LastOrDefault()
-            : null;
-        return versioned ?? "kubectl";
-    }
 }

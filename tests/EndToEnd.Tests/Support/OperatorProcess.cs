@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests.Support;
 
@@ -11,9 +12,10 @@ internal sealed class OperatorProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private OperatorProcess(Process process, int healthPort, int metricsPort)
+    private OperatorProcess(Process process, IReadOnlyList<string> args, int healthPort, int metricsPort)
     {
         _process = process;
+        Args = args;
         HealthPort = healthPort;
         MetricsPort = metricsPort;
         process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -21,6 +23,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
+
+    /// <summary>The arguments after the binary, as started.</summary>
+    public IReadOnlyList<string> Args { get; }
 
     public int HealthPort { get; }
 
@@ -46,15 +51,23 @@ internal sealed class OperatorProcess : IAsyncDisposable
     /// <summary>Starts the operator and waits until /readyz answers (informers synced).</summary>
     public static async Task<OperatorProcess> StartAsync(string kubeconfig, IEnumerable<string>? extraArgs = null, bool waitReady = true)
     {
-        var health = FreePort();
-        var metrics = FreePort();
+        var health = LocalPorts.Free();
+        var metrics = LocalPorts.Free();
+        string[] args = ["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture), "--allow-private-source-probes", .. extraArgs ?? []];
+        return await StartWithArgsAsync(args, health, metrics, waitReady);
+    }
+
+    /// <summary>Starts the operator with exactly <paramref name="args"/>, which must bind the health port given.</summary>
+    public static async Task<OperatorProcess> StartWithArgsAsync(IReadOnlyList<string> args, int healthPort, int metricsPort, bool waitReady = true)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Binary, "--kubeconfig", kubeconfig, "--health-port", health.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-private-source-probes" }.Concat(extraArgs ?? []))
+        info.ArgumentList.Add(Binary);
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        var process = new OperatorProcess(Process.Start(info)!, health, metrics);
+        var process = new OperatorProcess(Process.Start(info)!, args, healthPort, metricsPort);
         if (waitReady)
         {
             await process.WaitReadyAsync(TimeSpan.FromSeconds(60));
@@ -82,17 +95,14 @@ internal sealed class OperatorProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"operator not ready after {timeout}:\n{Log}");
+        throw new TimeoutException($"operator not ready after {timeout} (an informer without list/watch rights never syncs):\n{Log}");
     }
 
     public async Task<string> MetricsAsync()
@@ -111,6 +121,17 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as the kubelet stops a pod, then waits for the exit code (the operator releases its Lease).</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync(timeout);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -122,13 +143,6 @@ internal sealed class OperatorProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

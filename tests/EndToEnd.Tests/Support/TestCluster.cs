@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
 using LlmKube.Sandbox;
 using LlmKube.Tests.Shared;
 
@@ -63,10 +64,10 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<Model?> GetModelAsync(string ns, string name) => await GetAsync<Model>(ns, Model.Plural, name);
 
     public async Task<V1PersistentVolumeClaim?> GetClaimAsync(string ns, string name) =>
-        await Maybe(() => Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns));
+        await NotFound.OrNullAsync(() => Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns));
 
     public async Task<V1Deployment?> GetDeploymentAsync(string ns, string name) =>
-        await Maybe(() => Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns));
+        await NotFound.OrNullAsync(() => Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns));
 
     public async Task<IList<Corev1Event>> EventsAsync(string ns, string involvedName) =>
         (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={involvedName}")).Items;
@@ -94,20 +95,8 @@ internal sealed class TestCluster : IAsyncDisposable
     private async Task<T?> GetAsync<T>(string ns, string plural, string name)
         where T : class
     {
-        var result = await Maybe(() => Client.CustomObjects.GetNamespacedCustomObjectAsync<T>(LlmKube.Api.ApiGroup.Group, LlmKube.Api.ApiGroup.Version, ns, plural, name));
+        var result = await NotFound.OrNullAsync(() => Client.CustomObjects.GetNamespacedCustomObjectAsync<T>(LlmKube.Api.ApiGroup.Group, LlmKube.Api.ApiGroup.Version, ns, plural, name));
         return result;
     }
 
-    private static async Task<T?> Maybe<T>(Func<Task<T>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests.Support;
 
@@ -10,7 +11,7 @@ internal sealed class TinyHttpSource : IDisposable
 
     public TinyHttpSource()
     {
-        Port = OperatorProcess.FreePort();
+        Port = LocalPorts.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);

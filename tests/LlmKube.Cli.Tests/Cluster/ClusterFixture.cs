@@ -5,6 +5,7 @@ using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Schema;
 using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using LlmKube.Sandbox;
@@ -119,10 +120,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task<InferenceService> ServiceAsync(string ns, string name) =>
         await Client.CustomObjects.GetNamespacedCustomObjectAsync<InferenceService>(ApiGroup.Group, ApiGroup.Version, ns, InferenceService.Plural, name);
 
-    public async Task<InferenceService?> MaybeServiceAsync(string ns, string name) => await Maybe(() => ServiceAsync(ns, name));
+    public async Task<InferenceService?> MaybeServiceAsync(string ns, string name) => await NotFound.OrNullAsync(() => ServiceAsync(ns, name));
 
     public async Task<Model?> MaybeModelAsync(string ns, string name) =>
-        await Maybe(() => Client.CustomObjects.GetNamespacedCustomObjectAsync<Model>(ApiGroup.Group, ApiGroup.Version, ns, Model.Plural, name));
+        await NotFound.OrNullAsync(() => Client.CustomObjects.GetNamespacedCustomObjectAsync<Model>(ApiGroup.Group, ApiGroup.Version, ns, Model.Plural, name));
 
     public Task<InferenceService> WaitForServiceAsync(string ns, string name, Func<InferenceService, bool> condition, string what) =>
         Eventually.ThatAsync(() => ServiceAsync(ns, name), s => s.Status?.ObservedGeneration == s.Metadata.Generation && condition(s), $"{ns}/{name}: {what}");
@@ -130,18 +131,6 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Task<InferenceService> WaitForReadyAsync(string ns, string name) =>
         WaitForServiceAsync(ns, name, s => s.Status?.Phase == ServicePhases.Ready && s.Status.ModelCache is not null, "Ready");
 
-    private static async Task<T?> Maybe<T>(Func<Task<T>> read)
-        where T : class
-    {
-        try
-        {
-            return await read();
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using LlmKube.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -53,7 +54,7 @@ public sealed class HubServer : IAsyncDisposable
 
     public static async Task<HubServer> StartAsync(X509Certificate2? certificate = null)
     {
-        var port = TestData.FreePort();
+        var port = LocalPorts.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>

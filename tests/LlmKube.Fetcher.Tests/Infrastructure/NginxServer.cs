@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Fetcher.Tests.Infrastructure;
 
@@ -18,7 +18,7 @@ public sealed class NginxServer : IDisposable
         Root = _dir.Combine("www");
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(_dir.Combine("logs"));
-        Port = TestData.FreePort();
+        Port = LocalPorts.Free();
         var d = _dir.Path;
         // limit_rate acts between writes: with sendfile one call can push a whole small range at full speed.
         var limit = limitRate is null ? "" : $"limit_rate {limitRate}; sendfile_max_chunk 64k;";
@@ -44,20 +44,7 @@ public sealed class NginxServer : IDisposable
         }
 
         _process = Process.Start(psi)!;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect("127.0.0.1", Port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                Thread.Sleep(20);
-            }
-        }
+        ServerProcesses.WaitForPort(_process, Port, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
     }
 
     public string Root { get; }
@@ -81,20 +68,7 @@ public sealed class NginxServer : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                // The whole tree: killing only the master would orphan its workers.
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
+        ServerProcesses.Stop(_process);
         _dir.Dispose();
     }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Fetcher.Tests.Infrastructure;
 
@@ -16,7 +16,7 @@ public sealed class S3rver : IDisposable
 
     private S3rver(string binary, string bucket)
     {
-        Port = TestData.FreePort();
+        Port = LocalPorts.Free();
         var psi = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-d", _dir.Path, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--address", "127.0.0.1", "--silent", "--configure-bucket", bucket })
         {
@@ -28,20 +28,7 @@ public sealed class S3rver : IDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect("127.0.0.1", Port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        ServerProcesses.WaitForPort(_process, Port, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(50));
 
         Client = new AmazonS3Client(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
         {
@@ -82,19 +69,7 @@ public sealed class S3rver : IDisposable
     public void Dispose()
     {
         Client.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
+        ServerProcesses.Stop(_process);
         _dir.Dispose();
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace LlmKube.Fetcher.Tests.Infrastructure;
@@ -19,13 +17,6 @@ public static class TestData
     {
         using var s = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(s));
-    }
-
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     public static string? Which(string name)

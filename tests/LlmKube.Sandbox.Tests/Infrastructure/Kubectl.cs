@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Sandbox.Tests.Infrastructure;
 
@@ -20,8 +21,7 @@ public sealed record KubectlResult(int ExitCode, string Output, string Error)
 }
 
 /// <summary>
-/// Runs the real kubectl binary with its own kubeconfig, HOME and cache directory. The binary is
-/// <c>$KUBECTL</c>, else the newest <c>kubectl.1.3x</c> of the Google Cloud SDK, else <c>.tools/bin/kubectl</c>.
+/// Runs the real kubectl binary (<see cref="KubectlBinary"/>) with its own kubeconfig, HOME and cache directory.
 /// </summary>
 public sealed class Kubectl
 {
@@ -34,39 +34,7 @@ public sealed class Kubectl
         _home = home;
     }
 
-    public static string Binary { get; } = Locate();
-
-    private static string Locate()
-    {
-        if (Environment.GetEnvironmentVariable("KUBECTL") is { Length: > 0 } fromEnv && File.Exists(fromEnv))
-        {
-            return fromEnv;
-        }
-
-        const string sdk = "/usr/lib/google-cloud-sdk/bin";
-        if (Directory.Exists(sdk))
-        {
-            var best = Directory.GetFiles(sdk, "kubectl.1.*")
-                .Where(f => Version.TryParse(Path.GetFileName(f)["kubectl.".Length..], out _))
-                .OrderByDescending(f => Version.Parse(Path.GetFileName(f)["kubectl.".Length..]))
-                .FirstOrDefault(f => Version.Parse(Path.GetFileName(f)["kubectl.".Length..]) <= new Version(1, 33));
-            if (best is not null)
-            {
-                return best;
-            }
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, ".tools", "bin", "kubectl");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("kubectl not found: set KUBECTL, or install the Google Cloud SDK kubectl.1.3x, or put one in .tools/bin/kubectl");
-    }
+    public static string Binary => KubectlBinary.Path;
 
     public async Task<KubectlResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
 

@@ -1,0 +1,16 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace LlmKube.Tests.Shared;
+
+/// <summary>Loopback ports for servers the tests start.</summary>
+internal static class LocalPorts
+{
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it).</summary>
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
