@@ -73,6 +73,22 @@ internal sealed class ApiHandler
         var watch = HttpIo.QueryFlag(http.Request, "watch");
         var request = ResourceRequest.Parse(http.Request.Method, path, watch);
         var counted = false;
+        if (request is not null)
+        {
+            // Counted as the response starts, not after its body is sent: a client that has its answer must find
+            // its request in the counters (the finally below only covers answers that never started).
+            http.Response.OnStarting(() =>
+            {
+                if (!counted)
+                {
+                    counted = true;
+                    Count(user, request, http.Response.StatusCode);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
         try
         {
             if (request is null)
@@ -131,6 +147,7 @@ internal sealed class ApiHandler
         {
             if (request is not null && !counted)
             {
+                counted = true;
                 Count(user, request, http.Response.StatusCode);
             }
         }
