@@ -28,6 +28,12 @@ internal static class FailureClassifier
                 return new FetchException(FailureReason.SourceUnreachable, te.Message, e);
         }
 
+        // A library (HttpClient, the S3 SDK) may wrap the classified failure a handler of ours threw.
+        if (FindInner<FetchException>(e) is { } wrapped)
+        {
+            return wrapped;
+        }
+
         if (IsOutOfSpace(e))
         {
             return new FetchException(FailureReason.OutOfSpace, "no space left on the cache volume: " + e.Message, e);

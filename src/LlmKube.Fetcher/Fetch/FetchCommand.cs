@@ -22,7 +22,7 @@ internal sealed class FetchCommand(FetchContext context)
             return [.. targets.Select(t => new FileResult(t.Path, FileOutcome.Hit, 0))];
         }
 
-        using var http = new HttpClients(options.CaDir, options.Connections);
+        using var http = new HttpClients(options.CaDir, options.Connections, CredentialOriginGuard.OriginsOf(options));
         var resolver = new SourceResolver(options, http);
         try
         {

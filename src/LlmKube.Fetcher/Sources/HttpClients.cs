@@ -12,7 +12,7 @@ internal sealed class HttpClients : IDisposable
 {
     private readonly X509Certificate2Collection _extraRoots;
 
-    public HttpClients(string? caDir, int connections)
+    public HttpClients(string? caDir, int connections, Func<Uri, bool> isCredentialOrigin)
     {
         _extraRoots = LoadCertificates(caDir);
         Handler = new SocketsHttpHandler
@@ -31,11 +31,15 @@ internal sealed class HttpClients : IDisposable
             Handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = Validate };
         }
 
-        Client = new HttpClient(Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        Guarded = new CredentialOriginGuard(Handler, isCredentialOrigin);
+        Client = new HttpClient(Guarded, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         Client.DefaultRequestHeaders.UserAgent.ParseAdd("llmkube-fetch/0.1");
     }
 
     public SocketsHttpHandler Handler { get; }
+
+    /// <summary>The handler every client of the process sends through (sources and the S3 SDK).</summary>
+    public HttpMessageHandler Guarded { get; }
 
     public HttpClient Client { get; }
 
@@ -44,7 +48,7 @@ internal sealed class HttpClients : IDisposable
     public void Dispose()
     {
         Client.Dispose();
-        Handler.Dispose();
+        Guarded.Dispose();
         foreach (var c in _extraRoots)
         {
             c.Dispose();

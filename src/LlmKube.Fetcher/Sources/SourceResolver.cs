@@ -10,7 +10,7 @@ internal sealed record FetchJob(string FinalPath, IFileSource Source, string? Ex
 /// <summary>Turns the raw `spec.source` (plus the file list) into fetch jobs; refuses what it cannot serve safely.</summary>
 internal sealed class SourceResolver(FetchOptions options, HttpClients http)
 {
-    private readonly Lazy<IAmazonS3> _s3 = new(() => S3FileSource.CreateClient(options.S3, http.Handler));
+    private readonly Lazy<IAmazonS3> _s3 = new(() => S3FileSource.CreateClient(options.S3, http.Guarded));
 
     public IReadOnlyList<FetchJob> Resolve()
     {
