@@ -15,8 +15,14 @@ internal static class CacheNames
     public const string PartialSuffix = ".llmkube-partial";
     public const string SidecarSuffix = ".llmkube.json";
 
+    /// <summary>A sidecar or resume state is a few hundred bytes; anything larger is not ours and is not read.</summary>
+    public const int MaxSidecarBytes = 64 * 1024;
+
     public static string Sidecar(string finalPath) =>
-        Path.Combine(Dir(finalPath), "." + Path.GetFileName(finalPath) + SidecarSuffix);
+        Path.Combine(Dir(finalPath), SidecarName(Path.GetFileName(finalPath)));
+
+    /// <summary>The sidecar's name for the model file <paramref name="fileName"/> in the same directory.</summary>
+    public static string SidecarName(string fileName) => "." + fileName + SidecarSuffix;
 
     public static string SidecarTemp(string finalPath, string id) => Sidecar(finalPath) + "." + id + ".tmp";
 

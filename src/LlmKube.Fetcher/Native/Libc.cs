@@ -16,11 +16,7 @@ internal static partial class Libc
     internal const int EDQUOT = 122;
 
     private const int O_RDONLY = 0;
-    private const int O_DIRECTORY = 0x10000; // x86_64 and aarch64 (generic) agree on this value
     private const int O_CLOEXEC = 0x80000;
-
-    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int ChownRaw(string path, uint owner, uint group);
 
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int LinkRaw(string existing, string created);
@@ -45,10 +41,6 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void FreeRaw(nint ptr);
-
-    /// <summary>chown(2); returns 0 or the errno.</summary>
-    internal static int Chown(string path, uint uid, uint gid) =>
-        ChownRaw(path, uid, gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>link(2); returns 0 or the errno.</summary>
     internal static int Link(string existing, string created) =>
