@@ -3,10 +3,11 @@ namespace LlmKube.Fetcher.Cache;
 /// <summary>
 /// Names of the dot-files the fetcher keeps beside a model file (docs: src/LlmKube.Fetcher/README.md).
 /// For a model file `NAME` in directory `D`:
-///   D/.NAME.llmkube.json                 sidecar (size, sha256, validator, source, fetch time)
-///   D/.NAME.ID.llmkube-partial           download in progress (ID: 8 random hex digits, unique per attempt)
-///   D/.NAME.ID.llmkube-partial.json      resume state of that download (validator, size, completed chunks)
-///   D/.NAME.llmkube.json.ID.tmp          sidecar being written (renamed over the sidecar)
+///   D/.NAME.llmkube.json                  sidecar (size, sha256, validator, source, fetch time)
+///   D/.NAME.ID.llmkube-partial            download in progress (ID: 8 random hex digits, unique per attempt)
+///   D/.NAME.ID.llmkube-partial.json       resume state of that download (validator, size, completed chunks)
+///   D/.NAME.ID.llmkube-partial.json.tmp   resume state being written (renamed over the resume state)
+///   D/.NAME.llmkube.json.ID.tmp           sidecar being written (renamed over the sidecar)
 /// and one lock per cache entry: ENTRY/.llmkube.lock.
 /// </summary>
 internal static class CacheNames
@@ -18,23 +19,34 @@ internal static class CacheNames
     /// <summary>A sidecar or resume state is a few hundred bytes; anything larger is not ours and is not read.</summary>
     public const int MaxSidecarBytes = 64 * 1024;
 
-    public static string Sidecar(string finalPath) =>
-        Path.Combine(Dir(finalPath), SidecarName(Path.GetFileName(finalPath)));
+    /// <summary>NAME_MAX of Linux filesystems: the longest name a directory entry can have, in bytes.</summary>
+    public const int NameMax = 255;
 
-    /// <summary>The sidecar's name for the model file <paramref name="fileName"/> in the same directory.</summary>
+    /// <summary>
+    /// Bytes the longest dot-file adds to a model file's name: `.NAME.ID.llmkube-partial.json.tmp` is 1 + NAME + 1 + 8
+    /// + 16 + 5 + 4. A model file name may have at most <see cref="MaxModelFileNameBytes"/> bytes so that every file
+    /// the fetcher creates beside it still fits <see cref="NameMax"/>.
+    /// </summary>
+    public static readonly int LongestDotFileOverhead = PartialStateTemp(PartialName("", NewId())).Length;
+
+    /// <summary>The longest model file name (UTF-8 bytes) whose dot-files all fit NAME_MAX: 220.</summary>
+    public static readonly int MaxModelFileNameBytes = NameMax - LongestDotFileOverhead;
+
     public static string SidecarName(string fileName) => "." + fileName + SidecarSuffix;
 
-    public static string SidecarTemp(string finalPath, string id) => Sidecar(finalPath) + "." + id + ".tmp";
+    public static string SidecarTemp(string fileName, string id) => SidecarName(fileName) + "." + id + ".tmp";
 
-    public static string Partial(string finalPath, string id) =>
-        Path.Combine(Dir(finalPath), "." + Path.GetFileName(finalPath) + "." + id + PartialSuffix);
+    public static string PartialName(string fileName, string id) => "." + fileName + "." + id + PartialSuffix;
 
-    public static string PartialState(string partialPath) => partialPath + ".json";
+    public static string PartialState(string partialName) => partialName + ".json";
 
-    /// <summary>Glob pattern matching every partial download of <paramref name="finalPath"/>.</summary>
-    public static string PartialPattern(string finalPath) => "." + Path.GetFileName(finalPath) + ".*" + PartialSuffix;
+    public static string PartialStateTemp(string partialName) => PartialState(partialName) + ".tmp";
 
-    public static string Lock(string entryDir) => Path.Combine(entryDir, LockFileName);
+    /// <summary>True for the partial downloads of <paramref name="fileName"/> (`.NAME.ID.llmkube-partial`).</summary>
+    public static bool IsPartialOf(string name, string fileName) =>
+        name.Length == 1 + fileName.Length + 1 + 8 + PartialSuffix.Length
+        && name.StartsWith("." + fileName + ".", StringComparison.Ordinal)
+        && name.EndsWith(PartialSuffix, StringComparison.Ordinal);
 
     public static bool IsInternalName(string name) =>
         name == LockFileName
@@ -44,6 +56,4 @@ internal static class CacheNames
             || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(SidecarSuffix + ".", StringComparison.Ordinal))));
 
     public static string NewId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-
-    private static string Dir(string path) => Path.GetDirectoryName(path) ?? ".";
 }

@@ -29,7 +29,7 @@ internal sealed class Downloader(FetchContext context)
         }
     }
 
-    public async Task<FileResult> DownloadAsync(FetchJob job, RemoteFile? probed, CancellationToken ct)
+    public async Task<FileResult> DownloadAsync(FetchJob job, CacheFile file, RemoteFile? probed, CancellationToken ct)
     {
         var remote = probed ?? await ProbeAsync(job.Source, ct).ConfigureAwait(false);
         if (job.ExpectedSha256 is { } expected && remote.AnnouncedSha256 is { } announced && expected != announced)
@@ -42,7 +42,7 @@ internal sealed class Downloader(FetchContext context)
         {
             try
             {
-                return await TransferAsync(job, remote, ct).ConfigureAwait(false);
+                return await TransferAsync(job, file, remote, ct).ConfigureAwait(false);
             }
             catch (SourceChangedException e) when (restart < MaxRestarts)
             {
@@ -52,11 +52,11 @@ internal sealed class Downloader(FetchContext context)
         }
     }
 
-    private async Task<FileResult> TransferAsync(FetchJob job, RemoteFile remote, CancellationToken ct)
+    private async Task<FileResult> TransferAsync(FetchJob job, CacheFile file, RemoteFile remote, CancellationToken ct)
     {
         var options = context.Options;
         var ranged = remote.AcceptsRanges && remote.Size is not null;
-        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
+        using var partial = PartialDownload.Open(file, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
         var started = context.Time.GetTimestamp();
         if (partial.Resumed)
@@ -122,9 +122,9 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
-        partial.Publish(job.FinalPath, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+        partial.Publish(file, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
         {
-            File = Path.GetFileName(job.FinalPath),
+            File = file.Name,
             Size = size,
             MtimeUnixNs = mtime,
             Sha256 = sha,

@@ -4,8 +4,8 @@ using LlmKube.Fetcher.Failures;
 
 namespace LlmKube.Fetcher.Sources;
 
-/// <summary>One file to put in place: where it goes, where it comes from, what its sha256 must be.</summary>
-internal sealed record FetchJob(string FinalPath, IFileSource Source, string? ExpectedSha256, string RecordedSource);
+/// <summary>One file to put in place: where it goes (relative to the entry; the full path for messages), where it comes from, what its sha256 must be.</summary>
+internal sealed record FetchJob(string Relative, string FinalPath, IFileSource Source, string? ExpectedSha256, string RecordedSource);
 
 /// <summary>Turns the raw `spec.source` (plus the file list) into fetch jobs; refuses what it cannot serve safely.</summary>
 internal sealed class SourceResolver(FetchOptions options, HttpClients http)
@@ -18,7 +18,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
         var recorded = Redact(raw);
         if (!options.IsMultiFile)
         {
-            return [new FetchJob(options.Dest!, Single(raw), options.Sha256, recorded)];
+            return [new FetchJob(Path.GetFileName(options.Dest!), options.Dest!, Single(raw), options.Sha256, recorded)];
         }
 
         var jobs = new List<FetchJob>();
@@ -32,7 +32,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                 throw new FetchException(FailureReason.InvalidSource, $"refused file path '{rel}': it leaves {options.DestDir}");
             }
 
-            jobs.Add(new FetchJob(final, Member(raw, rel), i == 0 ? options.Sha256 : null, recorded + " " + rel));
+            jobs.Add(new FetchJob(rel, final, Member(raw, rel), i == 0 ? options.Sha256 : null, recorded + " " + rel));
         }
 
         return jobs;
