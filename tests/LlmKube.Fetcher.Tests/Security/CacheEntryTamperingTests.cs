@@ -128,6 +128,23 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         Assert.False(Directory.Exists(entry));
     }
 
+    [SkippableFact]
+    public async Task A_file_source_that_is_a_fifo_or_a_device_is_refused_without_being_read()
+    {
+        Requires.Binary("mkfifo");
+        var root = _tmp.Combine("host-models");
+        Directory.CreateDirectory(root);
+        Shell($"mkfifo '{Path.Combine(root, "m.gguf")}'");
+
+        var fifo = await RunAsync(["fetch", "--source", "file://" + Path.Combine(root, "m.gguf"), "--dest", _tmp.Combine("c", "k1", "m.gguf"), "--allow-file-root", root, "--progress", "none"]);
+        var zero = await RunAsync(["fetch", "--source", "file:///dev/zero", "--dest", _tmp.Combine("c", "k2", "m.gguf"), "--allow-file-root", "/dev", "--progress", "none"]);
+
+        Assert.True(fifo.ExitCode == 15, fifo.Stderr);
+        Assert.Contains("not a regular file", fifo.ReasonLine, StringComparison.Ordinal);
+        Assert.True(zero.ExitCode == 15, zero.Stderr);
+        Assert.Empty(TestData.VisibleFiles(_tmp.Combine("c")));
+    }
+
     [Fact]
     public async Task SIGTERM_ends_a_process_blocked_in_a_system_call()
     {
