@@ -53,6 +53,16 @@ public class FetcherContainerTests
     }
 
     [Fact]
+    public void The_fetchers_network_allow_list_comes_only_from_the_operators_flag()
+    {
+        var closed = Init(State(), "model-downloader");
+        var open = Init(State(options: Options(o => o with { FetcherAllowedNetworks = ["10.0.0.0/8", "192.168.5.0/24"] })), "model-downloader");
+
+        Assert.Null(Env(closed, "LLMKUBE_ALLOWED_NETWORKS"));
+        Assert.Equal("10.0.0.0/8,192.168.5.0/24", Env(open, "LLMKUBE_ALLOWED_NETWORKS"));
+    }
+
+    [Fact]
     public void An_unset_refresh_policy_is_IfNotPresent()
     {
         Assert.Equal("IfNotPresent", Env(Init(State(), "model-downloader"), "LLMKUBE_REFRESH_POLICY"));

@@ -48,6 +48,9 @@ internal sealed record FetchOptions
 
     public IReadOnlyList<string> AllowedFileRoots { get; init; } = [];
 
+    /// <summary>Where connections may go: public addresses, plus the allowed networks (private mirrors).</summary>
+    public Sources.NetworkPolicy Network { get; init; } = Sources.NetworkPolicy.Default;
+
     public string? HfToken { get; init; }
 
     public string HfEndpoint { get; init; } = "https://huggingface.co";

@@ -13,6 +13,7 @@ internal static class FetchOptionsParser
             caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null;
         var files = new List<string>();
         var roots = new List<string>();
+        var networks = new List<string>();
         while (flags.Next() is { } flag)
         {
             switch (flag)
@@ -26,6 +27,7 @@ internal static class FetchOptionsParser
                 case "--connections": connections = flags.Value(flag); break;
                 case "--ca-dir": caDir = flags.Value(flag); break;
                 case "--allow-file-root": roots.Add(flags.Value(flag)); break;
+                case "--allow-network": networks.Add(flags.Value(flag)); break;
                 case "--chunk-size-mib": chunk = flags.Value(flag); break;
                 case "--progress": progress = flags.Value(flag); break;
                 case "--termination-log": termLog = flags.Value(flag); break;
@@ -52,6 +54,11 @@ internal static class FetchOptionsParser
         if (roots.Count == 0 && Env(env, "LLMKUBE_ALLOWED_FILE_ROOTS") is { } rootList)
         {
             roots.AddRange(rootList.Split(':').Where(r => r.Length > 0));
+        }
+
+        if (networks.Count == 0 && Env(env, "LLMKUBE_ALLOWED_NETWORKS") is { } networkList)
+        {
+            networks.Add(networkList);
         }
 
         if (string.IsNullOrWhiteSpace(source))
@@ -99,6 +106,7 @@ internal static class FetchOptionsParser
             Fsync = ParseBool(fsync ?? Env(env, "LLMKUBE_FSYNC"), "--fsync (LLMKUBE_FSYNC)"),
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
+            Network = ParseNetworks(networks),
             HfToken = Env(env, "HF_TOKEN"),
             HfEndpoint = (Env(env, "HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/'),
             S3 = new S3Settings(
@@ -124,6 +132,18 @@ internal static class FetchOptionsParser
 
     private static string? Env(IReadOnlyDictionary<string, string> env, string name) =>
         env.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+
+    private static Sources.NetworkPolicy ParseNetworks(IReadOnlyList<string> networks)
+    {
+        try
+        {
+            return Sources.NetworkPolicy.Parse(networks);
+        }
+        catch (FormatException e)
+        {
+            throw Usage($"--allow-network (LLMKUBE_ALLOWED_NETWORKS): {e.Message}");
+        }
+    }
 
     private static string? ParseSha(string? sha)
     {

@@ -93,6 +93,7 @@ internal static class FailureClassifier
     /// <summary>Transient errors are worth another attempt of the same request.</summary>
     public static bool IsTransient(Exception e, CancellationToken outer) => e switch
     {
+        _ when FindInner<FetchException>(e) is not null => false, // classified by us: a policy refusal, never retried
         OperationCanceledException => !outer.IsCancellationRequested,
         TransientException => true,
         HttpRequestException { StatusCode: { } s } => (int)s is 408 or 429 or >= 500,

@@ -23,7 +23,7 @@ internal sealed class FetchCommand(FetchContext context)
             return [.. targets.Select(t => new FileResult(t.Path, FileOutcome.Hit, 0))];
         }
 
-        using var http = new HttpClients(options.CaDir, options.Connections, CredentialOriginGuard.OriginsOf(options));
+        using var http = new HttpClients(options.CaDir, options.Connections, CredentialOriginGuard.OriginsOf(options), options.Network);
         var resolver = new SourceResolver(options, http);
         try
         {

@@ -6,13 +6,15 @@ namespace LlmKube.Fetcher.Sources;
 
 /// <summary>
 /// The one HTTP stack of the process: no automatic redirects (we follow them ourselves, dropping credentials across
-/// hosts), no decompression, extra CA certificates trusted in addition to the system roots, never instead of them.
+/// origins), every connection through the <see cref="NetworkPolicy"/>, every credential-bearing request through the
+/// <see cref="CredentialOriginGuard"/>, no decompression, extra CA certificates trusted in addition to the system
+/// roots, never instead of them.
 /// </summary>
 internal sealed class HttpClients : IDisposable
 {
     private readonly X509Certificate2Collection _extraRoots;
 
-    public HttpClients(string? caDir, int connections, Func<Uri, bool> isCredentialOrigin)
+    public HttpClients(string? caDir, int connections, Func<Uri, bool> isCredentialOrigin, NetworkPolicy network)
     {
         _extraRoots = LoadCertificates(caDir);
         Handler = new SocketsHttpHandler
@@ -25,6 +27,7 @@ internal sealed class HttpClients : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(20),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             EnableMultipleHttp2Connections = true,
+            ConnectCallback = network.ConnectAsync,
         };
         if (_extraRoots.Count > 0)
         {

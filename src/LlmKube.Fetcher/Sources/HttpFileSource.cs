@@ -112,7 +112,9 @@ internal sealed class HttpFileSource(HttpClient client, Uri url, string display,
                     throw new FetchException(FailureReason.SourceUnreachable, $"{Display}: more than {MaxRedirects} redirects");
                 }
 
-                target = location.IsAbsoluteUri ? location : new Uri(target, location);
+                var next = new Uri(target, location);
+                NetworkPolicy.CheckRedirect(target, next, Display);
+                target = next;
                 continue;
             }
 

@@ -58,6 +58,7 @@ internal sealed class HubFileSource : IFileSource
                 // Resolved against the current URL first: a protocol-relative `//host/path` is relative in URI terms but
                 // names another origin, and the token must not follow it (the origin is compared on every hop).
                 var next = new Uri(target, location);
+                NetworkPolicy.CheckRedirect(target, next, Display);
                 if (!HttpFileSource.SameOrigin(next, _resolveUrl))
                 {
                     // The CDN: signed URL, no token.

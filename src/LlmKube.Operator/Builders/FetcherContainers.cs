@@ -75,6 +75,11 @@ public static class FetcherContainers
 
         env.Add(new V1EnvVar { Name = FetcherEnv.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
         env.Add(new V1EnvVar { Name = FetcherEnv.InlineCompletions, Value = "1" });
+        if (options.FetcherAllowedNetworks.Count > 0)
+        {
+            env.Add(new V1EnvVar { Name = FetcherEnv.AllowedNetworks, Value = string.Join(',', options.FetcherAllowedNetworks) });
+        }
+
         if (!plan.UsesCacheClaim)
         {
             // An emptyDir dies with the pod: durability across crashes buys nothing there.

@@ -12,6 +12,7 @@ public static class FetcherEnv
     public const string Connections = "LLMKUBE_CONNECTIONS";
     public const string CaDir = "LLMKUBE_CA_DIR";
     public const string AllowedFileRoots = "LLMKUBE_ALLOWED_FILE_ROOTS";
+    public const string AllowedNetworks = "LLMKUBE_ALLOWED_NETWORKS";
     public const string Fsync = "LLMKUBE_FSYNC";
     public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 

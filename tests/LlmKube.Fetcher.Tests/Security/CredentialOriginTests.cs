@@ -124,7 +124,7 @@ public sealed class CredentialOriginTests : IDisposable
     {
         await using var server = await HostileServer.StartAsync(ctx => Task.CompletedTask);
         var options = new Cli.FetchOptions { Source = "hf://o/r/m", Dest = "/x", HfToken = Token, HfEndpoint = server.Origin() };
-        using var http = new Sources.HttpClients(null, 1, Sources.CredentialOriginGuard.OriginsOf(options));
+        using var http = new Sources.HttpClients(null, 1, Sources.CredentialOriginGuard.OriginsOf(options), Sources.NetworkPolicy.Parse(["127.0.0.0/8"]));
 
         using var same = new HttpRequestMessage(HttpMethod.Get, server.Origin() + "/a");
         same.Headers.Authorization = new("Bearer", Token);
