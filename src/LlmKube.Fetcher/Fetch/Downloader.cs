@@ -55,7 +55,8 @@ internal sealed class Downloader(FetchContext context)
     private async Task<FileResult> TransferAsync(FetchJob job, CacheFile file, RemoteFile remote, CancellationToken ct)
     {
         var options = context.Options;
-        var ranged = remote.AcceptsRanges && remote.Size is not null;
+        // Ranges only where each one can be checked against the probed version (a strong ETag or a Last-Modified).
+        var ranged = remote.AcceptsRanges && remote.Size is not null && remote.DataValidator.GuardsRanges;
         using var partial = PartialDownload.Open(file, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
         var started = context.Time.GetTimestamp();

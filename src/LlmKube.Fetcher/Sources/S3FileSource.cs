@@ -37,6 +37,13 @@ internal sealed class S3FileSource(Lazy<IAmazonS3> client, string bucket, string
         }
 
         var response = await Call(() => client.Value.GetObjectAsync(request, ct)).ConfigureAwait(false);
+        if (!remote.DataValidator.Admits(new Validator(response.ETag, response.LastModified?.ToUniversalTime().ToString("R", CultureInfo.InvariantCulture)), null, null))
+        {
+            // An S3-compatible server that ignores If-Match must not mix two versions either.
+            response.Dispose();
+            throw new SourceChangedException($"{Display}: the object changed during the transfer (ETag {response.ETag}, probed {remote.DataValidator.ETag})");
+        }
+
         return new OwnedStream(response.ResponseStream, response);
     }
 
