@@ -46,9 +46,19 @@ internal static class App
                 case "fetch":
                     var options = FetchOptionsParser.Parse(args[1..], env);
                     termLog = options.TerminationLogPath;
+                    using (var deadline = new CancellationTokenSource(options.Deadline, time))
+                    using (var run = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token))
                     using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
-                        await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(ct).ConfigureAwait(false);
+                        try
+                        {
+                            await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(run.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                        {
+                            throw new FetchException(FailureReason.SourceUnreachable,
+                                $"the overall deadline of {options.Deadline.TotalSeconds:F0} s (--deadline-seconds, LLMKUBE_DEADLINE_SECONDS) passed; a later run resumes the transfer", e);
+                        }
                     }
 
                     return 0;

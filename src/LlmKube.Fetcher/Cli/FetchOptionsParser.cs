@@ -10,7 +10,8 @@ internal static class FetchOptionsParser
     {
         var flags = new ArgReader(args);
         string? source = null, dest = null, destDir = null, sha = null, refresh = null, connections = null,
-            caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null;
+            caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null,
+            minThroughput = null, window = null, deadline = null;
         var files = new List<string>();
         var roots = new List<string>();
         var networks = new List<string>();
@@ -33,6 +34,9 @@ internal static class FetchOptionsParser
                 case "--termination-log": termLog = flags.Value(flag); break;
                 case "--stall-timeout-seconds": stall = flags.Value(flag); break;
                 case "--max-attempts": attempts = flags.Value(flag); break;
+                case "--min-throughput-bytes-per-second": minThroughput = flags.Value(flag); break;
+                case "--throughput-window-seconds": window = flags.Value(flag); break;
+                case "--deadline-seconds": deadline = flags.Value(flag); break;
                 case "--direct-io": directIo = flags.Value(flag); break;
                 case "--fsync": fsync = flags.Value(flag); break;
                 default: throw Usage($"unknown flag or argument '{flag}'");
@@ -125,6 +129,12 @@ internal static class FetchOptionsParser
             TerminationLogPath = termLog ?? TerminationLog.DefaultPath,
             StallTimeout = TimeSpan.FromSeconds(ParseInt(stall, "--stall-timeout-seconds", 30, 1, 3600)),
             MaxAttempts = ParseInt(attempts, "--max-attempts", 6, 1, 100),
+            MinThroughputBytesPerSecond = ParseInt(minThroughput ?? Env(env, "LLMKUBE_MIN_THROUGHPUT_BYTES_PER_SECOND"),
+                "--min-throughput-bytes-per-second (LLMKUBE_MIN_THROUGHPUT_BYTES_PER_SECOND)", FetchOptions.DefaultMinThroughput, 0, int.MaxValue),
+            ThroughputWindow = TimeSpan.FromSeconds(ParseInt(window ?? Env(env, "LLMKUBE_THROUGHPUT_WINDOW_SECONDS"),
+                "--throughput-window-seconds (LLMKUBE_THROUGHPUT_WINDOW_SECONDS)", FetchOptions.DefaultThroughputWindowSeconds, 1, 3600)),
+            Deadline = TimeSpan.FromSeconds(ParseInt(deadline ?? Env(env, "LLMKUBE_DEADLINE_SECONDS"),
+                "--deadline-seconds (LLMKUBE_DEADLINE_SECONDS)", FetchOptions.DefaultDeadlineSeconds, 1, 7 * 24 * 3600)),
         };
     }
 

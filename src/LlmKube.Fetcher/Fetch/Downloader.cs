@@ -17,9 +17,20 @@ internal sealed class Downloader(FetchContext context)
     {
         for (var failures = 1; ; failures++)
         {
+            // A server that accepts the connection and never answers is a stall too.
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            stall.CancelAfter(context.Options.StallTimeout);
             try
             {
-                return await source.ProbeAsync(ct).ConfigureAwait(false);
+                return await source.ProbeAsync(stall.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && failures < context.Options.MaxAttempts)
+            {
+                context.Reporter.Log($"{source.Display}: no answer for {context.Options.StallTimeout.TotalSeconds:F0}s; retrying");
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new TransientException($"{source.Display}: no answer for {context.Options.StallTimeout.TotalSeconds:F0}s, {failures} times", e);
             }
             catch (Exception e) when (FailureClassifier.IsTransient(e, ct) && failures < context.Options.MaxAttempts)
             {
@@ -74,33 +85,48 @@ internal sealed class Downloader(FetchContext context)
         context.Reporter.Start(Path.GetFileName(job.FinalPath), counter);
         byte[] digest;
         long length;
+        using var transferCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var floor = new ThroughputFloor(counter, context.Transfer.MinThroughput, context.Transfer.ThroughputWindow, context.Time);
+        var watch = floor.WatchAsync(job.Source.Display, transferCts, transferCts.Token);
         try
         {
             if (ranged)
             {
                 var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
-                digest = await transfer.RunAsync(ct).ConfigureAwait(false);
+                digest = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
                 length = remote.Size!.Value;
             }
             else
             {
                 var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, context.Time);
-                (digest, length) = await transfer.RunAsync(ct).ConfigureAwait(false);
+                (digest, length) = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e)
         {
             context.Reporter.Stop();
-            if (e is SourceChangedException || FailureClassifier.IsOutOfSpace(e))
+            var failure = e is OperationCanceledException && !ct.IsCancellationRequested && floor.Failure is { } slow ? slow : e;
+            if (failure is SourceChangedException or FetchException { Reason: FailureReason.IntegrityMismatch } || FailureClassifier.IsOutOfSpace(failure))
             {
-                partial.Discard(); // a changed source cannot be resumed; a full disk needs the space back
+                // A changed source cannot be resumed, a body longer than announced is not the file, a full disk needs the space back.
+                partial.Discard();
             }
             else
             {
                 TrySaveState(partial);
             }
 
+            if (!ReferenceEquals(failure, e))
+            {
+                throw failure;
+            }
+
             throw;
+        }
+        finally
+        {
+            await transferCts.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
         }
 
         context.Reporter.Stop();
