@@ -78,7 +78,7 @@ internal static class App
             new TerminationLog(termLog, stderr).Write(failure.Reason, failure.Message);
             if (failure.Reason == FailureReason.Internal)
             {
-                stderr.WriteLine(e.ToString());
+                stderr.WriteLine(Redaction.Text(e.ToString()));
             }
 
             return (int)failure.Reason;

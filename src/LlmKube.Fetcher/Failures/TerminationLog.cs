@@ -9,9 +9,10 @@ internal sealed class TerminationLog(string path, TextWriter stderr)
 
     public static string Format(FailureReason reason, string message)
     {
-        // One line, no control characters: the operator splits on the first "message=".
+        // One line, no control characters: the operator splits on the first "message=". Any URL in it (our own
+        // messages are already redacted; a library's may not be) loses its userinfo and query values.
         var sb = new StringBuilder(message.Length);
-        foreach (var c in message)
+        foreach (var c in Redaction.Text(message))
         {
             sb.Append(char.IsControl(c) ? ' ' : c);
         }
