@@ -32,6 +32,31 @@ internal static class CacheNames
     /// <summary>The longest model file name (UTF-8 bytes) whose dot-files all fit NAME_MAX: 220.</summary>
     public static readonly int MaxModelFileNameBytes = NameMax - LongestDotFileOverhead;
 
+    /// <summary>
+    /// Refuses a model file path (relative to its entry) that the cache cannot hold: a directory name longer than
+    /// NAME_MAX, or a file name whose dot-files would not fit it (finding 8 of issue 12: it used to fail half-way with
+    /// PathTooLongException). Checked before any network traffic.
+    /// </summary>
+    public static void CheckFits(string relative)
+    {
+        var segments = relative.Split('/');
+        foreach (var directory in segments[..^1])
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(directory) > NameMax)
+            {
+                throw new Failures.FetchException(Failures.FailureReason.InvalidSource,
+                    $"the directory name '{directory[..40]}…' in '{relative[..Math.Min(relative.Length, 60)]}…' has {System.Text.Encoding.UTF8.GetByteCount(directory)} bytes; NAME_MAX is {NameMax}");
+            }
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(segments[^1]);
+        if (bytes > MaxModelFileNameBytes)
+        {
+            throw new Failures.FetchException(Failures.FailureReason.InvalidSource,
+                $"the file name '{segments[^1][..Math.Min(segments[^1].Length, 40)]}…' has {bytes} bytes; at most {MaxModelFileNameBytes} fit, because the fetcher's own files beside it add {LongestDotFileOverhead} and NAME_MAX is {NameMax}");
+        }
+    }
+
     public static string SidecarName(string fileName) => "." + fileName + SidecarSuffix;
 
     public static string SidecarTemp(string fileName, string id) => SidecarName(fileName) + "." + id + ".tmp";

@@ -91,6 +91,11 @@ internal static class FetchOptionsParser
         }
 
         var safeFiles = files.Select(RelativePath.Validate).ToList();
+        foreach (var file in dest is null ? safeFiles : [Path.GetFileName(dest)])
+        {
+            Cache.CacheNames.CheckFits(file);
+        }
+
         if (safeFiles.Distinct(StringComparer.Ordinal).Count() != safeFiles.Count)
         {
             throw new FetchException(FailureReason.InvalidSource, "the file list names the same file twice");

@@ -55,6 +55,17 @@ internal static class FailureClassifier
             return new FetchException(FailureReason.SourceUnreachable, e.Message, e);
         }
 
+        if (e is PathTooLongException || e is ErrnoIOException { Errno: Libc.ENAMETOOLONG })
+        {
+            return new FetchException(FailureReason.InvalidSource, "a file name is too long for the cache volume: " + e.Message, e);
+        }
+
+        if (e is Native.NotRegularException || e is ErrnoIOException { Errno: Libc.ELOOP or Libc.ENOTDIR or Libc.EISDIR or Libc.ENOTEMPTY or Libc.EEXIST })
+        {
+            return new FetchException(FailureReason.CacheNotWritable,
+                "the cache entry holds something the fetcher did not create at a name it needs (a link, a directory, a special file): " + e.Message, e);
+        }
+
         if (e is UnauthorizedAccessException || (e is ErrnoIOException { Errno: Libc.EACCES or Libc.EPERM or Libc.EROFS })
             || (e is IOException && e.HResult == Libc.EROFS))
         {

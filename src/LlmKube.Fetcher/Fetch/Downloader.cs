@@ -13,7 +13,21 @@ internal sealed class Downloader(FetchContext context)
 {
     private const int MaxRestarts = 2;
 
+    /// <summary>No model file is a pebibyte; a size beyond it is a hostile or broken answer, not a reason to fill the volume.</summary>
+    private const long MaxPlausibleSize = 1L << 50;
+
     public async Task<RemoteFile> ProbeAsync(IFileSource source, CancellationToken ct)
+    {
+        var remote = await ProbeOnceOrRetryAsync(source, ct).ConfigureAwait(false);
+        if (remote.Size is > MaxPlausibleSize or < 0)
+        {
+            throw new FetchException(FailureReason.IntegrityMismatch, $"{source.Display}: the source announces {remote.Size} bytes, which no model file has");
+        }
+
+        return remote;
+    }
+
+    private async Task<RemoteFile> ProbeOnceOrRetryAsync(IFileSource source, CancellationToken ct)
     {
         for (var failures = 1; ; failures++)
         {
