@@ -37,7 +37,7 @@ public sealed class TransferBoundTests : IDisposable
         var started = Stopwatch.StartNew();
 
         var r = await RunAsync(["--source", server.Origin() + "/m.gguf", "--dest", _tmp.Combine("k", "m.gguf"),
-            "--min-throughput-bytes-per-second", "1024", "--throughput-window-seconds", "2", "--deadline-seconds", "4"],
+            "--min-throughput-bytes-per-second", "1", "--throughput-window-seconds", "3", "--deadline-seconds", "4"],
             new() { ["LLMKUBE_DEADLINE_SECONDS"] = "3600" });
 
         Assert.True(r.ExitCode == 13, r.Stderr);
