@@ -163,21 +163,32 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
-        partial.Publish(file, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+        try
         {
-            File = file.Name,
-            Size = size,
-            MtimeUnixNs = mtime,
-            Sha256 = sha,
-            Sha256Check = check ?? "computed",
-            Source = job.RecordedSource,
-            ETag = remote.Identity.ETag,
-            LastModified = remote.Identity.LastModified,
-            Commit = remote.Commit,
-            FetchedAt = context.Time.GetUtcNow(),
-            Origin = partial.Resumed ? "resume" : "download",
-            BytesTransferred = counter.Received,
-        });
+            partial.Publish(file, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+            {
+                File = file.Name,
+                Size = size,
+                MtimeUnixNs = mtime,
+                Sha256 = sha,
+                Sha256Check = check ?? "computed",
+                Source = job.RecordedSource,
+                ETag = remote.Identity.ETag,
+                LastModified = remote.Identity.LastModified,
+                Commit = remote.Commit,
+                FetchedAt = context.Time.GetUtcNow(),
+                Origin = partial.Resumed ? "resume" : "download",
+                BytesTransferred = counter.Received,
+            });
+        }
+        catch (Exception e) when (FailureClassifier.IsOutOfSpace(e))
+        {
+            // The cleanup promise covers the metadata writes too: a full disk while writing the sidecar gives the
+            // complete but unpublished download's space back.
+            partial.Discard();
+            throw;
+        }
+
         var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
         context.Reporter.Log($"done: {job.FinalPath} ({ProgressReporterBytes(length)}, {ProgressReporterBytes(counter.Received)} transferred in {seconds:F1}s, "
             + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s), sha256 {sha} ({check ?? "computed"})");
