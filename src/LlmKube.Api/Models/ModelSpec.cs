@@ -8,8 +8,16 @@ namespace LlmKube.Api.Models;
 
 public sealed class ModelSpec
 {
+    /// <summary>Longest path in <c>files</c> or <c>mmproj</c>; it also bounds the cost of their admission rules.</summary>
+    public const int MaxFilePathLength = 1024;
+
     [Required]
     [RegularExpression(Patterns.ModelSource)]
+    [MaxLength(8192)]
+    [CelRule("!self.matches('" + Patterns.SourceWithUserInfo + "')",
+        "spec.source must not carry credentials (user:password@host): put them in a Secret and name it in spec.sourceSecretRef (keys HF_TOKEN, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")]
+    [CelRule("!self.matches('" + Patterns.SourceFileNameTooLong + "')",
+        "the file name taken from spec.source (its last path segment) does not fit the cache volume: " + Cache.CacheFileNames.Explanation)]
     [Description("Where the weights come from: http(s) URL, hf://org/repo[@rev][/file], pvc://claim/path, s3://bucket/key, file:// or an absolute path (only under the operator's allowed roots), or a bare Hugging Face repo id.")]
     public string Source { get; set; } = "";
 
@@ -45,10 +53,16 @@ public sealed class ModelSpec
 
     [ItemPattern(Patterns.RelativeFilePath)]
     [MaxLength(256)]
+    [ItemMaxLength(MaxFilePathLength)]
+    [CelRule("self.all(f, size(bytes(f)) <= 220 || f.matches('" + Patterns.AsciiPathFitsNameMax + "'))",
+        "every entry of spec.files must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
     [Description("Multi-file models: repository-relative paths to stage (subdirectories kept). files[0] is the file the server loads.")]
     public IList<string>? Files { get; set; }
 
     [RegularExpression(Patterns.RelativeFilePath)]
+    [MaxLength(MaxFilePathLength)]
+    [CelRule("size(bytes(self)) <= 220 || self.matches('" + Patterns.AsciiPathFitsNameMax + "')",
+        "spec.mmproj must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
     [Description("Multimodal projector file staged beside the model and passed to llama.cpp as --mmproj.")]
     public string? Mmproj { get; set; }
 }

@@ -52,7 +52,10 @@ internal static partial class Redaction
     public static string Text(string text) =>
         text.Contains("://", StringComparison.Ordinal) ? UrlInText().Replace(text, m => Url(m.Value)) : text;
 
-    /// <summary>The span of the userinfo: after `://`, up to the last `@` before the first `/`, `\`, `?` or `#`.</summary>
+    /// <summary>
+    /// The span of the userinfo: after `://`, up to the last `@` before the first `/`, `?` or `#` (the boundary of the
+    /// admission rule, Patterns.SourceWithUserInfo in src/LlmKube.Api, so both refuse the same sources).
+    /// </summary>
     private static (int Start, int Length)? UserInfo(string url)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
@@ -62,7 +65,7 @@ internal static partial class Redaction
         }
 
         var start = scheme + 3;
-        var end = url.IndexOfAny(['/', '\\', '?', '#'], start);
+        var end = url.IndexOfAny(['/', '?', '#'], start);
         var authority = end < 0 ? url[start..] : url[start..end];
         var at = authority.LastIndexOf('@');
         return at < 0 ? null : (start, at);

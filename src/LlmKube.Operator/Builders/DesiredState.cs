@@ -67,7 +67,7 @@ public sealed record DesiredState
             var roots = options.AllowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", options.AllowedHostPathRoots);
             // Admission accepts it; the operator refuses it for its configuration, so it is a block, not an invalid manifest.
             yield return new SpecIssue(IssueSeverity.NotSupported, "SourceNotAllowed", "spec.modelRef",
-                $"Model {model.Metadata.Name}: spec.source \"{model.Spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})");
+                $"Model {model.Metadata.Name}: spec.source \"{ModelSource.ForMessages(model.Spec.Source)}\" is a host path outside the operator's --allowed-host-path-roots ({roots})");
         }
     }
 }

@@ -82,7 +82,7 @@ public sealed class ModelReconciler(
             case SourceKind.Local when !PodStorage.IsAllowedLocalSource(source.Path!, options.AllowedHostPathRoots):
                 var roots = options.AllowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", options.AllowedHostPathRoots);
                 return Failed(model, status, Reasons.SourceNotAllowed,
-                    $"spec.source \"{model.Spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots}); local sources are disabled unless allowed", generation, now);
+                    $"spec.source \"{ModelSource.ForMessages(model.Spec.Source)}\" is a host path outside the operator's --allowed-host-path-roots ({roots}); local sources are disabled unless allowed", generation, now);
             case SourceKind.Pvc:
                 return ClassifyPvc(model, status, source, generation, now);
             case SourceKind.HuggingFaceRepo when !CacheKeys.IsMultiFile(model.Spec):

@@ -86,7 +86,7 @@ public sealed class RedactionTests : IDisposable
 
     [Theory]
     [InlineData("https://user:pa@ss@host/m.gguf", "https://REDACTED@host/m.gguf")]
-    [InlineData("http://us\\er@host/m.gguf", "http://us\\er@host/m.gguf")]
+    [InlineData("http://us\\er@host/m.gguf", "http://REDACTED@host/m.gguf")]
     [InlineData("http://host/a@b/m.gguf?token=abc&x", "http://host/a@b/m.gguf?token=REDACTED&x")]
     [InlineData("https://host/m.gguf#sig=abc", "https://host/m.gguf#REDACTED")]
     [InlineData("s3://bucket/key", "s3://bucket/key")]
