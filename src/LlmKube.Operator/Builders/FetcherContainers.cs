@@ -8,7 +8,7 @@ namespace LlmKube.Operator.Builders;
 
 /// <summary>
 /// The two init containers that run <c>llmkube-fetch</c>. User values reach the fetcher only as
-/// environment variables (never through a shell), and secrets only through envFrom.
+/// environment variables (never through a shell), and secrets only as secretKeyRef of the documented keys.
 /// </summary>
 public static class FetcherContainers
 {
@@ -75,6 +75,15 @@ public static class FetcherContainers
 
         env.Add(new V1EnvVar { Name = FetcherEnv.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
         env.Add(new V1EnvVar { Name = FetcherEnv.InlineCompletions, Value = "1" });
+        if (spec.SourceSecretRef?.Name is { Length: > 0 } secret)
+        {
+            env.AddRange(FetcherEnv.SecretKeys.Select(key => new V1EnvVar
+            {
+                Name = key,
+                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = key, Optional = true } },
+            }));
+        }
+
         if (options.FetcherAllowedNetworks.Count > 0)
         {
             env.Add(new V1EnvVar { Name = FetcherEnv.AllowedNetworks, Value = string.Join(',', options.FetcherAllowedNetworks) });
@@ -93,9 +102,6 @@ public static class FetcherContainers
             Command = [FetcherEnv.Binary],
             Args = ["fetch"],
             Env = env,
-            EnvFrom = spec.SourceSecretRef?.Name is { Length: > 0 } secret
-                ? [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = secret } }]
-                : null,
             VolumeMounts = [new V1VolumeMount { Name = volumeName, MountPath = ModelCacheDecision.MountPath }],
             TerminationMessagePolicy = "FallbackToLogsOnError",
             Resources = SmallResources(),

@@ -16,6 +16,16 @@ public static class FetcherEnv
     public const string Fsync = "LLMKUBE_FSYNC";
     public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>
+    /// The keys of a Model's sourceSecretRef that reach the fetcher, each as its own secretKeyRef (optional), never
+    /// envFrom: any other key of a tenant's Secret (an LLMKUBE_* policy setting above all) stays out (docs/SECURITY.md).
+    /// </summary>
+    public static readonly IReadOnlyList<string> SecretKeys =
+    [
+        "HF_TOKEN", "HF_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+        "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+    ];
+
     public const string Binary = "llmkube-fetch";
     public const string PrepContainer = "model-cache-prep";
     public const string DownloaderContainer = "model-downloader";
