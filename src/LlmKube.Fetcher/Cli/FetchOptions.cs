@@ -14,7 +14,7 @@ internal enum ProgressMode
     None,
 }
 
-X
+/// <summary>S3 settings from the environment (credentials arrive as secretKeyRefs to the Model's sourceSecretRef).</summary>
 internal sealed record S3Settings(string? AccessKeyId, string? SecretAccessKey, string? SessionToken, string? Region, string? EndpointUrl);
 
 /// <summary>Everything `fetch` needs, after flags and environment are merged (flags win).</summary>
