@@ -56,6 +56,8 @@ public sealed class ModelSpec
     [ItemMaxLength(MaxFilePathLength)]
     [CelRule("self.all(f, size(bytes(f)) <= 220 || f.matches('" + Patterns.AsciiPathFitsNameMax + "'))",
         "every entry of spec.files must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
+    [CelRule("self.all(f, !f.matches('" + Patterns.ReservedFileName + "'))",
+        "spec.files must not name the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)")]
     [Description("Multi-file models: repository-relative paths to stage (subdirectories kept). files[0] is the file the server loads.")]
     public IList<string>? Files { get; set; }
 
@@ -63,6 +65,8 @@ public sealed class ModelSpec
     [MaxLength(MaxFilePathLength)]
     [CelRule("size(bytes(self)) <= 220 || self.matches('" + Patterns.AsciiPathFitsNameMax + "')",
         "spec.mmproj must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
+    [CelRule("!self.matches('" + Patterns.ReservedFileName + "')",
+        "spec.mmproj must not name the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)")]
     [Description("Multimodal projector file staged beside the model and passed to llama.cpp as --mmproj.")]
     public string? Mmproj { get; set; }
 }

@@ -44,9 +44,16 @@ public static class Patterns
 
     /// <summary>
     /// A relative path inside a repository: segments separated by single slashes, none empty, none
-    /// <c>..</c> or <c>.</c>, no leading slash, no backslash. Keeps user file names inside the cache entry.
+    /// <c>..</c> or <c>.</c>, no leading slash, no backslash, no control character (a newline would split the
+    /// fetcher's newline-separated file list). Keeps user file names inside the cache entry.
     /// </summary>
-    public const string RelativeFilePath = @"^([^./\\][^/\\]*|\.[^./\\][^/\\]*|\.\.[^/\\]+)(/([^./\\][^/\\]*|\.[^./\\][^/\\]*|\.\.[^/\\]+))*$";
+    public const string RelativeFilePath = @"^([^./\\\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*|\.[^./\\\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*|\.\.[^/\\\x00-\x1f\x7f-\x9f]+)(/([^./\\\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*|\.[^./\\\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*|\.\.[^/\\\x00-\x1f\x7f-\x9f]+))*$";
+
+    /// <summary>
+    /// A path with a segment reserved for the fetcher's own files: a dot-name containing <c>.llmkube</c> (the lock,
+    /// sidecars, partial downloads). Such a file in <c>files</c> would collide with them; the fetcher refuses the same.
+    /// </summary>
+    public const string ReservedFileName = "(^|/)[.]([^/]*[.])?llmkube";
 
     /// <summary>Extended resource name such as <c>nvidia.com/gpu</c>.</summary>
     public const string ResourceName = @"^[a-z0-9.\-]+/[a-z0-9._\-]+$";

@@ -55,6 +55,11 @@ public static partial class SpecChecks
                 issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
                     $"\"{file}\" must be a relative path inside the repository, without empty, '.' or '..' segments"));
             }
+            else if (file.Length > 0 && ReservedFileName().IsMatch(file))
+            {
+                issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
+                    $"\"{file}\" names one of the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)"));
+            }
             else if (file.Length > 0 && !CacheFileNames.Admits(file))
             {
                 issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
@@ -206,6 +211,9 @@ public static partial class SpecChecks
 
     [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.RelativeFilePath)]
     private static partial System.Text.RegularExpressions.Regex RelativePath();
+
+    [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.ReservedFileName)]
+    private static partial System.Text.RegularExpressions.Regex ReservedFileName();
 
     [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.SourceWithUserInfo)]
     private static partial System.Text.RegularExpressions.Regex UserInfo();

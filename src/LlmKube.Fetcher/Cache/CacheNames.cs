@@ -73,12 +73,5 @@ internal static class CacheNames
         && name.StartsWith("." + fileName + ".", StringComparison.Ordinal)
         && name.EndsWith(PartialSuffix, StringComparison.Ordinal);
 
-    public static bool IsInternalName(string name) =>
-        name == LockFileName
-        || (name.StartsWith('.') && (name.EndsWith(SidecarSuffix, StringComparison.Ordinal)
-            || name.EndsWith(PartialSuffix, StringComparison.Ordinal)
-            || name.Contains(PartialSuffix, StringComparison.Ordinal)
-            || (name.EndsWith(".tmp", StringComparison.Ordinal) && name.Contains(SidecarSuffix + ".", StringComparison.Ordinal))));
-
     public static string NewId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 }
