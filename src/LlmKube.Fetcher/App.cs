@@ -1,4 +1,5 @@
 using System.Collections;
+using System.CommandLine;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Fetch;
@@ -12,24 +13,19 @@ namespace LlmKube.Fetcher;
 /// <summary>Entry point: `prep` and `fetch`; every failure ends as one `reason=… message=…` line and a documented exit code.</summary>
 internal static class App
 {
-    public const string Usage = """
-        usage:
-          llmkube-fetch prep DIR --owner UID:GID --mode MODE
-          llmkube-fetch fetch [--source URL] [--dest PATH | --dest-dir DIR --file REL...] [--sha256 HEX]
-                              [--refresh IfNotPresent|OnChange] [--connections N] [--ca-dir DIR]
-                              [--allow-file-root DIR...] [--progress auto|lines|none]
-        fetch also reads LLMKUBE_* , HF_TOKEN, HF_ENDPOINT and AWS_* from the environment (see README); flags win.
-        """;
-
     /// <summary>Exit code after SIGTERM/SIGINT (128 + 15).</summary>
     public const int ExitInterrupted = 143;
 
     public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string> env, TextWriter stderr, bool isTerminal,
         TimeProvider time, CancellationToken ct)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args.Skip(1).Any(a => a is "-h" or "--help"))
         {
-            stderr.WriteLine(Usage);
+            // The help System.CommandLine writes from the declarations: the whole tool, or one verb.
+            var line = new FetcherCommandLine();
+            var verb = args.Length > 1 ? line.Root.Subcommands.FirstOrDefault(c => c.Name == args[0]) : null;
+            var help = (verb ?? (Command)line.Root).Parse(["--help"]);
+            help.Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
             return args.Length == 0 ? (int)FailureReason.InvalidArguments : 0;
         }
 

@@ -27,7 +27,7 @@ internal static class CacheNames
     /// + 16 + 5 + 4. A model file name may have at most <see cref="MaxModelFileNameBytes"/> bytes so that every file
     /// the fetcher creates beside it still fits <see cref="NameMax"/>.
     /// </summary>
-    public static readonly int LongestDotFileOverhead = PartialStateTemp(PartialName("", NewId())).Length;
+    public static readonly int LongestDotFileOverhead = PartialStateTemp(PartialName("", "00000000")).Length;
 
     /// <summary>The longest model file name (UTF-8 bytes) whose dot-files all fit NAME_MAX: 220.</summary>
     public static readonly int MaxModelFileNameBytes = NameMax - LongestDotFileOverhead;

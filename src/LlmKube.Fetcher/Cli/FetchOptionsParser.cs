@@ -8,41 +8,17 @@ internal static class FetchOptionsParser
 {
     public static FetchOptions Parse(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env)
     {
-        var flags = new ArgReader(args);
-        string? source = null, dest = null, destDir = null, sha = null, refresh = null, connections = null,
-            caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null,
-            minThroughput = null, window = null, deadline = null;
-        var files = new List<string>();
-        var roots = new List<string>();
-        var networks = new List<string>();
-        while (flags.Next() is { } flag)
-        {
-            switch (flag)
-            {
-                case "--source": source = flags.Value(flag); break;
-                case "--dest": dest = flags.Value(flag); break;
-                case "--dest-dir": destDir = flags.Value(flag); break;
-                case "--file": files.Add(flags.Value(flag)); break;
-                case "--sha256": sha = flags.Value(flag); break;
-                case "--refresh": refresh = flags.Value(flag); break;
-                case "--connections": connections = flags.Value(flag); break;
-                case "--ca-dir": caDir = flags.Value(flag); break;
-                case "--allow-file-root": roots.Add(flags.Value(flag)); break;
-                case "--allow-network": networks.Add(flags.Value(flag)); break;
-                case "--chunk-size-mib": chunk = flags.Value(flag); break;
-                case "--progress": progress = flags.Value(flag); break;
-                case "--termination-log": termLog = flags.Value(flag); break;
-                case "--stall-timeout-seconds": stall = flags.Value(flag); break;
-                case "--max-attempts": attempts = flags.Value(flag); break;
-                case "--min-throughput-bytes-per-second": minThroughput = flags.Value(flag); break;
-                case "--throughput-window-seconds": window = flags.Value(flag); break;
-                case "--deadline-seconds": deadline = flags.Value(flag); break;
-                case "--direct-io": directIo = flags.Value(flag); break;
-                case "--fsync": fsync = flags.Value(flag); break;
-                default: throw Usage($"unknown flag or argument '{flag}'");
-            }
-        }
-
+        var line = new FetcherCommandLine();
+        var flags = FetcherCommandLine.ParseOrThrow(line.Fetch, args);
+        string? source = flags.GetValue(line.Source), dest = flags.GetValue(line.Dest), destDir = flags.GetValue(line.DestDir),
+            sha = flags.GetValue(line.Sha256), refresh = flags.GetValue(line.Refresh), connections = flags.GetValue(line.Connections),
+            caDir = flags.GetValue(line.CaDir), chunk = flags.GetValue(line.ChunkSizeMib), directIo = flags.GetValue(line.DirectIo),
+            fsync = flags.GetValue(line.Fsync), progress = flags.GetValue(line.Progress), termLog = flags.GetValue(line.FetchTerminationLog),
+            stall = flags.GetValue(line.StallTimeoutSeconds), attempts = flags.GetValue(line.MaxAttempts),
+            minThroughput = flags.GetValue(line.MinThroughput), window = flags.GetValue(line.ThroughputWindow), deadline = flags.GetValue(line.Deadline);
+        var files = new List<string>(flags.GetValue(line.Files) ?? []);
+        var roots = new List<string>(flags.GetValue(line.FileRoots) ?? []);
+        var networks = new List<string>(flags.GetValue(line.Networks) ?? []);
         source ??= Env(env, "LLMKUBE_SOURCE");
         dest ??= Env(env, "LLMKUBE_DEST");
         destDir ??= Env(env, "LLMKUBE_DEST_DIR");

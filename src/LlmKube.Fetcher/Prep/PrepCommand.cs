@@ -14,26 +14,10 @@ internal static class PrepCommand
 {
     public static PrepOptions Parse(IReadOnlyList<string> args)
     {
-        var reader = new ArgReader(args);
-        string? dir = null, owner = null, mode = null, termLog = null;
-        while (reader.Next() is { } a)
-        {
-            switch (a)
-            {
-                case "--owner": owner = reader.Value(a); break;
-                case "--mode": mode = reader.Value(a); break;
-                case "--termination-log": termLog = reader.Value(a); break;
-                default:
-                    if (a.StartsWith("--", StringComparison.Ordinal) || dir is not null)
-                    {
-                        throw FetchOptionsParser.Usage($"prep: unexpected argument '{a}'");
-                    }
-
-                    dir = a;
-                    break;
-            }
-        }
-
+        var line = new FetcherCommandLine();
+        var parse = FetcherCommandLine.ParseOrThrow(line.Prep, args);
+        string? dir = parse.GetValue(line.PrepDirectory), owner = parse.GetValue(line.Owner), mode = parse.GetValue(line.Mode),
+            termLog = parse.GetValue(line.PrepTerminationLog);
         if (dir is null || owner is null || mode is null)
         {
             throw FetchOptionsParser.Usage("usage: llmkube-fetch prep DIR --owner UID:GID --mode MODE");
