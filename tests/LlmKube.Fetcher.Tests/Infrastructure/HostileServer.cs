@@ -60,10 +60,22 @@ public sealed class HostileServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Serves <paramref name="data"/> with an ETag, honouring Range but never If-Range (what a careless cache does).</summary>
-    public static async Task ServeIgnoringIfRangeAsync(HttpContext ctx, byte[] data, string etag)
+    /// <summary>
+    /// Serves <paramref name="data"/> with the given validators (null: none), honouring Range but never If-Range (what
+    /// a careless cache does).
+    /// </summary>
+    public static async Task ServeIgnoringIfRangeAsync(HttpContext ctx, byte[] data, string? etag, string? lastModified = null)
     {
-        ctx.Response.Headers.ETag = etag;
+        if (etag is not null)
+        {
+            ctx.Response.Headers.ETag = etag;
+        }
+
+        if (lastModified is not null)
+        {
+            ctx.Response.Headers.LastModified = lastModified;
+        }
+
         ctx.Response.Headers.AcceptRanges = "bytes";
         long from = 0, to = data.Length - 1;
         var range = ctx.Request.Headers.Range.ToString();

@@ -1,6 +1,4 @@
-using System.Globalization;
 using LlmKube.Fetcher.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
 
 namespace LlmKube.Fetcher.Tests.Security;
 
@@ -28,7 +26,7 @@ public sealed class RangeValidatorTests : IDisposable
             // The probe and the first three ranges see version 1; everything after sees version 2, answered 206 whatever If-Range says.
             var n = Interlocked.Increment(ref requests);
             var (data, tag, modified) = n <= 4 ? (v1, "\"v1\"", "Mon, 01 Jan 2024 00:00:00 GMT") : (v2, "\"v2\"", "Tue, 02 Jan 2024 00:00:00 GMT");
-            return ServeVersionAsync(ctx, data, withETag ? tag : null, modified);
+            return HostileServer.ServeIgnoringIfRangeAsync(ctx, data, withETag ? tag : null, modified);
         });
         var dest = _tmp.Combine("k", "m.gguf");
 
@@ -48,41 +46,13 @@ public sealed class RangeValidatorTests : IDisposable
         var v2 = TestData.Random(4 << 20, 94);
         var requests = 0;
         await using var server = await HostileServer.StartAsync(ctx =>
-            ServeVersionAsync(ctx, Interlocked.Increment(ref requests) <= 2 ? v1 : v2, "\"same-etag\"", null));
+            HostileServer.ServeIgnoringIfRangeAsync(ctx, Interlocked.Increment(ref requests) <= 2 ? v1 : v2, "\"same-etag\""));
         var dest = _tmp.Combine("k", "m.gguf");
 
         var r = await RunAsync(["--source", server.Origin() + "/m.gguf", "--dest", dest, "--chunk-size-mib", "1", "--connections", "1"]);
 
         var published = File.Exists(dest) ? File.ReadAllBytes(dest) : null;
         Assert.True(published is null || published.AsSpan().SequenceEqual(v1) || published.AsSpan().SequenceEqual(v2), r.Stderr);
-    }
-
-    private static async Task ServeVersionAsync(HttpContext ctx, byte[] data, string? etag, string? lastModified)
-    {
-        if (etag is not null)
-        {
-            ctx.Response.Headers.ETag = etag;
-        }
-
-        if (lastModified is not null)
-        {
-            ctx.Response.Headers.LastModified = lastModified;
-        }
-
-        ctx.Response.Headers.AcceptRanges = "bytes";
-        long from = 0, to = data.Length - 1;
-        var range = ctx.Request.Headers.Range.ToString();
-        if (range.StartsWith("bytes=", StringComparison.Ordinal))
-        {
-            var parts = range[6..].Split('-');
-            from = long.Parse(parts[0], CultureInfo.InvariantCulture);
-            to = parts[1].Length > 0 ? Math.Min(long.Parse(parts[1], CultureInfo.InvariantCulture), data.Length - 1) : data.Length - 1;
-            ctx.Response.StatusCode = 206;
-            ctx.Response.Headers.ContentRange = $"bytes {from}-{to}/{data.Length}";
-        }
-
-        ctx.Response.ContentLength = to - from + 1;
-        await ctx.Response.Body.WriteAsync(data.AsMemory((int)from, (int)(to - from + 1)), ctx.RequestAborted);
     }
 
     private static async Task<RunResult> RunAsync(string[] args, Dictionary<string, string>? env = null)
