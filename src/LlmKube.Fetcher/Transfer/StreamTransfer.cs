@@ -83,6 +83,7 @@ internal sealed class StreamTransfer(
                             }
 
                             filled += n;
+                            counter.AddReceived(n); // counted as it arrives: the throughput floor must not wait for a full buffer
                         }
 
                         received += filled;
@@ -128,7 +129,6 @@ internal sealed class StreamTransfer(
                 file.Flushed(offset, count);
                 hash.AppendData(buffer.Memory.Span[..count]);
                 offset += count;
-                counter.AddReceived(count);
                 free.Writer.TryWrite(buffer);
             }
         }

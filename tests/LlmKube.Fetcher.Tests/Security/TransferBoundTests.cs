@@ -41,7 +41,7 @@ public sealed class TransferBoundTests : IDisposable
             new() { ["LLMKUBE_DEADLINE_SECONDS"] = "3600" });
 
         Assert.True(r.ExitCode == 13, r.Stderr);
-        Assert.Contains("deadline of 4 s", r.ReasonLine, StringComparison.Ordinal);
+        Assert.True(r.ReasonLine?.Contains("deadline of 4 s", StringComparison.Ordinal) == true, r.Stderr);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
     }
 
