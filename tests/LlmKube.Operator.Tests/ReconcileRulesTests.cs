@@ -175,7 +175,9 @@ public class ReconcileRulesTests
     [InlineData("reason=InvalidSource", "InvalidSource", "")]
     public void Termination_messages_parse(string text, string reason, string message)
     {
-        Assert.Equal((reason, message), TransferDiagnosis.ParseTerminationMessage(text, 3));
+        var line = TransferDiagnosis.ParseTerminationMessage(text, 3);
+
+        Assert.Equal((reason, message), (line.Reason, line.Message));
     }
 
     [Fact]

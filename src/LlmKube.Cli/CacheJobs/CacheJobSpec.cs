@@ -1,4 +1,5 @@
 using k8s.Models;
+using LlmKube.Contracts;
 using LlmKube.Operator.Builders;
 
 namespace LlmKube.Cli.CacheJobs;
@@ -46,7 +47,7 @@ internal static class CacheJobSpec
     /// <summary>A finished Job deletes itself after this even if the CLI could not (the CLI deletes it right away).</summary>
     public const int TtlSeconds = 300;
 
-    public static string Verb(CacheOperation operation) => operation == CacheOperation.List ? "cache-ls" : "cache-rm";
+    public static string Verb(CacheOperation operation) => operation == CacheOperation.List ? FetcherCommands.CacheList : FetcherCommands.CacheRemove;
 
     public static Dictionary<string, string> Labels() => new()
     {
@@ -102,9 +103,9 @@ internal static class CacheJobSpec
                                 Name = ContainerName,
                                 Image = request.Image,
                                 ImagePullPolicy = "IfNotPresent",
-                                Command = ["llmkube-fetch"],
+                                Command = [FetcherCommands.Binary],
                                 Args = [verb, ModelCacheDecision.MountPath, .. request.Keys],
-                                TerminationMessagePath = "/dev/termination-log",
+                                TerminationMessagePath = TerminationMessage.DefaultPath,
                                 TerminationMessagePolicy = "File",
                                 SecurityContext = new V1SecurityContext
                                 {

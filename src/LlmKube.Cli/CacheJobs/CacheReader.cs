@@ -1,9 +1,10 @@
 using LlmKube.Cli.Cluster;
+using LlmKube.Contracts;
 
 namespace LlmKube.Cli.CacheJobs;
 
 /// <summary>The contents of one claim, or why they are unknown.</summary>
-internal sealed record ClaimContents(ClaimUsage Usage, CacheContents? Contents, string? NotRead, bool TimedOut, bool Failed = false);
+internal sealed record ClaimContents(ClaimUsage Usage, CacheListingReport? Contents, string? NotRead, bool TimedOut, bool Failed = false);
 
 /// <summary>Reads claims with read-only <c>cache-ls</c> Jobs, a few at a time.</summary>
 internal sealed class CacheReader(ClusterSession session, string image, TimeSpan timeout, bool sandbox)

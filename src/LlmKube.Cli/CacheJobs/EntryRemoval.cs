@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LlmKube.Api.Cache;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Output;
+using LlmKube.Contracts;
 
 namespace LlmKube.Cli.CacheJobs;
 
@@ -9,7 +10,7 @@ namespace LlmKube.Cli.CacheJobs;
 internal sealed record RemovalTarget(ClaimUsage Claim, IReadOnlyList<string> Keys, string What);
 
 /// <summary>What a cache-rm Job did on one claim, or why it is not known.</summary>
-internal sealed record RemovalOutcome(RemovalTarget Target, CacheRemoval? Removal, string? Problem, bool TimedOut)
+internal sealed record RemovalOutcome(RemovalTarget Target, CacheRemovalReport? Removal, string? Problem, bool TimedOut)
 {
     public bool Ok => Problem is null && Removal is { Failed.Count: 0 };
 }

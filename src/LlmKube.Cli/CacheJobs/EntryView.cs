@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LlmKube.Api.Cache;
 using LlmKube.Cli.Output;
+using LlmKube.Contracts;
 
 namespace LlmKube.Cli.CacheJobs;
 
@@ -9,7 +10,7 @@ namespace LlmKube.Cli.CacheJobs;
 /// Job found. Status: <c>in use</c> (a running service uses it here), <c>idle</c> (a Model has this key, no running
 /// service uses it here), <c>orphaned</c> (on the claim, but no Model in the namespace has this key).
 /// </summary>
-internal sealed record EntryView(string Key, string Status, CacheEntry? Found, bool Read, IReadOnlyList<string> Models, IReadOnlyList<string> Services)
+internal sealed record EntryView(string Key, string Status, CacheEntryReport? Found, bool Read, IReadOnlyList<string> Models, IReadOnlyList<string> Services)
 {
     public const string InUse = "in use";
     public const string Idle = "idle";
@@ -28,7 +29,7 @@ internal sealed record EntryView(string Key, string Status, CacheEntry? Found, b
         _ => Tone.Plain,
     };
 
-    public static IReadOnlyList<EntryView> For(ClaimUsage claim, CacheContents? contents, CacheInventory inventory)
+    public static IReadOnlyList<EntryView> For(ClaimUsage claim, CacheListingReport? contents, CacheInventory inventory)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(inventory);

@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
+using LlmKube.Contracts;
 using LlmKube.Operator.Configuration;
 
 namespace LlmKube.Operator.Builders;
@@ -12,6 +13,9 @@ namespace LlmKube.Operator.Builders;
 /// </summary>
 public static class FetcherContainers
 {
+    public const string PrepName = "model-cache-prep";
+    public const string DownloaderName = "model-downloader";
+
     /// <summary>The fetcher image's own user and the owner used for the volume root when there is no fsGroup.</summary>
     public const long FetcherUid = 100;
     public const long FetcherGid = 100;
@@ -29,10 +33,10 @@ public static class FetcherContainers
             : [$"{Number(podSecurity.RunAsUser ?? FetcherUid)}:{Number(podSecurity.RunAsGroup ?? FetcherGid)}", "0770"];
         return new V1Container
         {
-            Name = FetcherEnv.PrepContainer,
+            Name = PrepName,
             Image = options.FetcherImage,
-            Command = [FetcherEnv.Binary],
-            Args = ["prep", ModelCacheDecision.MountPath, "--owner", ownerAndMode[0], "--mode", ownerAndMode[1]],
+            Command = [FetcherCommands.Binary],
+            Args = [FetcherCommands.Prep, ModelCacheDecision.MountPath, "--owner", ownerAndMode[0], "--mode", ownerAndMode[1]],
             VolumeMounts = [new V1VolumeMount { Name = volumeName, MountPath = ModelCacheDecision.MountPath }],
             TerminationMessagePolicy = "FallbackToLogsOnError",
             Resources = SmallResources(),
@@ -56,37 +60,37 @@ public static class FetcherContainers
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(podSecurity);
         var spec = model.Spec;
-        var env = new List<V1EnvVar> { new() { Name = FetcherEnv.Source, Value = spec.Source } };
+        var env = new List<V1EnvVar> { new() { Name = FetcherEnvironment.Source, Value = spec.Source } };
         if (spec.Files is { Count: > 0 } || spec.Mmproj is { Length: > 0 })
         {
             var files = (spec.Files ?? []).Concat(spec.Mmproj is { Length: > 0 } m ? [m] : Array.Empty<string>());
-            env.Add(new V1EnvVar { Name = FetcherEnv.DestDir, Value = plan.EntryDirectory });
-            env.Add(new V1EnvVar { Name = FetcherEnv.Files, Value = string.Join('\n', files) });
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.DestDir, Value = plan.EntryDirectory });
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.Files, Value = string.Join('\n', files) });
         }
         else
         {
-            env.Add(new V1EnvVar { Name = FetcherEnv.Dest, Value = plan.ModelPath });
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.Dest, Value = plan.ModelPath });
         }
 
         if (spec.Sha256 is { Length: > 0 } sha)
         {
-            env.Add(new V1EnvVar { Name = FetcherEnv.Sha256, Value = sha.ToLowerInvariant() });
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.Sha256, Value = sha.ToLowerInvariant() });
         }
 
-        env.Add(new V1EnvVar { Name = FetcherEnv.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
-        env.Add(new V1EnvVar { Name = FetcherEnv.InlineCompletions, Value = "1" });
+        env.Add(new V1EnvVar { Name = FetcherEnvironment.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
+        env.Add(new V1EnvVar { Name = FetcherEnvironment.InlineCompletions, Value = "1" });
         if (!plan.UsesCacheClaim)
         {
             // An emptyDir dies with the pod: durability across crashes buys nothing there.
-            env.Add(new V1EnvVar { Name = FetcherEnv.Fsync, Value = "false" });
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.Fsync, Value = "false" });
         }
 
         return new V1Container
         {
-            Name = FetcherEnv.DownloaderContainer,
+            Name = DownloaderName,
             Image = options.FetcherImage,
-            Command = [FetcherEnv.Binary],
-            Args = ["fetch"],
+            Command = [FetcherCommands.Binary],
+            Args = [FetcherCommands.Fetch],
             Env = env,
             EnvFrom = spec.SourceSecretRef?.Name is { Length: > 0 } secret
                 ? [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = secret } }]

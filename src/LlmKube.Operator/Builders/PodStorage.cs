@@ -4,6 +4,7 @@ using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Sources;
+using LlmKube.Contracts;
 using LlmKube.Operator.Configuration;
 
 namespace LlmKube.Operator.Builders;
@@ -50,7 +51,7 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
         {
             volumes.Add(new V1Volume { Name = CaVolume, ConfigMap = new V1ConfigMapVolumeSource { Name = caMap } });
             downloader.VolumeMounts.Add(new V1VolumeMount { Name = CaVolume, MountPath = CaMountPath, ReadOnlyProperty = true });
-            downloader.Env.Add(new V1EnvVar { Name = FetcherEnv.CaDir, Value = CaMountPath });
+            downloader.Env.Add(new V1EnvVar { Name = FetcherEnvironment.CaDir, Value = CaMountPath });
         }
 
         var init = cached
@@ -89,7 +90,7 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
         var fileName = ModelFileName.FromSource(model.Spec.Source);
         volumes.Add(new V1Volume { Name = HostModelVolume, HostPath = new V1HostPathVolumeSource { Path = source.Path, Type = "File" } });
         downloader.VolumeMounts.Add(new V1VolumeMount { Name = HostModelVolume, MountPath = $"{HostModelMountDirectory}/{fileName}", ReadOnlyProperty = true });
-        downloader.Env.Single(e => e.Name == FetcherEnv.Source).Value = $"file://{HostModelMountDirectory}/{fileName}";
-        downloader.Env.Add(new V1EnvVar { Name = FetcherEnv.AllowedFileRoots, Value = HostModelMountDirectory });
+        downloader.Env.Single(e => e.Name == FetcherEnvironment.Source).Value = $"file://{HostModelMountDirectory}/{fileName}";
+        downloader.Env.Add(new V1EnvVar { Name = FetcherEnvironment.AllowedFileRoots, Value = HostModelMountDirectory });
     }
 }

@@ -1,18 +1,22 @@
 using k8s.Models;
 using LlmKube.Api;
+using LlmKube.Contracts;
 using LlmKube.Operator.Builders;
 using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Operator.Controllers;
 
 /// <summary>
-/// Reads the fetcher's one-line termination message (<c>reason=X message=Y</c>) from the service's pods
-/// into the <c>ModelTransferHealthy</c> condition. A pod whose init containers all completed since a failure
-/// clears it (a succeeded retry must not stay red).
+/// Reads the fetcher's failure line (<see cref="TerminationMessage"/>) from the service's pods into the
+/// <c>ModelTransferHealthy</c> condition. A pod whose init containers all completed since a failure clears it
+/// (a succeeded retry must not stay red).
 /// </summary>
 public sealed record TransferDiagnosis(string Status, string Reason, string Message, string? EventReason)
 {
-    private static readonly string[] FetcherContainers = [FetcherEnv.PrepContainer, FetcherEnv.DownloaderContainer];
+    /// <summary>The condition reason when the fetcher left no failure line (killed, crashed before writing it).</summary>
+    public const string UnclassifiedReason = "TransferFailed";
+
+    private static readonly string[] FetcherContainerNames = [FetcherContainers.PrepName, FetcherContainers.DownloaderName];
 
     public static TransferDiagnosis? FromPods(IEnumerable<V1Pod> pods)
     {
@@ -21,7 +25,7 @@ public sealed record TransferDiagnosis(string Status, string Reason, string Mess
         var succeeded = false;
         foreach (var pod in pods.OrderBy(p => p.Metadata?.Name, StringComparer.Ordinal))
         {
-            var statuses = pod.Status?.InitContainerStatuses?.Where(s => FetcherContainers.Contains(s.Name)).ToList() ?? [];
+            var statuses = pod.Status?.InitContainerStatuses?.Where(s => FetcherContainerNames.Contains(s.Name)).ToList() ?? [];
             if (statuses.Count == 0)
             {
                 continue;
@@ -48,37 +52,29 @@ public sealed record TransferDiagnosis(string Status, string Reason, string Mess
         return failure ?? (succeeded ? new TransferDiagnosis(Cond.True, Reasons.ModelTransferSucceeded, "the model was fetched into the pod's volume", null) : null);
     }
 
-    /// <summary>Parses <c>reason=&lt;Reason&gt; message=&lt;text&gt;</c>; falls back to the exit code.</summary>
-    public static (string Reason, string Message) ParseTerminationMessage(string? text, int exitCode)
-    {
-        var line = text?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("reason=", StringComparison.Ordinal));
-        if (line is null)
-        {
-            return ("TransferFailed", $"exited with code {exitCode}{(string.IsNullOrWhiteSpace(text) ? "" : ": " + Tail(text))}");
-        }
+    /// <summary>The fetcher's line, or, when it wrote none, the exit code and the tail of the message.</summary>
+    public static TerminationLine ParseTerminationMessage(string? text, int exitCode) =>
+        TerminationMessage.Parse(text)
+        ?? new TerminationLine(UnclassifiedReason, $"exited with code {exitCode}{(string.IsNullOrWhiteSpace(text) ? "" : ": " + Tail(text))}");
 
-        var messageAt = line.IndexOf(" message=", StringComparison.Ordinal);
-        var reason = messageAt < 0 ? line["reason=".Length..] : line["reason=".Length..messageAt];
-        var message = messageAt < 0 ? "" : line[(messageAt + " message=".Length)..];
-        return (reason.Trim(), message.Trim());
-    }
+    /// <summary>The Warning event reason for a fetcher failure.</summary>
+    public static string EventReasonFor(FailureReason? reason) => reason switch
+    {
+        FailureReason.SourceUnauthorized => "ModelSourceUnauthorized",
+        FailureReason.SourceNotFound => "ModelSourceNotFound",
+        FailureReason.SourceUntrusted => "ModelSourceUntrusted",
+        FailureReason.OutOfSpace => "ModelTransferOutOfSpace",
+        FailureReason.SourceUnreachable => "ModelSourceUnreachable",
+        FailureReason.IntegrityMismatch => "ModelIntegrityMismatch",
+        FailureReason.InvalidSource => "ModelSourceInvalid",
+        FailureReason.InvalidArguments or FailureReason.CacheNotWritable or FailureReason.Internal or null => "ModelTransferFailed",
+    };
 
     private static TransferDiagnosis Classify(V1Pod pod, string container, V1ContainerStateTerminated terminated)
     {
-        var (reason, message) = ParseTerminationMessage(terminated.Message, terminated.ExitCode);
+        var line = ParseTerminationMessage(terminated.Message, terminated.ExitCode);
         var node = pod.Spec?.NodeName is { Length: > 0 } n ? $" on node {n}" : "";
-        var eventReason = reason switch
-        {
-            "SourceUnauthorized" => "ModelSourceUnauthorized",
-            "SourceNotFound" => "ModelSourceNotFound",
-            "SourceUntrusted" => "ModelSourceUntrusted",
-            "OutOfSpace" => "ModelTransferOutOfSpace",
-            "SourceUnreachable" => "ModelSourceUnreachable",
-            "IntegrityMismatch" => "ModelIntegrityMismatch",
-            "InvalidSource" => "ModelSourceInvalid",
-            _ => "ModelTransferFailed",
-        };
-        return new TransferDiagnosis(Cond.False, reason, $"model transfer failed in pod {pod.Metadata?.Name} ({container}{node}): {message}", eventReason);
+        return new TransferDiagnosis(Cond.False, line.Reason, $"model transfer failed in pod {pod.Metadata?.Name} ({container}{node}): {line.Message}", EventReasonFor(line.Known));
     }
 
     private static string Tail(string text) => text.Length <= 300 ? text.Trim() : "…" + text[^300..].Trim();

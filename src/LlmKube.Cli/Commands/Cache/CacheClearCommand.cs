@@ -133,7 +133,7 @@ internal static partial class CacheClearCommand
         }
 
         var listed = read.Contents.Entries;
-        var total = listed.Count + read.Contents.Omitted;
+        var total = listed.Count + (read.Contents.Omitted ?? 0);
         var more = total > 5 ? $" and {total - 5} more" : "";
         var what = $"all {total} cache entr{(total == 1 ? "y" : "ies")} ({string.Join(", ", listed.Take(5).Select(e => e.Key))}{more}; {ByteSize.Format(read.Contents.Bytes)} on the claim)";
         var first = new RemovalTarget(usage, listed.Select(e => e.Key).ToList(), what);

@@ -85,7 +85,7 @@ internal static class CacheInspectCommand
             await table.WriteAsync(console).ConfigureAwait(false);
         }
 
-        var files = entries.Where(e => e.Found is not null).SelectMany(e => e.Found!.Files.Select(f => (e.Key, File: f))).ToList();
+        var files = entries.Where(e => e.Found is not null).SelectMany(e => (e.Found!.Files ?? []).Select(f => (e.Key, File: f))).ToList();
         if (files.Count > 0)
         {
             var table = new TextTable("CACHE KEY", "FILE", "SIZE", "SHA256", "ORIGIN", "FETCHED", "SOURCE");

@@ -1,12 +1,13 @@
-namespace LlmKube.Fetcher.Failures;
+namespace LlmKube.Contracts;
 
 /// <summary>
-/// The machine-readable reasons of SYSTEM.md section 5 (plus three the contract adds for local failures).
-/// The numeric value is the process exit code.
+/// Why the fetcher failed: the seven reasons of the model-transfer contract plus three for failures that are not
+/// the source's. The name is written in the termination line (<see cref="TerminationMessage"/>); the numeric value
+/// is the process exit code (table in src/LlmKube.Fetcher/README.md).
 /// </summary>
-internal enum FailureReason
+public enum FailureReason
 {
-    /// <summary>Bad command line or environment (exit 2).</summary>
+    /// <summary>Bad command line or environment (a builder bug).</summary>
     InvalidArguments = 2,
 
     /// <summary>401/403 from the source, or credentials refused.</summary>
@@ -35,4 +36,14 @@ internal enum FailureReason
 
     /// <summary>An unexpected failure; a bug or an unclassified error.</summary>
     Internal = 70,
+}
+
+/// <summary>Exit codes of <c>cache-ls</c> and <c>cache-rm</c> besides <see cref="FailureReason.InvalidArguments"/>.</summary>
+public static class CacheCommandExitCodes
+{
+    /// <summary>Done: the report is complete.</summary>
+    public const int Ok = 0;
+
+    /// <summary><c>cache-rm</c> could not remove some entries (the report's <c>failed</c> says why).</summary>
+    public const int NotAllRemoved = 1;
 }
