@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cel;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>The outcome of one rule: passed, failed, skipped (a function the evaluator lacks), or an evaluation error.</summary>
-internal enum CelOutcome
+public enum CelOutcome
 {
     Passed,
     Failed,
@@ -19,7 +19,7 @@ internal enum CelOutcome
 /// Evaluates CRD <c>x-kubernetes-validations</c> rules with the <c>Cel</c> package. Programs are compiled once
 /// per rule text; evaluation is serialised because the package makes no thread-safety promise.
 /// </summary>
-internal sealed class CelRules
+public sealed class CelRules
 {
     private readonly CelEnvironment _environment = new(null, string.Empty);
     private readonly ConcurrentDictionary<string, CelProgramDelegate> _programs = new(StringComparer.Ordinal);

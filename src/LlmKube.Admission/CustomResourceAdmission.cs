@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using LlmKube.Sandbox.Api;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>The admitted object (defaults applied, unknown fields pruned) and every error, each naming its field.</summary>
 public sealed record AdmissionReport(JsonObject Object, IReadOnlyList<string> Errors);

@@ -1,7 +1,7 @@
-namespace LlmKube.Sandbox.Api;
+namespace LlmKube.Admission;
 
 /// <summary>The reasons a field can be invalid, named as the API server's <c>metav1.CauseType</c>.</summary>
-internal enum FieldErrorType
+public enum FieldErrorType
 {
     Required,
     Invalid,
@@ -18,7 +18,7 @@ internal enum FieldErrorType
 /// <param name="Type">What is wrong.</param>
 /// <param name="Value">The offending value, already rendered (strings quoted), or null when not shown.</param>
 /// <param name="Detail">Free text after the value.</param>
-internal sealed record FieldError(string Field, FieldErrorType Type, string? Value, string Detail)
+public sealed record FieldError(string Field, FieldErrorType Type, string? Value, string Detail)
 {
     public string Reason => Type switch
     {

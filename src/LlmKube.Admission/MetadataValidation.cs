@@ -1,13 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LlmKube.Sandbox.Api;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>How a kind's object names are validated.</summary>
-internal enum NameRule
+public enum NameRule
 {
     Dns1123Subdomain,
     Dns1123Label,
@@ -16,7 +15,7 @@ internal enum NameRule
 }
 
 /// <summary>Object metadata validation with the API server's messages: names, labels, annotations, finalizers.</summary>
-internal static partial class MetadataValidation
+public static partial class MetadataValidation
 {
     public const int TotalAnnotationSizeLimit = 256 * 1024;
 

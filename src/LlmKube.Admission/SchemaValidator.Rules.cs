@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
-using LlmKube.Sandbox.Api;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>The <c>x-kubernetes-validations</c> part of schema validation.</summary>
-internal sealed partial class SchemaValidator
+public sealed partial class SchemaValidator
 {
     private void RunRules(JsonNode node, JsonObject schema, string path, JsonNode? old, bool hasOld, List<FieldError> errors)
     {

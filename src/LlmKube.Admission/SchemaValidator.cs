@@ -2,17 +2,16 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LlmKube.Sandbox.Api;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>
 /// Validates a custom resource against its structural schema, collecting every error with the API server's
 /// wording (<c>spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10</c>),
 /// and evaluates <c>x-kubernetes-validations</c> CEL rules (with <c>oldSelf</c> on updates).
 /// </summary>
-internal sealed partial class SchemaValidator
+public sealed partial class SchemaValidator
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
     private readonly CelRules _cel;

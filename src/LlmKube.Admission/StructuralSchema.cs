@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Admission;
+namespace LlmKube.Admission;
 
 /// <summary>
 /// Pruning and defaulting of a custom resource against its CRD's structural <c>openAPIV3Schema</c>, in the
 /// API server's order: unknown fields are pruned (and reported, for <c>fieldValidation=Strict|Warn</c>),
 /// then nulls of non-nullable fields without a default are dropped and defaults are applied.
 /// </summary>
-internal static class StructuralSchema
+public static class StructuralSchema
 {
     private static readonly HashSet<string> ObjectMetaFields = new(StringComparer.Ordinal)
     {

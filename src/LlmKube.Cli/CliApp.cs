@@ -18,7 +18,7 @@ public static class CliApp
         root.Add(Commands.Delete.DeleteCommand.Create(environment));
         root.Add(Commands.Scale.ScaleCommand.Create(environment));
         root.Add(Commands.Cache.CacheCommand.Create(environment));
-        root.Add(Commands.Render.RenderCommand.Create(() => new Render.SchemaAdmission()));
+        root.Add(Commands.Render.RenderCommand.Create());
         root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create()));
         return root;
     }

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using LlmKube.Sandbox.Admission;
-using LlmKube.Sandbox.Json;
+using LlmKube.Admission.Json;
 
-namespace LlmKube.Sandbox.Tests.Unit;
+namespace LlmKube.Admission.Tests;
 
 public sealed class AdmissionUnitTests
 {
@@ -84,7 +83,7 @@ public sealed class AdmissionUnitTests
         Assert.NotEmpty(MetadataValidation.ValidateName("a.b", NameRule.Dns1123Label));
         Assert.NotEmpty(MetadataValidation.ValidateName("1abc", NameRule.Dns1035Label));
         Assert.Empty(MetadataValidation.ValidateName("system:controller:x", NameRule.PathSegment));
-        var errors = new List<Api.FieldError>();
+        var errors = new List<FieldError>();
         var warnings = new List<string>();
         MetadataValidation.ValidateMeta(Obj("""{"labels":{"app.kubernetes.io/name":"llmkube","bad key":"x","v":"not valid!"},"finalizers":["plain","llmkube.dev/cleanup"]}"""), errors, warnings);
         Assert.Equal(2, errors.Count);

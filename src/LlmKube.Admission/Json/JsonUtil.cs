@@ -3,10 +3,10 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace LlmKube.Sandbox.Json;
+namespace LlmKube.Admission.Json;
 
-/// <summary>Small helpers over <see cref="JsonNode"/> used by every part of the sandbox.</summary>
-internal static class JsonUtil
+/// <summary>Small helpers over <see cref="JsonNode"/>: admission works on JSON trees, as the API server does.</summary>
+public static class JsonUtil
 {
     public static readonly JsonSerializerOptions Options = new()
     {

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace LlmKube.Sandbox.Json;
+namespace LlmKube.Admission.Json;
 
 /// <summary>Converts YAML (the YAML 1.2 core schema, which is what Kubernetes accepts) to <see cref="JsonNode"/>.</summary>
-internal static class YamlJson
+public static class YamlJson
 {
     /// <summary>Every non-empty document of a multi-document YAML text.</summary>
     public static IReadOnlyList<JsonNode> ParseAll(string text)

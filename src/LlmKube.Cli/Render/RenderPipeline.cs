@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using LlmKube.Admission;
 using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
@@ -21,8 +22,9 @@ internal sealed record RenderResult(IReadOnlyList<IKubernetesObject> Objects, IR
 /// Offline simulation of the operator: admits Models and InferenceServices as the API server would,
 /// runs the same checks and builders as the reconcilers, and collects the objects they would create.
 /// </summary>
-internal sealed class RenderPipeline(RenderRequest request, IManifestAdmission admission)
+internal sealed class RenderPipeline(RenderRequest request)
 {
+    private readonly CustomResourceAdmission _admission = OurCrds.Admission();
     private readonly List<RenderMessage> _messages = [];
 
     public RenderResult Run(IReadOnlyList<ManifestDocument> documents)
@@ -60,7 +62,7 @@ internal sealed class RenderPipeline(RenderRequest request, IManifestAdmission a
             return;
         }
 
-        var outcome = admission.Admit(document.Kind, document.Object);
+        var outcome = _admission.Admit(document.Object);
         foreach (var error in outcome.Errors)
         {
             _messages.Add(new(RenderLevel.Error, subject, $"{error} ({document.File}, document {document.Index})"));

@@ -112,10 +112,10 @@ internal static class DeployCommand
     /// <summary>Admission as the API server would (our CRD schemas and CEL rules), then the operator's checks: nothing is created when either refuses.</summary>
     private static async Task ValidateAsync(CliConsole console, Model model, InferenceService service)
     {
-        var admission = new SchemaAdmission();
+        var admission = OurCrds.Admission();
         foreach (var (kind, obj) in new (string, object)[] { (Model.KindName, model), (InferenceService.KindName, service) })
         {
-            var outcome = admission.Admit(kind, (JsonObject)Documents.ToNode(obj));
+            var outcome = admission.Admit((JsonObject)Documents.ToNode(obj));
             if (outcome.Errors.Count > 0)
             {
                 throw CliException.Usage($"{kind.ToLowerInvariant()} {model.Metadata.Name} would be rejected: {string.Join("; ", outcome.Errors)} (nothing was created)");

@@ -11,7 +11,7 @@ internal static class RenderCommand
     public const int ExitInvalid = 1;
     public const int ExitUnreadable = 2;
 
-    public static Command Create(Func<IManifestAdmission> admission)
+    public static Command Create()
     {
         var files = new Option<string[]>("--filename", "-f")
         {
@@ -88,7 +88,7 @@ internal static class RenderCommand
                 return ExitUnreadable;
             }
 
-            var result = new RenderPipeline(request, admission()).Run(documents);
+            var result = new RenderPipeline(request).Run(documents);
             foreach (var message in result.Messages)
             {
                 stderr.WriteLine(message.ToString());
