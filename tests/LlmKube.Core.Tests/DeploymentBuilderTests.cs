@@ -1,9 +1,10 @@
-using k8s.Models;
 using LlmKube.Api;
-using LlmKube.Operator.Builders;
-using static LlmKube.Operator.Tests.Fixtures;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
+using k8s.Models;
+using static LlmKube.Core.Tests.Fixtures;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 public class DeploymentBuilderTests
 {

@@ -1,8 +1,8 @@
 using LlmKube.Api;
 using LlmKube.Api.Validation;
-using static LlmKube.Operator.Tests.Fixtures;
+using static LlmKube.Core.Tests.Fixtures;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 public class DesiredStateIssuesTests
 {

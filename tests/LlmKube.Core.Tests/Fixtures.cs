@@ -1,11 +1,11 @@
-using k8s.Models;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 /// <summary>Small builders for test inputs: a Ready Model with its status key, a service, options.</summary>
 internal static class Fixtures
@@ -40,13 +40,13 @@ internal static class Fixtures
         return service;
     }
 
-    public static OperatorOptions Options(Func<OperatorOptions, OperatorOptions>? configure = null)
+    public static WorkloadSettings Options(Func<WorkloadSettings, WorkloadSettings>? configure = null)
     {
-        var options = new OperatorOptions { FetcherImage = "registry.local/fetch:1" };
+        var options = new WorkloadSettings { FetcherImage = "registry.local/fetch:1" };
         return configure is null ? options : configure(options);
     }
 
-    public static DesiredState State(Model? model = null, InferenceService? service = null, OperatorOptions? options = null) =>
+    public static DesiredState State(Model? model = null, InferenceService? service = null, WorkloadSettings? options = null) =>
         DesiredState.For(model ?? Model(), service ?? Service(), options ?? Options());
 
     public static V1PodSpec Pod(DesiredState state) =>

@@ -1,10 +1,11 @@
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
-using static LlmKube.Operator.Tests.Fixtures;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
+using static LlmKube.Core.Tests.Fixtures;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 public class LlamaCppArgsTests
 {

@@ -1,10 +1,10 @@
 using LlmKube.Api;
 using LlmKube.Api.Models;
-using LlmKube.Operator.Builders;
-using LlmKube.Operator.Configuration;
-using static LlmKube.Operator.Tests.Fixtures;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
+using static LlmKube.Core.Tests.Fixtures;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 public class ModelCacheDecisionTests
 {
@@ -25,7 +25,7 @@ public class ModelCacheDecisionTests
 
         var plan = ModelCacheDecision.Decide(Model(), service, Options(o => o with { ModelCacheMode = mode }));
 
-        Assert.Equal((volume, claim), (plan.Volume, plan.ClaimName));
+        Assert.Equal((volume, claim), (plan.ToStatus().Volume, plan.ClaimName));
         Assert.Equal($"/models/{Key()}/tiny-Q4_K_M.gguf", plan.ModelPath);
         Assert.Null(plan.IgnoredClaimReason);
         Assert.False(string.IsNullOrEmpty(description));
@@ -36,11 +36,11 @@ public class ModelCacheDecisionTests
     {
         var plan = ModelCacheDecision.Decide(Model("pvc://my-models/llama/model.gguf"), Service(s => s.ModelCache = new() { ClaimName = "x" }), Options());
 
-        Assert.Equal(CacheVolumes.PvcSource, plan.Volume);
+        Assert.Equal(CacheVolumes.PvcSource, plan.ToStatus().Volume);
         Assert.Equal("my-models", plan.ClaimName);
         Assert.Equal("/model-source/llama/model.gguf", plan.ModelPath);
         Assert.Contains("pre-staged pvc:// volume", plan.IgnoredClaimReason, StringComparison.Ordinal);
-        Assert.False(plan.OperatorProvisionsClaim);
+        Assert.Null(plan.Claim);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public class ModelCacheDecisionTests
     {
         var plan = ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { ClaimName = "x" }), Options(o => o with { ModelCacheEnabled = false }));
 
-        Assert.Equal(CacheVolumes.Ephemeral, plan.Volume);
+        Assert.Equal(CacheVolumes.Ephemeral, plan.ToStatus().Volume);
         Assert.Null(plan.ClaimName);
         Assert.Contains("caching is disabled", plan.IgnoredClaimReason, StringComparison.Ordinal);
         Assert.Contains("emptyDir", plan.IgnoredClaimReason, StringComparison.Ordinal);
@@ -59,7 +59,7 @@ public class ModelCacheDecisionTests
     {
         var plan = ModelCacheDecision.Decide(Model(withStatusKey: false), Service(s => s.ModelCache = new() { ClaimName = "x" }), Options());
 
-        Assert.Equal(CacheVolumes.Ephemeral, plan.Volume);
+        Assert.Equal(CacheVolumes.Ephemeral, plan.ToStatus().Volume);
         Assert.Equal("", plan.CacheKey);
         Assert.Equal($"/models/{Namespace}-tiny/tiny-Q4_K_M.gguf", plan.ModelPath);
         Assert.Contains("no cache key", plan.IgnoredClaimReason, StringComparison.Ordinal);
@@ -71,9 +71,9 @@ public class ModelCacheDecisionTests
     {
         var plan = ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { Persistence = CachePersistence.Ephemeral }), Options());
 
-        Assert.Equal(CacheVolumes.Ephemeral, plan.Volume);
+        Assert.Equal(CacheVolumes.Ephemeral, plan.ToStatus().Volume);
         Assert.Equal($"/models/{Key()}/tiny-Q4_K_M.gguf", plan.ModelPath);
-        Assert.False(plan.OperatorProvisionsClaim);
+        Assert.Null(plan.Claim);
         Assert.Null(plan.IgnoredClaimReason);
     }
 
@@ -82,8 +82,8 @@ public class ModelCacheDecisionTests
     {
         var ephemeral = Service(s => s.ModelCache = new() { Persistence = CachePersistence.Ephemeral });
 
-        Assert.Equal(CacheVolumes.Ephemeral, ModelCacheDecision.Decide(Model(), ephemeral, Options(o => o with { ModelCacheEnabled = false })).Volume);
-        Assert.Equal(CacheVolumes.PvcSource, ModelCacheDecision.Decide(Model("pvc://c/m.gguf"), ephemeral, Options()).Volume);
+        Assert.Equal(CacheVolumes.Ephemeral, ModelCacheDecision.Decide(Model(), ephemeral, Options(o => o with { ModelCacheEnabled = false })).ToStatus().Volume);
+        Assert.Equal(CacheVolumes.PvcSource, ModelCacheDecision.Decide(Model("pvc://c/m.gguf"), ephemeral, Options()).ToStatus().Volume);
     }
 
     [Fact]
@@ -91,9 +91,9 @@ public class ModelCacheDecisionTests
     {
         var plan = ModelCacheDecision.Decide(Model(), Service(s => { s.SkipModelInit = true; s.ModelCache = new() { ClaimName = "x" }; }), Options());
 
-        Assert.Equal(CacheVolumes.None, plan.Volume);
+        Assert.Equal(CacheVolumes.None, plan.ToStatus().Volume);
         Assert.Equal("", plan.ModelPath);
-        Assert.False(plan.OperatorProvisionsClaim);
+        Assert.Null(plan.Claim);
         Assert.Contains("skipModelInit", plan.IgnoredClaimReason, StringComparison.Ordinal);
     }
 
@@ -104,7 +104,7 @@ public class ModelCacheDecisionTests
 
         var plan = ModelCacheDecision.Decide(model, Service(), Options());
 
-        Assert.Equal(CacheVolumes.Shared, plan.Volume);
+        Assert.Equal(CacheVolumes.Shared, plan.ToStatus().Volume);
         Assert.Equal($"/models/{Key("hf://org/repo")}/model-00001.gguf", plan.ModelPath);
         Assert.Equal($"/models/{Key("hf://org/repo")}", plan.EntryDirectory);
     }

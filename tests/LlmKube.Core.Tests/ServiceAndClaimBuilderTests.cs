@@ -1,9 +1,9 @@
 using LlmKube.Api;
-using LlmKube.Operator.Builders;
-using LlmKube.Operator.Configuration;
-using static LlmKube.Operator.Tests.Fixtures;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
+using static LlmKube.Core.Tests.Fixtures;
 
-namespace LlmKube.Operator.Tests;
+namespace LlmKube.Core.Tests;
 
 public class ServiceAndClaimBuilderTests
 {

@@ -1,3 +1,4 @@
+using LlmKube.Core;
 using LlmKube.Operator.Configuration;
 
 namespace LlmKube.Operator.Tests;

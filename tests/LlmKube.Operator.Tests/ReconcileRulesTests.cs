@@ -4,9 +4,10 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 using LlmKube.Operator.Controllers;
-using static LlmKube.Operator.Tests.Fixtures;
+using static LlmKube.Core.Tests.Fixtures;
 
 namespace LlmKube.Operator.Tests;
 
@@ -83,7 +84,7 @@ public class ReconcileRulesTests
         Assert.Equal("False", status.Conditions!.Single(c => c.Type == "Available").Status);
     }
 
-    private static CachePlan ClaimPlan(string volume = CacheVolumes.Claim) => new() { Volume = volume, ClaimName = "my-cache", CacheKey = "k", ModelPath = "/models/k/m.gguf" };
+    private static CachePlan ClaimPlan(CacheClaimKind kind = CacheClaimKind.User) => CachePlan.OnClaim(new CacheClaim(kind, "my-cache"), "k", "/models/k/m.gguf", "/models/k");
 
     private static V1PersistentVolumeClaim Claim(string phase, string mode = "ReadWriteOnce") => new()
     {
@@ -134,7 +135,7 @@ public class ReconcileRulesTests
     [Fact]
     public void An_ignored_claim_is_visible_in_the_condition()
     {
-        var plan = ClaimPlan(CacheVolumes.PvcSource) with { IgnoredClaimReason = "spec.modelCache.claimName x is ignored: the source is a pre-staged pvc:// volume" };
+        var plan = CachePlan.FromPvcSource("my-cache", "/model-source/m.gguf", "/model-source") with { IgnoredClaimReason = "spec.modelCache.claimName x is ignored: the source is a pre-staged pvc:// volume" };
 
         var health = ClaimHealth.Evaluate(plan, "ns", null, null, null);
 
@@ -277,13 +278,5 @@ public class ReconcileRulesTests
     public void Private_addresses_are_not_probed_by_default(string address, bool isPrivate)
     {
         Assert.Equal(isPrivate, HttpSourceProbe.IsPrivate(IPAddress.Parse(address)));
-    }
-
-    [Fact]
-    public void Cache_wiring_status_names_volume_claim_key_and_path()
-    {
-        var wiring = ServiceStatusRules.CacheWiring(ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { ClaimName = "mine" }), Options()));
-
-        Assert.Equal((CacheVolumes.Claim, "mine", Key(), $"/models/{Key()}/tiny-Q4_K_M.gguf"), (wiring.Volume, wiring.ClaimName, wiring.CacheKey, wiring.ModelPath));
     }
 }

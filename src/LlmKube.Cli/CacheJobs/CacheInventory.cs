@@ -5,7 +5,8 @@ using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Wiring;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.CacheJobs;
 
@@ -35,8 +36,8 @@ internal sealed class ClaimUsage(string ns, string name, V1PersistentVolumeClaim
     public string Kind =>
         Name == ModelCacheDecision.SharedClaimName ? CacheVolumes.Shared
         : Claim?.Metadata.OwnerReferences?.Any(o => o.Kind == InferenceService.KindName) == true ? CacheVolumes.PerService
-        : Services.Any(s => s.Wiring.Volume == CacheVolumes.PerService) ? CacheVolumes.PerService
-        : Services.Any(s => s.Wiring.Volume == CacheVolumes.Claim) ? "yours"
+        : Services.Any(s => s.Wiring.Plan?.Claim?.Kind == CacheClaimKind.PerService) ? CacheVolumes.PerService
+        : Services.Any(s => s.Wiring.Plan?.Claim?.Kind == CacheClaimKind.User) ? "yours"
         : Claim?.Metadata.Labels?.ContainsKey(ObjectLabels.ComponentLabel) == true ? "cache"
         : "yours";
 
@@ -120,7 +121,7 @@ internal sealed class CacheInventory
     public ClaimUsage? Find(string ns, string name) => Claims.FirstOrDefault(c => c.Namespace == ns && c.Name == name);
 
     /// <summary>The cache key of a Model, as the operator computes it.</summary>
-    public static string KeyOf(Model model) => CacheKeys.Effective(ServiceWiring.WithRecordedKey(model));
+    public static string KeyOf(Model model) => CacheKeys.Expected(model);
 
     /// <summary>Models of a namespace whose entry is <paramref name="key"/>.</summary>
     public IEnumerable<Model> ModelsWithKey(string ns, string key) => Models.Where(m => m.Metadata.NamespaceProperty == ns && KeyOf(m) == key);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using LlmKube.Cli.Cluster;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core;
 
 namespace LlmKube.Cli.CacheJobs;
 
@@ -14,7 +14,7 @@ internal sealed class CacheJobOptions(string timeoutDescription = CacheJobOption
     public Option<string> Image { get; } = new("--fetcher-image")
     {
         Description = "Image with llmkube-fetch for the short-lived cache Job (same as the operator's --fetcher-image).",
-        DefaultValueFactory = _ => OperatorOptions.DefaultFetcherImage,
+        DefaultValueFactory = _ => WorkloadDefaults.FetcherImage,
     };
 
     public Option<string> Timeout { get; } = new("--timeout")

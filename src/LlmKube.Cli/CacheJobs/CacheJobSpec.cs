@@ -1,6 +1,7 @@
 using k8s.Models;
 using LlmKube.Contracts;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.CacheJobs;
 

@@ -1,6 +1,6 @@
 using k8s.Models;
 using LlmKube.Cli.Cluster;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 
 namespace LlmKube.Cli.CacheJobs;
 

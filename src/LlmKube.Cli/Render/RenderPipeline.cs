@@ -8,7 +8,8 @@ using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
 using LlmKube.Cli.Manifests;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.Render;
 
@@ -102,7 +103,7 @@ internal sealed class RenderPipeline(RenderRequest request)
             return;
         }
 
-        var state = DesiredState.For(model, service, request.Options);
+        var state = DesiredState.For(model, service, request.Settings);
         // The Model's own findings were reported with the Model; here only say what they do to the service.
         Report(subject, state.Issues.Where(i => !i.FromModel));
         if (state.Issues.Any(i => i.FromModel))
@@ -121,14 +122,14 @@ internal sealed class RenderPipeline(RenderRequest request)
             return;
         }
 
-        if (state.Plan.ClaimName is { } claim && request.MissingClaims.Contains(claim) && state.Plan.Volume is CacheVolumes.Claim or CacheVolumes.PvcSource)
+        if (state.Plan.ClaimName is { } claim && request.MissingClaims.Contains(claim) && (state.Plan.Claim?.Kind == CacheClaimKind.User || state.Plan.Volume == ModelVolumeKind.PvcSource))
         {
             _messages.Add(new(RenderLevel.NotRendered, subject, MissingClaimMessage(service, state.Plan)));
             return;
         }
 
-        _messages.Add(new(RenderLevel.Note, subject, Wiring(state.Plan)));
-        if (state.Claim is { } provisioned && (state.Plan.Volume != CacheVolumes.Shared || sharedClaims.Add(service.Metadata.NamespaceProperty)))
+        _messages.Add(new(RenderLevel.Note, subject, "cache: " + state.Plan.Describe()));
+        if (state.Claim is { } provisioned && (state.Plan.Claim?.Kind != CacheClaimKind.Shared || sharedClaims.Add(service.Metadata.NamespaceProperty)))
         {
             objects.Add(provisioned);
         }
@@ -137,17 +138,9 @@ internal sealed class RenderPipeline(RenderRequest request)
         objects.Add(state.Service!);
     }
 
-    private static string MissingClaimMessage(InferenceService service, CachePlan plan) => plan.Volume == CacheVolumes.Claim
+    private static string MissingClaimMessage(InferenceService service, CachePlan plan) => plan.Claim?.Kind == CacheClaimKind.User
         ? $"spec.modelCache.claimName: PersistentVolumeClaim \"{plan.ClaimName}\" not found in namespace {service.Metadata.NamespaceProperty}: create it or remove the field; the operator sets phase Failed with Degraded=True (ModelCachePVCNotFound) and never falls back to another cache"
         : $"the Model's pvc:// claim \"{plan.ClaimName}\" is not found in namespace {service.Metadata.NamespaceProperty}: the Model is Failed (PVCNotFound) and the service waits";
-
-    private static string Wiring(CachePlan plan) => plan.Volume switch
-    {
-        CacheVolumes.None => "skipModelInit: no model volume",
-        CacheVolumes.PvcSource => $"model from pvc:// claim {plan.ClaimName} (read-only) at {plan.ModelPath}",
-        CacheVolumes.Ephemeral => $"model downloaded into an emptyDir at every pod start, at {plan.ModelPath}",
-        _ => $"model cache volume={plan.Volume} claim={plan.ClaimName} key={plan.CacheKey} path={plan.ModelPath}",
-    };
 
     // What the Model controller records before services can use the Model: Ready with its cache key.
     private static void SimulateModelController(Model model) =>

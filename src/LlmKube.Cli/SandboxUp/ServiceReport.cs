@@ -2,6 +2,7 @@ using System.Text;
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.SandboxUp;
 
@@ -49,13 +50,6 @@ internal static class ServiceReport
     public static string Wiring(ModelCacheStatus cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        return cache.Volume switch
-        {
-            CacheVolumes.PvcSource => $"pvc:// source claim {cache.ClaimName} (read-only), model {cache.ModelPath}",
-            CacheVolumes.Ephemeral => $"emptyDir (downloaded at every pod start), model {cache.ModelPath}",
-            CacheVolumes.None => "no model volume (skipModelInit)",
-            CacheVolumes.Claim => $"your claim {cache.ClaimName} (spec.modelCache.claimName), key {cache.CacheKey}, model {cache.ModelPath}",
-            _ => $"{cache.Volume} claim {cache.ClaimName}, key {cache.CacheKey}, model {cache.ModelPath}",
-        };
+        return CachePlan.FromStatus(cache)?.Describe() ?? $"{cache.Volume} (reported incompletely)";
     }
 }

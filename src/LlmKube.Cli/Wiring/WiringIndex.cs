@@ -2,7 +2,7 @@ using k8s.Models;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Cli.Cluster;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 
 namespace LlmKube.Cli.Wiring;
 

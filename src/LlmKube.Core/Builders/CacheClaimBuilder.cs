@@ -1,8 +1,8 @@
-using k8s.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>
 /// The claims the operator creates: the shared per-namespace claim (no owner, never deleted) and the
@@ -13,24 +13,37 @@ public static class CacheClaimBuilder
     public const string ReadWriteOnce = "ReadWriteOnce";
     public const string ReadWriteMany = "ReadWriteMany";
 
-    public static V1PersistentVolumeClaim Shared(string namespaceName, OperatorOptions options)
+    /// <summary>The claim the operator provisions for <paramref name="plan"/>; null when the plan uses none or the user's.</summary>
+    public static V1PersistentVolumeClaim? ForPlan(CachePlan plan, InferenceService service, WorkloadSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        // Only the exact value ReadWriteMany selects RWX, as upstream; anything else is RWO.
-        var accessMode = options.ModelCacheAccessMode == ReadWriteMany ? ReadWriteMany : ReadWriteOnce;
-        return Claim(ModelCacheDecision.SharedClaimName, namespaceName, accessMode, options, owner: null);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(service);
+        return plan.Claim?.Kind switch
+        {
+            CacheClaimKind.Shared => Shared(service.Metadata.NamespaceProperty ?? "default", settings),
+            CacheClaimKind.PerService => PerService(service, settings),
+            CacheClaimKind.User or null => null,
+        };
     }
 
-    public static V1PersistentVolumeClaim PerService(InferenceService service, OperatorOptions options)
+    public static V1PersistentVolumeClaim Shared(string namespaceName, WorkloadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // Only the exact value ReadWriteMany selects RWX, as upstream; anything else is RWO.
+        var accessMode = settings.ModelCacheAccessMode == ReadWriteMany ? ReadWriteMany : ReadWriteOnce;
+        return Claim(ModelCacheDecision.SharedClaimName, namespaceName, accessMode, settings, owner: null);
+    }
+
+    public static V1PersistentVolumeClaim PerService(InferenceService service, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
-        var claim = Claim(ModelCacheDecision.PerServiceClaimName(service.Metadata.Name), service.Metadata.NamespaceProperty ?? "default", ReadWriteOnce, options, ObjectLabels.ControllerReference(service));
+        ArgumentNullException.ThrowIfNull(settings);
+        var claim = Claim(ModelCacheDecision.PerServiceClaimName(service.Metadata.Name), service.Metadata.NamespaceProperty ?? "default", ReadWriteOnce, settings, ObjectLabels.ControllerReference(service));
         claim.Metadata.Labels[ObjectLabels.ServiceLabel] = service.Metadata.Name;
         return claim;
     }
 
-    private static V1PersistentVolumeClaim Claim(string name, string namespaceName, string accessMode, OperatorOptions options, V1OwnerReference? owner) => new()
+    private static V1PersistentVolumeClaim Claim(string name, string namespaceName, string accessMode, WorkloadSettings settings, V1OwnerReference? owner) => new()
     {
         ApiVersion = "v1",
         Kind = "PersistentVolumeClaim",
@@ -44,10 +57,10 @@ public static class CacheClaimBuilder
         Spec = new V1PersistentVolumeClaimSpec
         {
             AccessModes = [accessMode],
-            StorageClassName = options.ModelCacheStorageClass is { Length: > 0 } storageClass ? storageClass : null,
+            StorageClassName = settings.ModelCacheStorageClass is { Length: > 0 } storageClass ? storageClass : null,
             Resources = new V1VolumeResourceRequirements
             {
-                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(options.ModelCacheSize) },
+                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(settings.ModelCacheSize) },
             },
         },
     };

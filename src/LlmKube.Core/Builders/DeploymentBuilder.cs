@@ -1,24 +1,24 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
-/// <summary>Builds the service's Deployment from the Model, the service, the operator options and the cache plan.</summary>
+/// <summary>Builds the service's Deployment from the Model, the service, the workload settings and the cache plan.</summary>
 public static class DeploymentBuilder
 {
-    public static V1Deployment Build(Model model, InferenceService service, OperatorOptions options, CachePlan plan)
+    public static V1Deployment Build(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(plan);
         var spec = service.Spec;
         var gpu = GpuRequest.Resolve(model.Spec, spec);
-        var podSecurity = PodSecurity(spec, options);
-        var storage = PodStorage.Build(model, service, options, plan, podSecurity);
+        var podSecurity = PodSecurity(spec, settings);
+        var storage = PodStorage.Build(model, service, settings, plan, podSecurity);
         var labels = ObjectLabels.ForWorkload(service);
 
         var podLabels = new Dictionary<string, string>(spec.PodLabels ?? new Dictionary<string, string>());
@@ -56,7 +56,7 @@ public static class DeploymentBuilder
                     Spec = new V1PodSpec
                     {
                         InitContainers = storage.InitContainers.Count > 0 ? [.. storage.InitContainers] : null,
-                        Containers = [ServerContainer.Build(model, service, options, plan, gpu, storage.ServerMount)],
+                        Containers = [ServerContainer.Build(model, service, settings, plan, gpu, storage.ServerMount)],
                         Volumes = volumes.Count > 0 ? volumes : null,
                         SecurityContext = podSecurity,
                         NodeSelector = spec.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
@@ -82,14 +82,14 @@ public static class DeploymentBuilder
     }
 
     /// <summary>The user's context verbatim, else seccomp RuntimeDefault plus the operator's fsGroup when above 0.</summary>
-    public static V1PodSecurityContext PodSecurity(InferenceServiceSpec spec, OperatorOptions options)
+    public static V1PodSecurityContext PodSecurity(InferenceServiceSpec spec, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         return spec.PodSecurityContext ?? new V1PodSecurityContext
         {
             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-            FsGroup = options.DefaultFsGroup > 0 ? options.DefaultFsGroup : null,
+            FsGroup = settings.DefaultFsGroup > 0 ? settings.DefaultFsGroup : null,
         };
     }
 

@@ -1,16 +1,16 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Api.Sources;
 using LlmKube.Api.Validation;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using LlmKube.Core.Models;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>
 /// Everything the operator wants to exist for one service, computed purely from the Model, the service and
-/// the options. The reconciler applies it; <c>render</c> prints it. When an issue stops serving, nothing is
+/// the settings. The reconciler applies it; <c>render</c> prints it. When an issue stops serving, nothing is
 /// built, so a service never starts on a volume or with a shape the user did not ask for.
 /// </summary>
 public sealed record DesiredState
@@ -30,44 +30,35 @@ public sealed record DesiredState
 
     public IEnumerable<SpecIssue> Blocking => Issues.Where(i => i.StopsServing);
 
-    public static DesiredState For(Model model, InferenceService service, OperatorOptions options)
+    public static DesiredState For(Model model, InferenceService service, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
-        var plan = ModelCacheDecision.Decide(model, service, options);
+        ArgumentNullException.ThrowIfNull(settings);
+        var plan = ModelCacheDecision.Decide(model, service, settings);
         var issues = SpecChecks.CheckService(service, model).ToList();
-        issues.AddRange(OptionIssues(model, options, plan));
+        issues.AddRange(OptionIssues(model, settings, plan));
         if (issues.Any(i => i.StopsServing))
         {
             return new DesiredState { Plan = plan, Issues = issues };
         }
 
-        var claim = plan.Volume switch
-        {
-            CacheVolumes.Shared => CacheClaimBuilder.Shared(service.Metadata.NamespaceProperty ?? "default", options),
-            CacheVolumes.PerService => CacheClaimBuilder.PerService(service, options),
-            _ => null,
-        };
         return new DesiredState
         {
             Plan = plan,
             Issues = issues,
-            Claim = claim,
-            Deployment = DeploymentBuilder.Build(model, service, options, plan),
+            Claim = CacheClaimBuilder.ForPlan(plan, service, settings),
+            Deployment = DeploymentBuilder.Build(model, service, settings, plan),
             Service = ServiceBuilder.Build(service),
         };
     }
 
-    private static IEnumerable<SpecIssue> OptionIssues(Model model, OperatorOptions options, CachePlan plan)
+    private static IEnumerable<SpecIssue> OptionIssues(Model model, WorkloadSettings settings, CachePlan plan)
     {
-        var source = ModelSource.Parse(model.Spec.Source);
-        if (source.Kind == SourceKind.Local && plan.UsesFetcher && !PodStorage.IsAllowedLocalSource(source.Path!, options.AllowedHostPathRoots))
+        if (plan.UsesFetcher && ModelClassification.HostPathRefusal(model.Spec, settings.AllowedHostPathRoots) is { } refusal)
         {
-            var roots = options.AllowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", options.AllowedHostPathRoots);
             // Admission accepts it; the operator refuses it for its configuration, so it is a block, not an invalid manifest.
-            yield return new SpecIssue(IssueSeverity.NotSupported, "SourceNotAllowed", "spec.modelRef",
-                $"Model {model.Metadata.Name}: spec.source \"{model.Spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})");
+            yield return new SpecIssue(IssueSeverity.NotSupported, Reasons.SourceNotAllowed, "spec.modelRef", $"Model {model.Metadata.Name}: {refusal}");
         }
     }
 }

@@ -1,11 +1,11 @@
 using System.Globalization;
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Contracts;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>
 /// The two init containers that run <c>llmkube-fetch</c>. User values reach the fetcher only as
@@ -24,9 +24,9 @@ public static class FetcherContainers
     /// Fixes ownership of the volume root only (never recursively), as root with only CHOWN and FOWNER,
     /// because on CSI drivers without fsGroup support the non-root downloader could not write otherwise.
     /// </summary>
-    public static V1Container Prep(OperatorOptions options, string volumeName, V1PodSecurityContext podSecurity)
+    public static V1Container Prep(WorkloadSettings settings, string volumeName, V1PodSecurityContext podSecurity)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(podSecurity);
         string[] ownerAndMode = podSecurity.FsGroup is > 0
             ? [$"0:{Number(podSecurity.FsGroup.Value)}", "g+rwX"]
@@ -34,7 +34,7 @@ public static class FetcherContainers
         return new V1Container
         {
             Name = PrepName,
-            Image = options.FetcherImage,
+            Image = settings.FetcherImage,
             Command = [FetcherCommands.Binary],
             Args = [FetcherCommands.Prep, ModelCacheDecision.MountPath, "--owner", ownerAndMode[0], "--mode", ownerAndMode[1]],
             VolumeMounts = [new V1VolumeMount { Name = volumeName, MountPath = ModelCacheDecision.MountPath }],
@@ -53,10 +53,10 @@ public static class FetcherContainers
         };
     }
 
-    public static V1Container Downloader(Model model, OperatorOptions options, CachePlan plan, string volumeName, V1PodSecurityContext podSecurity)
+    public static V1Container Downloader(Model model, WorkloadSettings settings, CachePlan plan, string volumeName, V1PodSecurityContext podSecurity)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(podSecurity);
         var spec = model.Spec;
@@ -79,7 +79,7 @@ public static class FetcherContainers
 
         env.Add(new V1EnvVar { Name = FetcherEnvironment.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
         env.Add(new V1EnvVar { Name = FetcherEnvironment.InlineCompletions, Value = "1" });
-        if (!plan.UsesCacheClaim)
+        if (plan.Volume != ModelVolumeKind.CacheClaim)
         {
             // An emptyDir dies with the pod: durability across crashes buys nothing there.
             env.Add(new V1EnvVar { Name = FetcherEnvironment.Fsync, Value = "false" });
@@ -88,7 +88,7 @@ public static class FetcherContainers
         return new V1Container
         {
             Name = DownloaderName,
-            Image = options.FetcherImage,
+            Image = settings.FetcherImage,
             Command = [FetcherCommands.Binary],
             Args = [FetcherCommands.Fetch],
             Env = env,

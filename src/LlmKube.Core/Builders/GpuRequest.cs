@@ -2,7 +2,7 @@ using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>How many GPUs a pod requests and under which extended resource, as upstream decides it.</summary>
 public sealed record GpuRequest(int Count, string ResourceName, string TolerationKey)

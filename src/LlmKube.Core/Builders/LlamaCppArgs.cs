@@ -2,8 +2,9 @@ using System.Globalization;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
+using LlmKube.Core.Cache;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>The llama.cpp server's arguments, in upstream's order: model and network, GPU, typed knobs, extraArgs, --metrics.</summary>
 public static class LlamaCppArgs

@@ -1,8 +1,8 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>Names, labels and owner references shared by every generated object.</summary>
 public static class ObjectLabels

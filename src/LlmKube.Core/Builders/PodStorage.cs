@@ -1,13 +1,13 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Sources;
 using LlmKube.Contracts;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>The storage half of the pod: volumes, the server's read-only mount, and the fetcher init containers.</summary>
 public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? ServerMount, IReadOnlyList<V1Container> InitContainers)
@@ -20,56 +20,43 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
     public const string CaMountPath = "/custom-certs";
     public const string HostModelMountDirectory = "/host-model";
 
-    public static PodStorage Build(Model model, InferenceService service, OperatorOptions options, CachePlan plan, V1PodSecurityContext podSecurity)
+    public static PodStorage Build(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan, V1PodSecurityContext podSecurity)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(plan);
-        switch (plan.Volume)
+        return plan.Volume switch
         {
-            case CacheVolumes.None:
-                return new PodStorage([], null, []);
-            case CacheVolumes.PvcSource:
-                return new PodStorage(
-                    [new V1Volume { Name = SourceVolume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = plan.ClaimName, ReadOnlyProperty = true } }],
-                    new V1VolumeMount { Name = SourceVolume, MountPath = ModelCacheDecision.SourceMountPath, ReadOnlyProperty = true },
-                    []);
-        }
-
-        var cached = plan.UsesCacheClaim;
-        var volumeName = cached ? CacheVolume : EphemeralVolume;
-        var volumes = new List<V1Volume>
-        {
-            cached
-                ? new V1Volume { Name = CacheVolume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = plan.ClaimName } }
-                : new V1Volume { Name = EphemeralVolume, EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = EphemeralSizeLimit(service) } },
+            ModelVolumeKind.None => new PodStorage([], null, []),
+            ModelVolumeKind.PvcSource => new PodStorage(
+                [new V1Volume { Name = SourceVolume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = plan.SourceClaim, ReadOnlyProperty = true } }],
+                new V1VolumeMount { Name = SourceVolume, MountPath = ModelCacheDecision.SourceMountPath, ReadOnlyProperty = true },
+                []),
+            ModelVolumeKind.CacheClaim => Fetched(model, settings, plan, podSecurity, CacheVolume,
+                new V1Volume { Name = CacheVolume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = plan.Claim!.Name } }),
+            ModelVolumeKind.EmptyDir => Fetched(model, settings, plan, podSecurity, EphemeralVolume,
+                new V1Volume { Name = EphemeralVolume, EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = EphemeralSizeLimit(service) } }),
         };
-        var downloader = FetcherContainers.Downloader(model, options, plan, volumeName, podSecurity);
+    }
+
+    /// <summary>The model volume filled by the fetcher; a claim gets the prep container first (it may be owned by anyone).</summary>
+    private static PodStorage Fetched(Model model, WorkloadSettings settings, CachePlan plan, V1PodSecurityContext podSecurity, string volumeName, V1Volume volume)
+    {
+        var volumes = new List<V1Volume> { volume };
+        var downloader = FetcherContainers.Downloader(model, settings, plan, volumeName, podSecurity);
         AddLocalSource(model, downloader, volumes);
-        if (options.CaCertConfigMap is { Length: > 0 } caMap)
+        if (settings.CaCertConfigMap is { Length: > 0 } caMap)
         {
             volumes.Add(new V1Volume { Name = CaVolume, ConfigMap = new V1ConfigMapVolumeSource { Name = caMap } });
             downloader.VolumeMounts.Add(new V1VolumeMount { Name = CaVolume, MountPath = CaMountPath, ReadOnlyProperty = true });
             downloader.Env.Add(new V1EnvVar { Name = FetcherEnvironment.CaDir, Value = CaMountPath });
         }
 
-        var init = cached
-            ? new List<V1Container> { FetcherContainers.Prep(options, volumeName, podSecurity), downloader }
+        var init = volume.PersistentVolumeClaim is not null
+            ? new List<V1Container> { FetcherContainers.Prep(settings, volumeName, podSecurity), downloader }
             : [downloader];
         return new PodStorage(volumes, new V1VolumeMount { Name = volumeName, MountPath = ModelCacheDecision.MountPath, ReadOnlyProperty = true }, init);
-    }
-
-    /// <summary>True when a local source lies under one of the operator's allowed host roots.</summary>
-    public static bool IsAllowedLocalSource(string path, IReadOnlyList<string> allowedRoots)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(allowedRoots);
-        return allowedRoots.Any(root =>
-        {
-            var normalized = root.TrimEnd('/');
-            return normalized.Length > 0 && path.StartsWith(normalized + "/", StringComparison.Ordinal);
-        });
     }
 
     // The size limit only applies to an explicit Ephemeral budget; the operator never guesses disk sizes.

@@ -1,9 +1,9 @@
-using k8s.Models;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core.Cache;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>The llama.cpp server container: image, arguments, the named port, probes and resources.</summary>
 public static class ServerContainer
@@ -20,19 +20,19 @@ public static class ServerContainer
         return spec.ContainerPort ?? spec.Endpoint?.Port ?? DefaultPort;
     }
 
-    public static string Image(ModelSpec model, InferenceServiceSpec service, GpuRequest gpu, OperatorOptions options)
+    public static string Image(ModelSpec model, InferenceServiceSpec service, GpuRequest gpu, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         if (service.Image is { Length: > 0 } image)
         {
             return image;
         }
 
-        return GpuRequest.WantsCuda(model, gpu) ? options.ServerCudaImage : options.ServerImage;
+        return GpuRequest.WantsCuda(model, gpu) ? settings.ServerCudaImage : settings.ServerImage;
     }
 
-    public static V1Container Build(Model model, InferenceService service, OperatorOptions options, CachePlan plan, GpuRequest gpu, V1VolumeMount? modelMount)
+    public static V1Container Build(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan, GpuRequest gpu, V1VolumeMount? modelMount)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(service);
@@ -48,7 +48,7 @@ public static class ServerContainer
         return new V1Container
         {
             Name = Name,
-            Image = Image(model.Spec, spec, gpu, options),
+            Image = Image(model.Spec, spec, gpu, settings),
             Args = LlamaCppArgs.Build(model.Spec, spec, plan, gpu, port),
             Ports = [new V1ContainerPort { Name = PortName, ContainerPort = port, Protocol = "TCP" }],
             Env = spec.Env is { Count: > 0 } env ? [.. env] : null,

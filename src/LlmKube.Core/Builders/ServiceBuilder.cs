@@ -1,8 +1,8 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
+using k8s.Models;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Builders;
 
 /// <summary>The Kubernetes Service in front of the server pods.</summary>
 public static class ServiceBuilder

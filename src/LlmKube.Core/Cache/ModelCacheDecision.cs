@@ -3,13 +3,13 @@ using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Sources;
-using LlmKube.Operator.Configuration;
 
-namespace LlmKube.Operator.Builders;
+namespace LlmKube.Core.Cache;
 
 /// <summary>
-/// The model-cache decision of SYSTEM.md section 4, as one pure function. The mount decision and the
-/// claim-provisioning decision are both read from its result, so they cannot disagree.
+/// The model-cache decision (README "Where the model lives"), as one pure function. The mount, the claim the operator
+/// provisions, the claims whose events wake a service and the wording in status and the CLI are all read from it, so
+/// they cannot disagree.
 /// </summary>
 public static class ModelCacheDecision
 {
@@ -20,20 +20,37 @@ public static class ModelCacheDecision
 
     public static string PerServiceClaimName(string serviceName) => serviceName + PerServiceClaimSuffix;
 
-    public static CachePlan Decide(Model model, InferenceService service, OperatorOptions options)
+    /// <summary>
+    /// The claim a service keeps its cache on whenever it is cached: <c>spec.modelCache.claimName</c>, else
+    /// <c>&lt;service&gt;-model-cache</c> in perService mode, else the namespace's shared claim.
+    /// </summary>
+    public static CacheClaim CacheClaimFor(InferenceService service, WorkloadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(settings);
+        return service.Spec.ModelCache?.ClaimName is { Length: > 0 } claim ? new CacheClaim(CacheClaimKind.User, claim)
+            : settings.IsPerService ? new CacheClaim(CacheClaimKind.PerService, PerServiceClaimName(service.Metadata.Name))
+            : new CacheClaim(CacheClaimKind.Shared, SharedClaimName);
+    }
+
+    /// <summary>
+    /// The claims (in the service's namespace) whose creation, binding or loss must wake the service: the PVC watch
+    /// indexes services by these. Known from the service alone, because the index cannot read the Model.
+    /// </summary>
+    public static IEnumerable<string> ClaimsDependedOn(InferenceService service, WorkloadSettings settings) =>
+        [CacheClaimFor(service, settings).Name];
+
+    public static CachePlan Decide(Model model, InferenceService service, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         var userClaim = service.Spec.ModelCache?.ClaimName is { Length: > 0 } claim ? claim : null;
 
         if (service.Spec.SkipModelInit == true)
         {
-            return new CachePlan
+            return CachePlan.NoVolume() with
             {
-                Volume = CacheVolumes.None,
-                CacheKey = "",
-                ModelPath = "",
                 IgnoredClaimReason = Ignored(userClaim, "spec.skipModelInit is set, so no model volume is mounted: the image or the runtime brings the model"),
             };
         }
@@ -41,50 +58,29 @@ public static class ModelCacheDecision
         var source = ModelSource.Parse(model.Spec.Source);
         if (source.Kind == SourceKind.Pvc)
         {
-            return new CachePlan
+            return CachePlan.FromPvcSource(source.Container!, $"{SourceMountPath}/{source.Path}", SourceMountPath) with
             {
-                Volume = CacheVolumes.PvcSource,
-                ClaimName = source.Container,
-                CacheKey = "",
-                ModelPath = $"{SourceMountPath}/{source.Path}",
-                EntryDirectory = SourceMountPath,
                 IgnoredClaimReason = Ignored(userClaim, $"the source is a pre-staged pvc:// volume (claim {source.Container}), mounted read-only with no download and no cache"),
             };
         }
 
         var key = CacheKeys.Effective(model);
         var ephemeral = service.Spec.ModelCache?.Persistence == CachePersistence.Ephemeral;
-        if (!options.ModelCacheEnabled || key.Length == 0 || ephemeral)
+        if (!settings.ModelCacheEnabled || key.Length == 0 || ephemeral)
         {
-            var reason = !options.ModelCacheEnabled
+            var reason = !settings.ModelCacheEnabled
                 ? "caching is disabled on the operator (--model-cache-enabled=false), so the model goes into an emptyDir and is downloaded again at every pod start"
                 : key.Length == 0
                     ? "the Model has no cache key (yet), so the model goes into an emptyDir and is downloaded again at every pod start"
                     : null; // Ephemeral with a claim is rejected at admission.
             var directory = key.Length > 0 ? key : $"{service.Metadata.NamespaceProperty ?? "default"}-{model.Metadata.Name}";
-            return new CachePlan
+            return CachePlan.InEmptyDir(key, ModelPathIn(directory, model.Spec), $"{MountPath}/{directory}") with
             {
-                Volume = CacheVolumes.Ephemeral,
-                CacheKey = key,
-                ModelPath = ModelPathIn(directory, model.Spec),
-                EntryDirectory = $"{MountPath}/{directory}",
                 IgnoredClaimReason = reason is null ? null : Ignored(userClaim, reason),
             };
         }
 
-        var (volume, claimName) = userClaim is not null
-            ? (CacheVolumes.Claim, userClaim)
-            : options.IsPerService
-                ? (CacheVolumes.PerService, PerServiceClaimName(service.Metadata.Name))
-                : (CacheVolumes.Shared, SharedClaimName);
-        return new CachePlan
-        {
-            Volume = volume,
-            ClaimName = claimName,
-            CacheKey = key,
-            ModelPath = ModelPathIn(key, model.Spec),
-            EntryDirectory = $"{MountPath}/{key}",
-        };
+        return CachePlan.OnClaim(CacheClaimFor(service, settings), key, ModelPathIn(key, model.Spec), $"{MountPath}/{key}");
     }
 
     /// <summary>Single file: the file name from the source; multi-file: files[0], subdirectories kept.</summary>

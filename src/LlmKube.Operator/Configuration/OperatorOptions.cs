@@ -1,20 +1,14 @@
 namespace LlmKube.Operator.Configuration;
 
-public static class CacheModes
-{
-    public const string Shared = "shared";
-    public const string PerService = "perService";
-}
-
 /// <summary>
 /// Operator-wide settings (flags of SYSTEM.md section 2). Immutable; validated once at start-up so a bad
 /// value stops the operator with a clear message instead of failing every service later.
 /// </summary>
 public sealed record OperatorOptions
 {
-    public const string DefaultFetcherImage = "ghcr.io/llmkube/llmkube-fetch:0.1.0";
-    public const string DefaultServerImage = "ghcr.io/ggml-org/llama.cpp:server";
-    public const string DefaultServerCudaImage = "ghcr.io/ggml-org/llama.cpp:server-cuda";
+    public const string DefaultFetcherImage = WorkloadDefaults.FetcherImage;
+    public const string DefaultServerImage = WorkloadDefaults.ServerImage;
+    public const string DefaultServerCudaImage = WorkloadDefaults.ServerCudaImage;
 
     public string? Kubeconfig { get; init; }
 
@@ -25,11 +19,11 @@ public sealed record OperatorOptions
 
     public bool ModelCacheEnabled { get; init; } = true;
 
-    public string ModelCacheSize { get; init; } = "100Gi";
+    public string ModelCacheSize { get; init; } = WorkloadDefaults.ModelCacheSize;
 
     public string? ModelCacheStorageClass { get; init; }
 
-    public string ModelCacheAccessMode { get; init; } = "ReadWriteOnce";
+    public string ModelCacheAccessMode { get; init; } = WorkloadDefaults.ModelCacheAccessMode;
 
     public string FetcherImage { get; init; } = DefaultFetcherImage;
 
@@ -38,7 +32,7 @@ public sealed record OperatorOptions
     public string ServerCudaImage { get; init; } = DefaultServerCudaImage;
 
     /// <summary>fsGroup of inference pods without their own pod security context; 0 or less disables it.</summary>
-    public long DefaultFsGroup { get; init; } = 102;
+    public long DefaultFsGroup { get; init; } = WorkloadDefaults.FsGroup;
 
     /// <summary>Host directories under which file:// and absolute-path sources are allowed; none by default.</summary>
     public IReadOnlyList<string> AllowedHostPathRoots { get; init; } = [];

@@ -1,6 +1,6 @@
 using k8s.Models;
 using LlmKube.Api;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Cache;
 using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Operator.Controllers;
@@ -8,8 +8,6 @@ namespace LlmKube.Operator.Controllers;
 /// <summary>★ The <c>ModelCacheReady</c> verdict for a service: is its cache claim usable, or why is none used.</summary>
 public sealed record ClaimHealth(string Status, string Reason, string Message)
 {
-    public bool Usable => Status == Cond.True;
-
     public static ClaimHealth Evaluate(CachePlan plan, string namespaceName, V1PersistentVolumeClaim? claim, V1PersistentVolume? volume, IDictionary<string, string>? nodeSelector)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -18,22 +16,18 @@ public sealed record ClaimHealth(string Status, string Reason, string Message)
             return new(Cond.False, Reasons.ClaimIgnored, ignored);
         }
 
-        switch (plan.Volume)
+        if (plan.Claim is not { } cacheClaim)
         {
-            case CacheVolumes.None:
-                return new(Cond.True, Reasons.NoClaimNeeded, "spec.skipModelInit is set: no model volume is used");
-            case CacheVolumes.Ephemeral:
-                return new(Cond.True, Reasons.NoClaimNeeded, "no cache claim: the model is downloaded into an emptyDir at every pod start");
-            case CacheVolumes.PvcSource:
-                return new(Cond.True, Reasons.NoClaimNeeded, $"the model is read from its pvc:// claim {plan.ClaimName}; the Model reports that claim's state");
+            // Nothing to check: the model is not on a cache claim (a pvc:// source claim is the Model's to report).
+            return new(Cond.True, Reasons.NoClaimNeeded, plan.Volume == ModelVolumeKind.PvcSource ? $"{plan.Describe()}; the Model reports that claim's state" : plan.Describe());
         }
 
-        var name = plan.ClaimName!;
+        var name = cacheClaim.Name;
         if (claim is null)
         {
-            return plan.Volume == CacheVolumes.Claim
-                ? new(Cond.False, Reasons.ClaimNotFound, MissingUserClaim(name, namespaceName))
-                : new(Cond.False, Reasons.ClaimNotFound, $"PersistentVolumeClaim {name} does not exist yet in namespace {namespaceName}; the operator creates it");
+            return cacheClaim.OperatorProvisions
+                ? new(Cond.False, Reasons.ClaimNotFound, $"PersistentVolumeClaim {name} does not exist yet in namespace {namespaceName}; the operator creates it")
+                : new(Cond.False, Reasons.ClaimNotFound, MissingUserClaim(name, namespaceName));
         }
 
         return claim.Status?.Phase switch

@@ -5,7 +5,7 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Operator.Controllers;
@@ -21,21 +21,22 @@ public sealed partial class InferenceServiceReconciler
     {
         var plan = state.Plan;
         var ns = service.Metadata.NamespaceProperty;
-        var claim = plan.UsesCacheClaim ? caches.Claims.Get(new ObjectKey(ns, plan.ClaimName!)) : null;
-        if (plan.Volume == CacheVolumes.Claim && claim is null)
+        var claim = plan.Claim is { } cacheClaim ? caches.Claims.Get(new ObjectKey(ns, cacheClaim.Name)) : null;
+        if (plan.Claim is { OperatorProvisions: false } userClaim && claim is null)
         {
-            Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelCacheReady, Cond.False, Reasons.ClaimNotFound, ClaimHealth.MissingUserClaim(plan.ClaimName!, ns), generation, now);
-            events.Warning(service, Reasons.ModelCachePvcNotFound, ClaimHealth.MissingUserClaim(plan.ClaimName!, ns));
-            ServiceStatusRules.Failed(status, Reasons.ModelCachePvcNotFound, ClaimHealth.MissingUserClaim(plan.ClaimName!, ns), generation, now);
+            var missing = ClaimHealth.MissingUserClaim(userClaim.Name, ns);
+            Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelCacheReady, Cond.False, Reasons.ClaimNotFound, missing, generation, now);
+            events.Warning(service, Reasons.ModelCachePvcNotFound, missing);
+            ServiceStatusRules.Failed(status, Reasons.ModelCachePvcNotFound, missing, generation, now);
             return ReconcileResult.Done; // the PVC watch wakes this service when the claim appears
         }
 
-        if (plan.OperatorProvisionsClaim && claim is null && state.Claim is { } wanted)
+        if (claim is null && state.Claim is { } wanted)
         {
             var created = await CreateClaimAsync(wanted, ct).ConfigureAwait(false);
             if (created)
             {
-                events.Normal(service, Reasons.ModelCacheClaimCreated, $"created PersistentVolumeClaim {wanted.Metadata.Name} ({plan.Volume} model cache)");
+                events.Normal(service, Reasons.ModelCacheClaimCreated, $"created PersistentVolumeClaim {wanted.Metadata.Name} ({plan.ToStatus().Volume} model cache)");
             }
         }
 

@@ -4,7 +4,7 @@ using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using Microsoft.Extensions.Logging;
 using Cond = LlmKube.ControllerRuntime.Conditions;
@@ -29,6 +29,7 @@ public sealed partial class InferenceServiceReconciler(
     public static readonly TimeSpan ModelGracePeriod = TimeSpan.FromSeconds(10);
 
     private readonly ChildWriter _children = new(client);
+    private readonly WorkloadSettings _workload = options.Workload();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -92,8 +93,8 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileResult.Done; // the Model's own change wakes this service
         }
 
-        var state = DesiredState.For(model, service, options);
-        status.ModelCache = ServiceStatusRules.CacheWiring(state.Plan);
+        var state = DesiredState.For(model, service, _workload);
+        status.ModelCache = state.Plan.ToStatus();
         ReportAdvisories(service, state);
         if (state.Blocking.FirstOrDefault() is { } blocking)
         {

@@ -2,9 +2,8 @@ using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Sources;
-using LlmKube.Api.Validation;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Models;
 using LlmKube.Operator.Configuration;
 using Cond = LlmKube.ControllerRuntime.Conditions;
 
@@ -64,56 +63,32 @@ public sealed class ModelReconciler(
 
     private ReconcileResult Classify(Model model, ModelStatus status, long? generation, DateTimeOffset now)
     {
-        var issues = SpecChecks.CheckModel(model);
-        foreach (var issue in issues.Where(i => !i.StopsServing))
+        var ns = model.Metadata.NamespaceProperty;
+        var verdict = ModelClassification.Classify(model, options.AllowedHostPathRoots, claim => caches.Claims.Get(new ObjectKey(ns, claim)));
+        foreach (var issue in verdict.Advisories)
         {
             events.Warning(model, issue.Reason, issue.ToString());
         }
 
-        if (issues.FirstOrDefault(i => i.StopsServing) is { } blocking)
+        if (verdict.CacheKey is { } key)
         {
-            return Failed(model, status, blocking.Reason, string.Join("; ", issues.Where(i => i.StopsServing)), generation, now);
+            status.CacheKey = key.Length > 0 ? key : null;
         }
 
-        var source = ModelSource.Parse(model.Spec.Source);
-        status.CacheKey = CacheKeys.ForSpec(model.Spec) is { Length: > 0 } key ? key : null;
-        switch (source.Kind)
+        switch (verdict.Phase)
         {
-            case SourceKind.Local when !PodStorage.IsAllowedLocalSource(source.Path!, options.AllowedHostPathRoots):
-                var roots = options.AllowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", options.AllowedHostPathRoots);
-                return Failed(model, status, Reasons.SourceNotAllowed,
-                    $"spec.source \"{model.Spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots}); local sources are disabled unless allowed", generation, now);
-            case SourceKind.Pvc:
-                return ClassifyPvc(model, status, source, generation, now);
-            case SourceKind.HuggingFaceRepo when !CacheKeys.IsMultiFile(model.Spec):
-                return Ready(status, Reasons.RuntimeResolved, "a Hugging Face repository: the serving runtime fetches it (set skipModelInit on services)", null, generation, now);
+            case ModelPhases.Ready:
+                return Ready(status, verdict.Reason, verdict.Message, verdict.Path, generation, now);
+            case ModelPhases.Failed:
+                return Failed(model, status, verdict.Reason, verdict.Message, generation, now);
             default:
-                return Ready(status, Reasons.WorkloadResolved, "the serving pods' fetcher downloads it into the model cache and verifies it", null, generation, now);
+                status.Phase = ModelPhases.Pending;
+                var conditions = status.Conditions ??= [];
+                Cond.Set(conditions, ConditionTypes.Progressing, Cond.True, verdict.Reason, verdict.Message, generation, now);
+                Cond.Set(conditions, ConditionTypes.Available, Cond.False, verdict.Reason, verdict.Message, generation, now);
+                Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
+                return ReconcileResult.Done; // the claim watch wakes the Model when it binds
         }
-    }
-
-    private ReconcileResult ClassifyPvc(Model model, ModelStatus status, ModelSource source, long? generation, DateTimeOffset now)
-    {
-        var ns = model.Metadata.NamespaceProperty;
-        var claim = caches.Claims.Get(new ObjectKey(ns, source.Container!));
-        if (claim is null)
-        {
-            return Failed(model, status, Reasons.PvcNotFound,
-                $"PersistentVolumeClaim {source.Container} named by spec.source was not found in namespace {ns}: create it (with the model at {source.Path}) or fix the source", generation, now);
-        }
-
-        if (claim.Status?.Phase != "Bound")
-        {
-            status.Phase = ModelPhases.Pending;
-            var conditions = status.Conditions ??= [];
-            var message = $"PersistentVolumeClaim {source.Container} is {claim.Status?.Phase ?? "Pending"}; the Model is Ready once it is Bound";
-            Cond.Set(conditions, ConditionTypes.Progressing, Cond.True, Reasons.PvcNotBound, message, generation, now);
-            Cond.Set(conditions, ConditionTypes.Available, Cond.False, Reasons.PvcNotBound, message, generation, now);
-            Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
-            return ReconcileResult.Done; // the claim watch wakes the Model when it binds
-        }
-
-        return Ready(status, Reasons.PvcModelReady, $"served read-only from PersistentVolumeClaim {source.Container}", $"{ModelCacheDecision.SourceMountPath}/{source.Path}", generation, now);
     }
 
     private async Task<ReconcileResult> RevalidateAsync(Model model, ModelStatus status, string url, long? generation, DateTimeOffset now, CancellationToken ct)

@@ -3,7 +3,7 @@ using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
 using Cond = LlmKube.ControllerRuntime.Conditions;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -74,19 +74,6 @@ public static class ServiceStatusRules
         var suspended = spec.Suspend == true;
         Cond.Set(Conditions(status), ConditionTypes.Suspended, Bool(suspended), suspended ? Reasons.Suspended : Reasons.NotSuspended,
             suspended ? "spec.suspend is true: scaled to zero, spec.replicas kept" : "spec.suspend is not set", generation, now);
-    }
-
-    /// <summary>★ Where the model lives, for users and the CLI.</summary>
-    public static ModelCacheStatus CacheWiring(CachePlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        return new ModelCacheStatus
-        {
-            Volume = plan.Volume,
-            ClaimName = plan.ClaimName,
-            CacheKey = plan.CacheKey.Length > 0 ? plan.CacheKey : null,
-            ModelPath = plan.ModelPath.Length > 0 ? plan.ModelPath : null,
-        };
     }
 
     public static IList<V1Condition> Conditions(InferenceServiceStatus status)

@@ -1,7 +1,7 @@
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Contracts;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Operator.Controllers;

@@ -4,7 +4,8 @@ using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Sources;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
 using Microsoft.Extensions.Logging;
@@ -49,7 +50,9 @@ public sealed class OperatorHost : IAsyncDisposable
         var pods = Manager.Informer(ResourceKinds.Pods, ObjectLabels.ServiceLabel);
 
         services.AddIndex(OperatorCaches.ServicesByModel, IndexFunctions.ByNamespacedField<InferenceService>(s => s.Spec.ModelRef));
-        services.AddIndex(OperatorCaches.ServicesByCacheClaim, IndexFunctions.ByNamespacedField<InferenceService>(s => CacheClaimOf(s, options)));
+        var workload = options.Workload();
+        services.AddIndex(OperatorCaches.ServicesByCacheClaim, s => ModelCacheDecision.ClaimsDependedOn(s, workload)
+            .Select(claim => IndexFunctions.NamespacedValue(s.Metadata.NamespaceProperty, claim)));
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
         pods.AddIndex(OperatorCaches.PodsByService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.ServiceLabel, out var s) == true ? s : null));
 
@@ -83,16 +86,6 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         await Manager.DisposeAsync().ConfigureAwait(false);
         _probe.Dispose();
-    }
-
-    /// <summary>The claim a service would use as its cache if it is cached: claimName, else the mode's claim.</summary>
-    public static string CacheClaimOf(InferenceService service, OperatorOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
-        return service.Spec.ModelCache?.ClaimName is { Length: > 0 } claim ? claim
-            : options.IsPerService ? ModelCacheDecision.PerServiceClaimName(service.Metadata.Name)
-            : ModelCacheDecision.SharedClaimName;
     }
 
     private static IEnumerable<ObjectKey> PodToService(InformerEvent<V1Pod> e) =>

@@ -5,7 +5,8 @@ using LlmKube.Api.Cache;
 using LlmKube.Cli.CacheJobs;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Output;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.Commands.Cache;
 

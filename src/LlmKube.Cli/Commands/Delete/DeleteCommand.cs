@@ -6,7 +6,8 @@ using LlmKube.Api.Services;
 using LlmKube.Cli.CacheJobs;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Output;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.Commands.Delete;
 
@@ -132,7 +133,7 @@ internal static class DeleteCommand
                 return null;
             }
 
-            if (wiring.Volume == CacheVolumes.PerService)
+            if (wiring.Plan?.Claim?.Kind == CacheClaimKind.PerService)
             {
                 _notes.Add($"nothing else to purge: the perService claim {wiring.ClaimName} is owned by the service and deleted with it, contents included");
                 return null;

@@ -89,7 +89,7 @@ internal static class ListCommand
         var now = DateTime.UtcNow;
         foreach (var model in models)
         {
-            var key = Api.Cache.CacheKeys.Effective(ServiceWiring.WithRecordedKey(model));
+            var key = Api.Cache.CacheKeys.Expected(model);
             table.Add(Row(session, model.Metadata.NamespaceProperty,
                 model.Metadata.Name,
                 new Cell(model.Status?.Phase ?? "-", PhaseTone(model.Status?.Phase)),

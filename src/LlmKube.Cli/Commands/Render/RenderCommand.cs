@@ -1,7 +1,7 @@
 using System.CommandLine;
 using LlmKube.Cli.Manifests;
 using LlmKube.Cli.Render;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core;
 
 namespace LlmKube.Cli.Commands.Render;
 
@@ -48,12 +48,12 @@ internal static class RenderCommand
         var fetcherImage = new Option<string>("--fetcher-image")
         {
             Description = "Image of the init containers that run llmkube-fetch.",
-            DefaultValueFactory = _ => OperatorOptions.DefaultFetcherImage,
+            DefaultValueFactory = _ => WorkloadDefaults.FetcherImage,
         };
         var fsGroup = new Option<long>("--default-fsgroup")
         {
             Description = "fsGroup of inference pods without their own security context; 0 disables it.",
-            DefaultValueFactory = _ => 102,
+            DefaultValueFactory = _ => WorkloadDefaults.FsGroup,
         };
         var hostRoots = new Option<string[]>("--allowed-host-path-roots")
         {
@@ -68,7 +68,7 @@ internal static class RenderCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var options = new OperatorOptions
+            var settings = new WorkloadSettings
             {
                 ModelCacheMode = parse.GetValue(mode)!,
                 ModelCacheEnabled = parse.GetValue(cacheEnabled),
@@ -76,7 +76,7 @@ internal static class RenderCommand
                 DefaultFsGroup = parse.GetValue(fsGroup),
                 AllowedHostPathRoots = parse.GetValue(hostRoots) ?? [],
             };
-            var request = new RenderRequest(options, parse.GetValue(ns)!, new HashSet<string>(parse.GetValue(missingClaims) ?? [], StringComparer.Ordinal));
+            var request = new RenderRequest(settings, parse.GetValue(ns)!, new HashSet<string>(parse.GetValue(missingClaims) ?? [], StringComparer.Ordinal));
             List<ManifestDocument> documents;
             try
             {

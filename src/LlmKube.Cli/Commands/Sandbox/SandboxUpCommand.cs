@@ -7,6 +7,7 @@ using LlmKube.Api.Schema;
 using LlmKube.Api.Services;
 using LlmKube.Cli.Manifests;
 using LlmKube.Cli.SandboxUp;
+using LlmKube.Core;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using LlmKube.Sandbox;

@@ -8,6 +8,7 @@ using LlmKube.Api.Services;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Output;
 using LlmKube.Cli.Wiring;
+using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.Commands.Status;
 
@@ -41,7 +42,7 @@ internal static class StatusCommand
         V1PersistentVolumeClaim? claim = null;
         if (service is not null)
         {
-            var perService = await session.Api.GetClaimAsync(ns, LlmKube.Operator.Builders.ModelCacheDecision.PerServiceClaimName(name), ct).ConfigureAwait(false);
+            var perService = await session.Api.GetClaimAsync(ns, ModelCacheDecision.PerServiceClaimName(name), ct).ConfigureAwait(false);
             wiring = ServiceWiring.Resolve(service, model, perService is not null && ServiceWiring.IsPerServiceClaimOf(perService, service));
             if (wiring.ClaimName is { } claimName)
             {
@@ -92,7 +93,7 @@ internal static class StatusCommand
     private static void AppendModel(StringBuilder text, Model model)
     {
         var status = model.Status;
-        var key = CacheKeys.Effective(ServiceWiring.WithRecordedKey(model));
+        var key = CacheKeys.Expected(model);
         text.Append($"Model {model.Metadata.NamespaceProperty}/{model.Metadata.Name}\n");
         Field(text, "Phase", status?.Phase ?? "(no status yet)");
         Field(text, "Source", model.Spec.Source);
