@@ -107,7 +107,7 @@ public sealed class FetcherInitContainersTests : IDisposable
     private static async Task<(int Code, string Stderr)> RunAsync(string[] prefix, List<string> args, Dictionary<string, string> env)
     {
         // Under another uid the checkout may not be reachable (a clone in a mktemp -d is 0700): run a world-readable copy.
-        var dll = prefix.Length > 0 ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+        var dll = prefix.Length > 0 ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : LlmKube.Tests.Shared.BuiltExecutables.FetcherDll;
         var command = prefix.Concat(["dotnet", dll]).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1))

@@ -24,7 +24,7 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
     private readonly ConcurrentQueue<JobRun> _runs = new();
     private Task? _loop;
 
-    public static string FetcherDll => Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+    public static string FetcherDll => LlmKube.Tests.Shared.BuiltExecutables.FetcherDll;
 
     /// <summary>Jobs are seen and recorded but never run (their pods "stay Pending").</summary>
     public bool Stalled { get; set; }
