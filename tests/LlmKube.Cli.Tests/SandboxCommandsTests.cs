@@ -52,7 +52,7 @@ public class SandboxCommandsTests
     public async Task Against_sandbox_up_every_command_works_on_the_examples()
     {
         await using var up = await BackgroundCli.StartAsync("sandbox", "up", "-f", RepoPaths.Combine("examples"), "--port", "0");
-        await using var kubelet = new FakeKubelet(up.Client, Path.Combine(Path.GetTempPath(), $"llmkube-up-claims-{Guid.NewGuid():N}"));
+        await using var kubelet = new FakeKubelet(up.Client, Path.Combine(Path.GetTempPath(), $"llmkube-up-claims-{Guid.NewGuid():N}"), sandboxSchedules: true);
         kubelet.Start();
         await Eventually.ThatAsync(async () => (await up.CliAsync("list", "-o", "json")).Stdout, json => json.Split("\"phase\": \"Ready\"").Length == 6, "five Ready services", TimeSpan.FromSeconds(60));
         var orphan = CacheScenario.WriteEntry(kubelet.ClaimDirectory("default", "my-model-cache"), "00000000000000aa", "old.gguf", 300, null);
@@ -107,9 +107,9 @@ public class SandboxCommandsTests
         Assert.Matches(@"\nphi-3-mini-model-cache\s+perService\s+Bound\s+100Gi\s+unknown\s+phi-3-mini\n", cacheList.Stdout);
         Assert.Equal(0, read.ExitCode);
         Assert.True(readTook < TimeSpan.FromSeconds(20), $"{readTook}");
-        Assert.Contains("contents unknown: default/phi-3-mini-model-cache: this API server is llmkube's sandbox, which runs no pods", read.Stdout, StringComparison.Ordinal);
+        Assert.Contains("contents unknown: default/phi-3-mini-model-cache: the cache Job could not be scheduled: no nodes available to schedule pods: this API server is llmkube's sandbox, which runs no pods", read.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, clear.ExitCode);
-        Assert.Contains("this API server is llmkube's sandbox, which runs no pods", clear.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the cache Job could not be scheduled: no nodes available to schedule pods: this API server is llmkube's sandbox, which runs no pods", clear.Stderr, StringComparison.Ordinal);
         Assert.True(delete.ExitCode == 0, delete.Stderr);
         Assert.Contains("nothing else to purge: the perService claim phi-3-mini-model-cache is owned by the service and deleted with it", delete.Stdout, StringComparison.Ordinal);
     }

@@ -8,7 +8,8 @@ using LlmKube.ControllerRuntime;
 namespace LlmKube.Cli.CacheJobs;
 
 /// <summary>What a cache Job produced: the container's exit code and termination message, or why there is none.</summary>
-internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Message, string? Problem, bool TimedOut, bool NoPods = false)
+/// <param name="Unschedulable">No node can run the Job's pod (the cluster said so): nothing was read or changed.</param>
+internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Message, string? Problem, bool TimedOut, bool Unschedulable = false)
 {
     public bool Finished => ExitCode is not null;
 }
@@ -18,15 +19,9 @@ internal sealed record CacheJobResult(string JobName, int? ExitCode, string? Mes
 /// the termination message from the pod's status (no pods/log access needed), and always deletes the Job (its pod
 /// goes with it). It never touches the claim object.
 /// </summary>
-internal sealed class CacheJobRunner(IKubernetes client, bool sandbox)
+internal sealed class CacheJobRunner(IKubernetes client)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>How long to wait for a pod on llmkube's sandbox, which runs none itself (tests drive Jobs within this).</summary>
-    private static readonly TimeSpan SandboxGrace = TimeSpan.FromSeconds(3);
-
-    /// <summary>Why a Job cannot run on the sandbox, for the one-line messages.</summary>
-    public const string SandboxRunsNoPods = "this API server is llmkube's sandbox, which runs no pods, so no cache Job can read or change a claim (on a cluster it runs; --no-read skips it)";
 
     private static readonly HashSet<string> Hopeless = new(StringComparer.Ordinal)
     {
@@ -77,9 +72,10 @@ internal sealed class CacheJobRunner(IKubernetes client, bool sandbox)
                 return new CacheJobResult(name, null, null, $"the Job failed: {failed.Reason}: {failed.Message}", false);
             }
 
-            if (sandbox && pod is null && DateTime.UtcNow - started >= SandboxGrace)
+            if (pod?.Status?.Conditions?.FirstOrDefault(c => c is { Type: "PodScheduled", Status: "False", Reason: "Unschedulable" }) is { } unschedulable)
             {
-                return new CacheJobResult(name, null, null, SandboxRunsNoPods, false, NoPods: true);
+                // The scheduler found no node for it; waiting out the timeout would only repeat that.
+                return new CacheJobResult(name, null, null, $"the cache Job could not be scheduled: {unschedulable.Message}", false, Unschedulable: true);
             }
 
             if (DateTime.UtcNow >= deadline)

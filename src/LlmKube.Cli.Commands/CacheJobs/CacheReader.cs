@@ -7,7 +7,7 @@ namespace LlmKube.Cli.CacheJobs;
 internal sealed record ClaimContents(ClaimUsage Usage, CacheListingReport? Contents, string? NotRead, bool TimedOut, bool Failed = false);
 
 /// <summary>Reads claims with read-only <c>cache-ls</c> Jobs, a few at a time.</summary>
-internal sealed class CacheReader(ClusterSession session, string image, TimeSpan timeout, bool sandbox)
+internal sealed class CacheReader(ClusterSession session, string image, TimeSpan timeout)
 {
     private const int Parallel = 4;
 
@@ -39,8 +39,8 @@ internal sealed class CacheReader(ClusterSession session, string image, TimeSpan
 
         var placement = await ClaimPlacement.ResolveAsync(session.Api, usage, ct).ConfigureAwait(false);
         var request = new CacheJobRequest(usage.Namespace, usage.Name, CacheOperation.List, [], image, timeout, placement);
-        var result = await new CacheJobRunner(session.Client, sandbox).RunAsync(request, ct).ConfigureAwait(false);
-        if (result.NoPods)
+        var result = await new CacheJobRunner(session.Client).RunAsync(request, ct).ConfigureAwait(false);
+        if (result.Unschedulable)
         {
             return new ClaimContents(usage, null, result.Problem, false);
         }

@@ -56,16 +56,15 @@ internal static class EntryRemoval
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(targets);
-        var sandbox = await session.Api.IsSandboxAsync(ct).ConfigureAwait(false);
         var outcomes = new List<RemovalOutcome>();
         foreach (var target in targets.SelectMany(t => t.Keys.Chunk(KeysPerJob).Select(keys => t with { Keys = keys })))
         {
             var placement = await ClaimPlacement.ResolveAsync(session.Api, target.Claim, ct).ConfigureAwait(false);
             var request = new CacheJobRequest(target.Claim.Namespace, target.Claim.Name, CacheOperation.Remove, target.Keys, image, timeout, placement);
-            var result = await new CacheJobRunner(session.Client, sandbox).RunAsync(request, ct).ConfigureAwait(false);
+            var result = await new CacheJobRunner(session.Client).RunAsync(request, ct).ConfigureAwait(false);
             if (!result.Finished)
             {
-                outcomes.Add(new RemovalOutcome(target, null, $"the cache Job {result.JobName} could not run: {result.Problem}", result.TimedOut));
+                outcomes.Add(new RemovalOutcome(target, null, result.Unschedulable ? result.Problem : $"the cache Job {result.JobName} could not run: {result.Problem}", result.TimedOut));
                 continue;
             }
 

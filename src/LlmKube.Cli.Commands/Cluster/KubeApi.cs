@@ -68,30 +68,6 @@ internal sealed class KubeApi(IKubernetes client)
             new V1Patch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["replicas"] = replicas } }.ToJsonString(), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, ns, InferenceService.Plural, name,
             fieldManager: FieldManager, cancellationToken: ct);
 
-    /// <summary>
-    /// True when the API server is llmkube's sandbox (it answers its control API), which runs no pods: a cache Job
-    /// would never run there unless a test drives it.
-    /// </summary>
-    public async Task<bool> IsSandboxAsync(CancellationToken ct)
-    {
-        if (client is not Kubernetes concrete)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var response = await concrete.HttpClient.GetAsync(new Uri(concrete.BaseUri, "sandbox/v1/healthz"), timeout.Token).ConfigureAwait(false);
-            return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false)).Contains("\"ok\"", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
     public async Task<IReadOnlyList<Corev1Event>> WarningEventsAsync(string ns, string involvedName, CancellationToken ct)
     {
         var events = await client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={involvedName}", cancellationToken: ct).ConfigureAwait(false);

@@ -119,7 +119,7 @@ internal static partial class CacheClearCommand
         }
 
         EntryRemoval.RefuseWhileInUse([new RemovalTarget(usage, usage.Services.Select(s => s.Wiring.CacheKey!).Distinct().ToList(), "")]);
-        var reader = new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false));
+        var reader = new CacheReader(session, image, timeout);
         var read = await reader.ReadOneAsync(usage, ct).ConfigureAwait(false);
         if (read.Contents is null)
         {

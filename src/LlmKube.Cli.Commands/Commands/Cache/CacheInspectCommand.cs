@@ -38,7 +38,7 @@ internal static class CacheInspectCommand
                 throw CliException.Refused($"cannot inspect {ns}/{name}: {why}");
             }
 
-            var read = await new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false)).ReadOneAsync(usage, ct).ConfigureAwait(false);
+            var read = await new CacheReader(session, image, timeout).ReadOneAsync(usage, ct).ConfigureAwait(false);
             if (session.Format != OutputFormat.Table)
             {
                 await Documents.WriteAsync(session.Console.Out, session.Format, CacheListCommand.ClaimJson(read, inventory, onlyOrphaned: false)).ConfigureAwait(false);

@@ -33,7 +33,7 @@ internal static class CacheListCommand
             var inventory = await CacheInventory.LoadAsync(session.Api, session.ListNamespace, ct).ConfigureAwait(false);
             var contents = parse.GetValue(noRead)
                 ? inventory.Claims.Select(c => new ClaimContents(c, null, c.NotReadable ?? "not read (--no-read)", false)).ToList()
-                : await new CacheReader(session, image, timeout, await session.Api.IsSandboxAsync(ct).ConfigureAwait(false)).ReadAsync(inventory.Claims, ct).ConfigureAwait(false);
+                : await new CacheReader(session, image, timeout).ReadAsync(inventory.Claims, ct).ConfigureAwait(false);
             var onlyOrphaned = parse.GetValue(orphaned);
             if (session.Format != OutputFormat.Table)
             {

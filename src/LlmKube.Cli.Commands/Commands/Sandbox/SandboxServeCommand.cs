@@ -25,13 +25,14 @@ public static class SandboxServeCommand
         var rbacEnforce = new Option<bool>("--rbac-enforce") { Description = "Authorise non-admin users by the RBAC objects stored in the sandbox." };
         var simulatePvc = new Option<bool>("--simulate-pvc-binding") { Description = "Bind each new PVC shortly after creation, like a provisioner." };
         var simulateDeployments = new Option<bool>("--simulate-deployments") { Description = "Mark each Deployment ready shortly after each spec change." };
+        var simulateJobs = new Option<bool>("--simulate-jobs") { Description = "Give each Job a pod, which stays Unschedulable unless a Node that can run it is registered (no containers run here)." };
         var history = new Option<int>("--watch-history") { Description = "Watch events kept per resource for resuming (older versions get 410).", DefaultValueFactory = _ => 10_000 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log the emulator's activity to stderr." };
 
         var command = new Command("serve", "Run the Kubernetes API emulator alone on 127.0.0.1 and write a kubeconfig for it.")
         {
             port, kubeconfig, kubeconfigUser, errorRate, conflictRate, latency, watchDrop, seed, spareAdmin,
-            rbacUser, rbacRoles, rbacEnforce, simulatePvc, simulateDeployments, history, verbose,
+            rbacUser, rbacRoles, rbacEnforce, simulatePvc, simulateDeployments, simulateJobs, history, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -73,6 +74,7 @@ public static class SandboxServeCommand
                 {
                     PvcBinding = parse.GetValue(simulatePvc),
                     Deployments = parse.GetValue(simulateDeployments),
+                    Jobs = parse.GetValue(simulateJobs),
                 },
                 WatchHistorySize = parse.GetValue(history),
                 LoggerFactory = loggers,

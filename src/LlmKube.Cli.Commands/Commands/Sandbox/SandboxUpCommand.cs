@@ -60,7 +60,7 @@ public static class SandboxUpCommand
             await using var server = await SandboxServer.StartAsync(new SandboxOptions
             {
                 Port = parse.GetValue(port),
-                Simulation = new SimulationOptions { PvcBinding = true, Deployments = true },
+                Simulation = new SimulationOptions { PvcBinding = true, Deployments = true, Jobs = true },
             }, ct).ConfigureAwait(false);
             var kubeconfigPath = server.WriteKubeconfig(parse.GetValue(kubeconfig)!);
             using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
@@ -90,7 +90,7 @@ public static class SandboxUpCommand
             await output.WriteLineAsync($"kubeconfig: {Path.GetFullPath(kubeconfigPath)}  (try: kubectl --kubeconfig {kubeconfigPath} get isvc,mdl,pvc,deploy)").ConfigureAwait(false);
             if (!parse.GetValue(once))
             {
-                await output.WriteLineAsync("serving until Ctrl-C; the sandbox runs no pods: Deployments are marked ready and claims bound by simulation").ConfigureAwait(false);
+                await output.WriteLineAsync("serving until Ctrl-C; the sandbox runs no pods: Deployments are marked ready and claims bound by simulation, and Jobs' pods stay Unschedulable").ConfigureAwait(false);
                 await WaitForStopAsync(ct).ConfigureAwait(false);
             }
 
