@@ -1,7 +1,7 @@
-using k8s.Models;
 using LlmKube.Api;
+using LlmKube.ControllerRuntime;
 using LlmKube.Core.Cache;
-using Cond = LlmKube.ControllerRuntime.Conditions;
+using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -13,30 +13,30 @@ public sealed record ClaimHealth(string Status, string Reason, string Message)
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.IgnoredClaimReason is { } ignored)
         {
-            return new(Cond.False, Reasons.ClaimIgnored, ignored);
+            return new(ConditionStatus.False, Reasons.ClaimIgnored, ignored);
         }
 
         if (plan.Claim is not { } cacheClaim)
         {
             // Nothing to check: the model is not on a cache claim (a pvc:// source claim is the Model's to report).
-            return new(Cond.True, Reasons.NoClaimNeeded, plan.Volume == ModelVolumeKind.PvcSource ? $"{plan.Describe()}; the Model reports that claim's state" : plan.Describe());
+            return new(ConditionStatus.True, Reasons.NoClaimNeeded, plan.Volume == ModelVolumeKind.PvcSource ? $"{plan.Describe()}; the Model reports that claim's state" : plan.Describe());
         }
 
         var name = cacheClaim.Name;
         if (claim is null)
         {
             return cacheClaim.OperatorProvisions
-                ? new(Cond.False, Reasons.ClaimNotFound, $"PersistentVolumeClaim {name} does not exist yet in namespace {namespaceName}; the operator creates it")
-                : new(Cond.False, Reasons.ClaimNotFound, MissingUserClaim(name, namespaceName));
+                ? new(ConditionStatus.False, Reasons.ClaimNotFound, $"PersistentVolumeClaim {name} does not exist yet in namespace {namespaceName}; the operator creates it")
+                : new(ConditionStatus.False, Reasons.ClaimNotFound, MissingUserClaim(name, namespaceName));
         }
 
         return claim.Status?.Phase switch
         {
             "Bound" => NodeMismatch(name, claim, volume, nodeSelector) is { } mismatch
-                ? new(Cond.False, Reasons.ModelCacheNodeMismatch, mismatch)
-                : new(Cond.True, Reasons.ClaimBound, $"PersistentVolumeClaim {name} is Bound to volume {claim.Spec?.VolumeName}"),
-            "Lost" => new(Cond.False, Reasons.ClaimLost, $"PersistentVolumeClaim {name} lost its volume {claim.Spec?.VolumeName}; recreate the claim"),
-            _ => new(Cond.False, Reasons.ClaimPending,
+                ? new(ConditionStatus.False, Reasons.ModelCacheNodeMismatch, mismatch)
+                : new(ConditionStatus.True, Reasons.ClaimBound, $"PersistentVolumeClaim {name} is Bound to volume {claim.Spec?.VolumeName}"),
+            "Lost" => new(ConditionStatus.False, Reasons.ClaimLost, $"PersistentVolumeClaim {name} lost its volume {claim.Spec?.VolumeName}; recreate the claim"),
+            _ => new(ConditionStatus.False, Reasons.ClaimPending,
                 $"PersistentVolumeClaim {name} is Pending: no volume is bound yet (with a WaitForFirstConsumer storage class it binds when the first pod is scheduled)"),
         };
     }

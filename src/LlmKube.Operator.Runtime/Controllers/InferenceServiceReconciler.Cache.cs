@@ -1,12 +1,11 @@
 using System.Net;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
-using Cond = LlmKube.ControllerRuntime.Conditions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -17,7 +16,7 @@ public sealed partial class InferenceServiceReconciler
     /// claim is read and never written; when it is missing the service stops here (no fallback, no Deployment
     /// change). Returns a result when the reconcile must stop, null to go on.
     /// </summary>
-    private async Task<ReconcileResult?> CheckCacheClaimAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, long? generation, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReconcileResult?> CheckCacheClaimAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
     {
         var plan = state.Plan;
         var ns = service.Metadata.NamespaceProperty;
@@ -25,9 +24,9 @@ public sealed partial class InferenceServiceReconciler
         if (plan.Claim is { OperatorProvisions: false } userClaim && claim is null)
         {
             var missing = ClaimHealth.MissingUserClaim(userClaim.Name, ns);
-            Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelCacheReady, Cond.False, Reasons.ClaimNotFound, missing, generation, now);
+            conditions.MarkFalse(ConditionTypes.ModelCacheReady, Reasons.ClaimNotFound, missing);
             events.Warning(service, Reasons.ModelCachePvcNotFound, missing);
-            ServiceStatusRules.Failed(status, Reasons.ModelCachePvcNotFound, missing, generation, now);
+            ServiceStatusRules.Failed(status, conditions, Reasons.ModelCachePvcNotFound, missing);
             return ReconcileResult.Done; // the PVC watch wakes this service when the claim appears
         }
 
@@ -43,7 +42,7 @@ public sealed partial class InferenceServiceReconciler
         var volumeName = claim?.Spec?.VolumeName;
         var volume = string.IsNullOrEmpty(volumeName) ? null : caches.Volumes.Get(new ObjectKey("", volumeName));
         var health = ClaimHealth.Evaluate(plan, ns, claim, volume, service.Spec.NodeSelector);
-        Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelCacheReady, health.Status, health.Reason, health.Message, generation, now);
+        conditions.Set(ConditionTypes.ModelCacheReady, health.Status, health.Reason, health.Message);
         if (health.Reason == Reasons.ModelCacheNodeMismatch)
         {
             events.Warning(service, Reasons.ModelCacheNodeMismatch, health.Message);

@@ -1,5 +1,3 @@
-using k8s;
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
@@ -7,7 +5,8 @@ using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using Microsoft.Extensions.Logging;
-using Cond = LlmKube.ControllerRuntime.Conditions;
+using k8s;
+using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -42,10 +41,10 @@ public sealed partial class InferenceServiceReconciler(
         var (helper, copy) = PatchHelper<InferenceService>.Begin(service);
         var status = copy.Status ??= new InferenceServiceStatus();
         var now = time.GetUtcNow();
-        var generation = service.Metadata.Generation;
-        var result = await EvaluateAsync(service, status, generation, now, cancellationToken).ConfigureAwait(false);
-        ServiceStatusRules.Suspension(status, service.Spec, generation, now);
-        status.ObservedGeneration = generation;
+        var conditions = ConditionSetter.For(service, status.Conditions ??= [], now);
+        var result = await EvaluateAsync(service, status, conditions, now, cancellationToken).ConfigureAwait(false);
+        ServiceStatusRules.Suspension(conditions, service.Spec);
+        status.ObservedGeneration = conditions.Generation;
         if (!helper.Compute(copy).IsEmpty)
         {
             status.LastUpdated = now.UtcDateTime;
@@ -61,7 +60,7 @@ public sealed partial class InferenceServiceReconciler(
         return ReconcileResult.Min(result, patch.ToReconcileResult());
     }
 
-    private async Task<ReconcileResult> EvaluateAsync(InferenceService service, InferenceServiceStatus status, long? generation, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReconcileResult> EvaluateAsync(InferenceService service, InferenceServiceStatus status, ConditionSetter conditions, DateTimeOffset now, CancellationToken ct)
     {
         var ns = service.Metadata.NamespaceProperty;
         status.Endpoint = ServiceBuilder.EndpointUrl(service);
@@ -73,23 +72,23 @@ public sealed partial class InferenceServiceReconciler(
             var age = now - (service.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(created, TimeSpan.Zero) : now);
             if (age < ModelGracePeriod)
             {
-                ServiceStatusRules.Pending(status, Reasons.ModelNotFound, $"Waiting for Model {service.Spec.ModelRef} in namespace {ns} (spec.modelRef): not found yet", generation, now);
+                ServiceStatusRules.Pending(status, conditions, Reasons.ModelNotFound, $"Waiting for Model {service.Spec.ModelRef} in namespace {ns} (spec.modelRef): not found yet");
                 return ReconcileResult.RequeueAfter(ModelGracePeriod - age);
             }
 
-            return Fail(service, status, Reasons.ModelNotFound,
-                $"Model {service.Spec.ModelRef} not found in namespace {ns} (spec.modelRef): create the Model or fix the reference", generation, now);
+            return Fail(service, status, conditions, Reasons.ModelNotFound,
+                $"Model {service.Spec.ModelRef} not found in namespace {ns} (spec.modelRef): create the Model or fix the reference");
         }
 
         if (model.Status?.Phase == ModelPhases.Failed)
         {
-            var why = Cond.Find(model.Status.Conditions, ConditionTypes.Degraded)?.Message ?? "see the Model's status";
-            return Fail(service, status, Reasons.ModelFailed, $"Model {model.Metadata.Name} failed: {why}", generation, now);
+            var why = model.Status.Conditions.Get(ConditionTypes.Degraded)?.Message ?? "see the Model's status";
+            return Fail(service, status, conditions, Reasons.ModelFailed, $"Model {model.Metadata.Name} failed: {why}");
         }
 
         if (model.Status?.Phase != ModelPhases.Ready)
         {
-            ServiceStatusRules.Pending(status, Reasons.Pending, $"Waiting for Model {model.Metadata.Name} to be Ready (phase {model.Status?.Phase ?? "unknown"})", generation, now);
+            ServiceStatusRules.Pending(status, conditions, Reasons.Pending, $"Waiting for Model {model.Metadata.Name} to be Ready (phase {model.Status?.Phase ?? "unknown"})");
             return ReconcileResult.Done; // the Model's own change wakes this service
         }
 
@@ -99,19 +98,19 @@ public sealed partial class InferenceServiceReconciler(
         if (state.Blocking.FirstOrDefault() is { } blocking)
         {
             var message = string.Join("; ", state.Blocking.Select(i => i.ToString()));
-            return Fail(service, status, blocking.Reason, message, generation, now);
+            return Fail(service, status, conditions, blocking.Reason, message);
         }
 
-        var cache = await CheckCacheClaimAsync(service, state, status, generation, now, ct).ConfigureAwait(false);
+        var cache = await CheckCacheClaimAsync(service, state, status, conditions, ct).ConfigureAwait(false);
         if (cache is not null)
         {
             return cache;
         }
 
-        return await ApplyChildrenAsync(service, state, status, generation, now, ct).ConfigureAwait(false);
+        return await ApplyChildrenAsync(service, state, status, conditions, ct).ConfigureAwait(false);
     }
 
-    private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, long? generation, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
     {
         var ns = service.Metadata.NamespaceProperty;
         var uid = service.Metadata.Uid;
@@ -122,8 +121,8 @@ public sealed partial class InferenceServiceReconciler(
         if (deploymentOutcome == ChildOutcome.NotOwned || serviceOutcome == ChildOutcome.NotOwned)
         {
             var which = deploymentOutcome == ChildOutcome.NotOwned ? $"Deployment {state.Deployment.Metadata.Name}" : $"Service {state.Service.Metadata.Name}";
-            return Fail(service, status, Reasons.ResourceConflict,
-                $"{which} already exists in namespace {ns} and is not controlled by this InferenceService: rename the service or delete that object", generation, now);
+            return Fail(service, status, conditions, Reasons.ResourceConflict,
+                $"{which} already exists in namespace {ns} and is not controlled by this InferenceService: rename the service or delete that object");
         }
 
         foreach (var (kind, outcome) in new[] { ("Deployment", deploymentOutcome), ("Service", serviceOutcome) })
@@ -134,8 +133,8 @@ public sealed partial class InferenceServiceReconciler(
             }
         }
 
-        ServiceStatusRules.FromDeployment(status, service.Spec, deployment, generation, now);
-        ReportTransfer(service, status, generation, now);
+        ServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
+        ReportTransfer(service, conditions);
         return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
     }
 
@@ -152,7 +151,7 @@ public sealed partial class InferenceServiceReconciler(
         }
     }
 
-    private void ReportTransfer(InferenceService service, InferenceServiceStatus status, long? generation, DateTimeOffset now)
+    private void ReportTransfer(InferenceService service, ConditionSetter conditions)
     {
         var pods = caches.Pods.ByIndex(OperatorCaches.PodsByService, IndexFunctions.NamespacedValue(service.Metadata.NamespaceProperty, service.Metadata.Name));
         if (TransferDiagnosis.FromPods(pods) is not { } diagnosis)
@@ -160,16 +159,16 @@ public sealed partial class InferenceServiceReconciler(
             return;
         }
 
-        Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelTransferHealthy, diagnosis.Status, diagnosis.Reason, diagnosis.Message, generation, now);
+        conditions.Set(ConditionTypes.ModelTransferHealthy, diagnosis.Status, diagnosis.Reason, diagnosis.Message);
         if (diagnosis.EventReason is { } reason)
         {
             events.Warning(service, reason, diagnosis.Message);
         }
     }
 
-    private ReconcileResult Fail(InferenceService service, InferenceServiceStatus status, string reason, string message, long? generation, DateTimeOffset now)
+    private ReconcileResult Fail(InferenceService service, InferenceServiceStatus status, ConditionSetter conditions, string reason, string message)
     {
-        ServiceStatusRules.Failed(status, reason, message, generation, now);
+        ServiceStatusRules.Failed(status, conditions, reason, message);
         events.Warning(service, reason, message);
         return ReconcileResult.Done; // permanent until something changes; watches bring the change
     }

@@ -5,7 +5,6 @@ using LlmKube.Api.Sources;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Models;
 using LlmKube.Operator.Configuration;
-using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -32,7 +31,8 @@ public sealed class ModelReconciler(
         var (helper, copy) = PatchHelper<Model>.Begin(model);
         var status = copy.Status ??= new ModelStatus();
         var now = time.GetUtcNow();
-        var generation = model.Metadata.Generation;
+        var conditions = ConditionSetter.For(model, status.Conditions ??= [], now);
+        var generation = conditions.Generation;
         if (status.ObservedGeneration != generation && status.ObservedGeneration is not null)
         {
             // The spec changed (perhaps the source): the old fingerprint says nothing about the new source.
@@ -43,11 +43,11 @@ public sealed class ModelReconciler(
         }
 
         var wasReady = model.Status?.Phase == ModelPhases.Ready && model.Status.ObservedGeneration == generation;
-        var result = Classify(model, status, generation, now);
+        var result = Classify(model, status, conditions);
         if (status.Phase == ModelPhases.Ready && ProbeUrl(model.Spec) is { } url)
         {
             result = wasReady
-                ? await RevalidateAsync(model, status, url, generation, now, cancellationToken).ConfigureAwait(false)
+                ? await RevalidateAsync(model, status, conditions, url, now, cancellationToken).ConfigureAwait(false)
                 : ReconcileResult.RequeueAfter(TimeSpan.FromMilliseconds(200)); // publish Ready first; probe right after
         }
 
@@ -61,7 +61,7 @@ public sealed class ModelReconciler(
         return ReconcileResult.Min(result, patch.ToReconcileResult());
     }
 
-    private ReconcileResult Classify(Model model, ModelStatus status, long? generation, DateTimeOffset now)
+    private ReconcileResult Classify(Model model, ModelStatus status, ConditionSetter conditions)
     {
         var ns = model.Metadata.NamespaceProperty;
         var verdict = ModelClassification.Classify(model, options.AllowedHostPathRoots, claim => caches.Claims.Get(new ObjectKey(ns, claim)));
@@ -75,23 +75,27 @@ public sealed class ModelReconciler(
             status.CacheKey = key.Length > 0 ? key : null;
         }
 
+        status.Phase = verdict.Phase;
         switch (verdict.Phase)
         {
             case ModelPhases.Ready:
-                return Ready(status, verdict.Reason, verdict.Message, verdict.Path, generation, now);
+                status.Path = verdict.Path;
+                conditions.MarkReady(verdict.Reason, verdict.Message);
+                break;
             case ModelPhases.Failed:
-                return Failed(model, status, verdict.Reason, verdict.Message, generation, now);
+                conditions.MarkFailed(verdict.Reason, verdict.Message);
+                events.Warning(model, verdict.Reason, verdict.Message);
+                break;
             default:
-                status.Phase = ModelPhases.Pending;
-                var conditions = status.Conditions ??= [];
-                Cond.Set(conditions, ConditionTypes.Progressing, Cond.True, verdict.Reason, verdict.Message, generation, now);
-                Cond.Set(conditions, ConditionTypes.Available, Cond.False, verdict.Reason, verdict.Message, generation, now);
-                Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
-                return ReconcileResult.Done; // the claim watch wakes the Model when it binds
+                conditions.MarkWaiting(verdict.Reason, verdict.Message);
+                break;
         }
+
+        // Failures are permanent until the Model (or its claim) changes; a pvc:// claim binding wakes the Model.
+        return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> RevalidateAsync(Model model, ModelStatus status, string url, long? generation, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReconcileResult> RevalidateAsync(Model model, ModelStatus status, ConditionSetter conditions, string url, DateTimeOffset now, CancellationToken ct)
     {
         if (!ModelRevalidation.IsDue(status, now, options.RevalidateInterval))
         {
@@ -99,11 +103,11 @@ public sealed class ModelReconciler(
         }
 
         var probed = await probe.ProbeAsync(url, ct).ConfigureAwait(false);
-        var outcome = ModelRevalidation.Apply(status, probed, RefreshPolicyView.Of(model.Spec), generation, now);
+        var outcome = ModelRevalidation.Apply(status, conditions, probed, RefreshPolicyView.Of(model.Spec));
         status.Size ??= "0";
         if (outcome == DriftOutcome.Drifted)
         {
-            events.Warning(model, Reasons.UpstreamChanged, Cond.Find(status.Conditions, ConditionTypes.SourceDrifted)!.Message);
+            events.Warning(model, Reasons.UpstreamChanged, conditions.List.Get(ConditionTypes.SourceDrifted)!.Message);
         }
 
         // Indeterminate keeps the cache and tries again later, without a write.
@@ -129,27 +133,5 @@ public sealed class ModelReconciler(
             SourceKind.HuggingFaceFile => spec.Source,
             _ => null,
         };
-    }
-
-    private static ReconcileResult Ready(ModelStatus status, string reason, string message, string? path, long? generation, DateTimeOffset now)
-    {
-        status.Phase = ModelPhases.Ready;
-        status.Path = path;
-        var conditions = status.Conditions ??= [];
-        Cond.Set(conditions, ConditionTypes.Available, Cond.True, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Progressing, Cond.False, Reasons.Superseded, "Ready", generation, now);
-        Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
-        return ReconcileResult.Done;
-    }
-
-    private ReconcileResult Failed(Model model, ModelStatus status, string reason, string message, long? generation, DateTimeOffset now)
-    {
-        status.Phase = ModelPhases.Failed;
-        var conditions = status.Conditions ??= [];
-        Cond.Set(conditions, ConditionTypes.Degraded, Cond.True, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Available, Cond.False, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Progressing, Cond.False, reason, message, generation, now);
-        events.Warning(model, reason, message);
-        return ReconcileResult.Done; // permanent until the Model (or its claim) changes
     }
 }

@@ -1,7 +1,7 @@
 using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
-using Cond = LlmKube.ControllerRuntime.Conditions;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -34,28 +34,28 @@ public static class ModelRevalidation
         return remaining < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : remaining;
     }
 
-    public static DriftOutcome Apply(ModelStatus status, ProbeResult probe, RefreshPolicyView policy, long? generation, DateTimeOffset now)
+    public static DriftOutcome Apply(ModelStatus status, ConditionSetter conditions, ProbeResult probe, RefreshPolicyView policy)
     {
         ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(probe);
         if (!probe.Determinate)
         {
             return DriftOutcome.Indeterminate;
         }
 
-        status.LastRevalidated = Truncate(now);
+        status.LastRevalidated = conditions.Now;
         if (probe.ContentLength is { } length)
         {
             status.Size = ByteSize.Format(length);
         }
 
-        var conditions = status.Conditions ??= new List<k8s.Models.V1Condition>();
         var hasBaseline = status.SourceETag is not null || status.SourceContentLength is not null;
         if (!hasBaseline)
         {
             status.SourceETag = probe.ETag;
             status.SourceContentLength = probe.ContentLength;
-            Cond.Set(conditions, ConditionTypes.SourceDrifted, Cond.False, Reasons.InSync, "baseline recorded: the source's validator is tracked from now on", generation, now);
+            conditions.MarkFalse(ConditionTypes.SourceDrifted, Reasons.InSync, "baseline recorded: the source's validator is tracked from now on");
             return DriftOutcome.Baseline;
         }
 
@@ -64,9 +64,9 @@ public static class ModelRevalidation
             : status.SourceContentLength is { } oldLength && probe.ContentLength is { } newLength && oldLength != newLength;
         if (!drifted)
         {
-            if (Cond.Find(conditions, ConditionTypes.SourceDrifted)?.Status != Cond.False)
+            if (!conditions.List.IsFalse(ConditionTypes.SourceDrifted))
             {
-                Cond.Set(conditions, ConditionTypes.SourceDrifted, Cond.False, Reasons.InSync, "the source matches the recorded validator", generation, now);
+                conditions.MarkFalse(ConditionTypes.SourceDrifted, Reasons.InSync, "the source matches the recorded validator");
             }
 
             return DriftOutcome.InSync;
@@ -78,14 +78,8 @@ public static class ModelRevalidation
         var consequence = policy.OnChange
             ? "refreshPolicy is OnChange: the fetcher downloads the new version at the next pod start (restart the pods to pick it up now)"
             : "refreshPolicy is IfNotPresent: the cached copy keeps being served";
-        Cond.Set(conditions, ConditionTypes.SourceDrifted, Cond.True, Reasons.UpstreamChanged, $"the source changed since it was recorded ({change}); {consequence}", generation, now);
+        conditions.MarkTrue(ConditionTypes.SourceDrifted, Reasons.UpstreamChanged, $"the source changed since it was recorded ({change}); {consequence}");
         return DriftOutcome.Drifted;
-    }
-
-    private static DateTime Truncate(DateTimeOffset now)
-    {
-        var utc = now.UtcDateTime;
-        return new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     }
 }
 

@@ -1,45 +1,39 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using Cond = LlmKube.ControllerRuntime.Conditions;
 using LlmKube.Core.Builders;
+using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 
 /// <summary>
 /// Pure rules that turn what the reconciler observed into an InferenceService status: phase, replica counts
-/// and the Available / Progressing / Degraded / Suspended conditions. Every condition carries the
-/// observed generation; transition times only move when a status flips.
+/// and the Available / Progressing / Degraded / Suspended conditions (through a <see cref="ConditionSetter"/>,
+/// which stamps the observed generation; transition times only move when a status flips).
 /// </summary>
 public static class ServiceStatusRules
 {
     /// <summary>A stop: phase Failed, Degraded=True with the reason and message, nothing available.</summary>
-    public static void Failed(InferenceServiceStatus status, string reason, string message, long? generation, DateTimeOffset now)
+    public static void Failed(InferenceServiceStatus status, ConditionSetter conditions, string reason, string message)
     {
         ArgumentNullException.ThrowIfNull(status);
         status.Phase = ServicePhases.Failed;
-        var conditions = Conditions(status);
-        Cond.Set(conditions, ConditionTypes.Degraded, Cond.True, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Available, Cond.False, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Progressing, Cond.False, reason, message, generation, now);
+        conditions.MarkFailed(reason, message);
     }
 
     /// <summary>Waiting on something outside the service (its Model): phase Pending.</summary>
-    public static void Pending(InferenceServiceStatus status, string reason, string message, long? generation, DateTimeOffset now)
+    public static void Pending(InferenceServiceStatus status, ConditionSetter conditions, string reason, string message)
     {
         ArgumentNullException.ThrowIfNull(status);
         status.Phase = ServicePhases.Pending;
-        var conditions = Conditions(status);
-        Cond.Set(conditions, ConditionTypes.Progressing, Cond.True, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Available, Cond.False, reason, message, generation, now);
-        Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
+        conditions.MarkWaiting(reason, message);
     }
 
     /// <summary>Phase and counts from the Deployment: Suspended, Stopped, Ready, Progressing or Creating.</summary>
-    public static void FromDeployment(InferenceServiceStatus status, InferenceServiceSpec spec, V1Deployment? deployment, long? generation, DateTimeOffset now)
+    public static void FromDeployment(InferenceServiceStatus status, ConditionSetter conditions, InferenceServiceSpec spec, V1Deployment? deployment)
     {
         ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(spec);
         var desired = DeploymentBuilder.DesiredReplicas(spec);
         var ready = deployment?.Status?.ReadyReplicas ?? 0;
@@ -55,32 +49,23 @@ public static class ServiceStatusRules
             : (ServicePhases.Creating, Reasons.Creating);
         status.Phase = phase;
 
-        var conditions = Conditions(status);
         var available = ready > 0 && phase != ServicePhases.Suspended;
-        Cond.Set(conditions, ConditionTypes.Available, Bool(available),
+        conditions.Set(ConditionTypes.Available, ConditionStatus.Of(available),
             phase == ServicePhases.Ready ? Reasons.InferenceReady : available ? Reasons.MinimumReplicasAvailable : desired == 0 ? reason : Reasons.NoReadyReplicas,
-            counts, generation, now);
+            counts);
         var progressing = phase is ServicePhases.Creating or ServicePhases.Progressing;
-        Cond.Set(conditions, ConditionTypes.Progressing, Bool(progressing), progressing ? reason : phase == ServicePhases.Ready ? Reasons.InferenceReady : reason,
-            progressing ? $"{(phase == ServicePhases.Creating ? "Creating" : "Rolling out")} inference service ({counts})" : counts, generation, now);
-        Cond.Set(conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
+        conditions.Set(ConditionTypes.Progressing, ConditionStatus.Of(progressing), progressing ? reason : phase == ServicePhases.Ready ? Reasons.InferenceReady : reason,
+            progressing ? $"{(phase == ServicePhases.Creating ? "Creating" : "Rolling out")} inference service ({counts})" : counts);
+        conditions.MarkNotDegraded();
     }
 
     /// <summary>The Suspended condition is always present: True while spec.suspend is set.</summary>
-    public static void Suspension(InferenceServiceStatus status, InferenceServiceSpec spec, long? generation, DateTimeOffset now)
+    public static void Suspension(ConditionSetter conditions, InferenceServiceSpec spec)
     {
-        ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(spec);
         var suspended = spec.Suspend == true;
-        Cond.Set(Conditions(status), ConditionTypes.Suspended, Bool(suspended), suspended ? Reasons.Suspended : Reasons.NotSuspended,
-            suspended ? "spec.suspend is true: scaled to zero, spec.replicas kept" : "spec.suspend is not set", generation, now);
+        conditions.Set(ConditionTypes.Suspended, ConditionStatus.Of(suspended), suspended ? Reasons.Suspended : Reasons.NotSuspended,
+            suspended ? "spec.suspend is true: scaled to zero, spec.replicas kept" : "spec.suspend is not set");
     }
-
-    public static IList<V1Condition> Conditions(InferenceServiceStatus status)
-    {
-        ArgumentNullException.ThrowIfNull(status);
-        return status.Conditions ??= new List<V1Condition>();
-    }
-
-    private static string Bool(bool value) => value ? Cond.True : Cond.False;
 }

@@ -1,8 +1,8 @@
-using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Contracts;
+using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
-using Cond = LlmKube.ControllerRuntime.Conditions;
+using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -49,7 +49,7 @@ public sealed record TransferDiagnosis(string Status, string Reason, string Mess
             }
         }
 
-        return failure ?? (succeeded ? new TransferDiagnosis(Cond.True, Reasons.ModelTransferSucceeded, "the model was fetched into the pod's volume", null) : null);
+        return failure ?? (succeeded ? new TransferDiagnosis(ConditionStatus.True, Reasons.ModelTransferSucceeded, "the model was fetched into the pod's volume", null) : null);
     }
 
     /// <summary>The fetcher's line, or, when it wrote none, the exit code and the tail of the message.</summary>
@@ -74,7 +74,7 @@ public sealed record TransferDiagnosis(string Status, string Reason, string Mess
     {
         var line = ParseTerminationMessage(terminated.Message, terminated.ExitCode);
         var node = pod.Spec?.NodeName is { Length: > 0 } n ? $" on node {n}" : "";
-        return new TransferDiagnosis(Cond.False, line.Reason, $"model transfer failed in pod {pod.Metadata?.Name} ({container}{node}): {line.Message}", EventReasonFor(line.Known));
+        return new TransferDiagnosis(ConditionStatus.False, line.Reason, $"model transfer failed in pod {pod.Metadata?.Name} ({container}{node}): {line.Message}", EventReasonFor(line.Known));
     }
 
     private static string Tail(string text) => text.Length <= 300 ? text.Trim() : "…" + text[^300..].Trim();

@@ -36,8 +36,7 @@ public class PatchAndEventTests
         var (helper2, copy2) = PatchHelper<Widget>.Begin(stored);
         copy2.Status!.Phase = "Ready";
         Assert.Equal(PatchOutcome.Unchanged, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
-        copy2.Status.Conditions = [];
-        Conditions.Set(copy2.Status.Conditions, "Ready", Conditions.True, "Ok", "fine", 2);
+        ConditionSetter.For(stored, copy2.Status.Conditions = [], DateTimeOffset.UtcNow).MarkTrue("Ready", "Ok", "fine");
         Assert.Equal(PatchOutcome.Patched, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
         Assert.Equal(0, cluster.Requests.Count("patch", "widgets", subresource: string.Empty));
         Assert.Equal(1, cluster.Requests.Count("patch", "widgets", subresource: "status"));

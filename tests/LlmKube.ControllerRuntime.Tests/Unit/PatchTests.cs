@@ -119,24 +119,23 @@ public class PatchTests
     {
         var t0 = new DateTimeOffset(2026, 1, 1, 10, 0, 0, 123, TimeSpan.Zero);
         var list = new List<V1Condition>();
-        Assert.True(Conditions.Set(list, "Ready", Conditions.False, "Waiting", "not yet", 1, t0));
+        Assert.True(new ConditionSetter(1, list, t0).MarkFalse("Ready", "Waiting", "not yet"));
         Assert.Equal(new DateTime(2026, 1, 1, 10, 0, 0, DateTimeKind.Utc), list[0].LastTransitionTime);
 
-        Assert.False(Conditions.Set(list, "Ready", Conditions.False, "Waiting", "not yet", 1, t0.AddMinutes(1)));
-        Assert.True(Conditions.Set(list, "Ready", Conditions.False, "Pulling", "pulling image", 2, t0.AddMinutes(2)));
+        Assert.False(new ConditionSetter(1, list, t0.AddMinutes(1)).MarkFalse("Ready", "Waiting", "not yet"));
+        Assert.True(new ConditionSetter(2, list, t0.AddMinutes(2)).MarkFalse("Ready", "Pulling", "pulling image"));
         Assert.Equal(t0.UtcDateTime.AddMilliseconds(-123), list[0].LastTransitionTime);
         Assert.Equal(2, list[0].ObservedGeneration);
 
-        Assert.True(Conditions.Set(list, "Ready", Conditions.True, "Ready", "ok", 2, t0.AddMinutes(3)));
+        Assert.True(new ConditionSetter(2, list, t0.AddMinutes(3)).MarkTrue("Ready", "Ready", "ok"));
         Assert.Equal(t0.AddMinutes(3).UtcDateTime.AddMilliseconds(-123), list[0].LastTransitionTime);
-        Assert.True(Conditions.IsTrue(list, "Ready"));
-        Assert.False(Conditions.IsFalse(list, "Ready"));
+        Assert.Equal(ConditionStatus.True, list.Get("Ready")!.Status);
+        Assert.False(list.IsFalse("Ready"));
 
-        Assert.True(Conditions.Set(list, "Degraded", Conditions.False, "None", "", 2, t0));
+        Assert.True(new ConditionSetter(2, list, t0).MarkFalse("Degraded", "None", ""));
         Assert.Equal(2, list.Count);
-        Assert.True(Conditions.Remove(list, "Degraded"));
-        Assert.False(Conditions.Remove(list, "Degraded"));
-        Assert.Null(Conditions.Find(list, "Degraded"));
+        Assert.True(list.IsFalse("Degraded"));
+        Assert.Null(list.Get("Missing"));
     }
 
     [Fact]
@@ -150,9 +149,9 @@ public class PatchTests
         Assert.True(helper.Compute(copy).IsEmpty);
 
         var conditions = new List<V1Condition>();
-        Conditions.Set(conditions, "Ready", Conditions.True, "Ok", "fine", 3, t0);
+        new ConditionSetter(3, conditions, t0).MarkTrue("Ready", "Ok", "fine");
         var snapshot = ObjectCopy.DeepCopy(conditions);
-        Assert.False(Conditions.Set(snapshot, "Ready", Conditions.True, "Ok", "fine", 3, t0.AddHours(1)));
+        Assert.False(new ConditionSetter(3, snapshot, t0.AddHours(1)).MarkTrue("Ready", "Ok", "fine"));
         Assert.Equal(conditions[0].LastTransitionTime, snapshot[0].LastTransitionTime);
     }
 }
