@@ -72,7 +72,7 @@ public class OutputAndWiringTests
             ["nested"] = new JsonObject { ["inner"] = new JsonArray() },
         };
 
-        var yaml = YamlText.Write(document);
+        var yaml = LlmKube.Admission.Json.YamlJson.Write(document);
 
         Assert.Equal(
             "plain: hello world\nnumber: 42\nnumeric: \"42\"\nbool: true\nboolish: \"yes\"\nempty: \"\"\ncolon: \"a: b\"\nnothing: null\n" +

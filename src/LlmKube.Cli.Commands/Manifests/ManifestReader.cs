@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmKube.Admission.Json;
 using YamlDotNet.Core;
 
 namespace LlmKube.Cli.Manifests;
@@ -49,7 +50,7 @@ internal static class ManifestReader
         List<JsonNode?> nodes;
         try
         {
-            nodes = YamlToJson.Documents(text).ToList();
+            nodes = YamlJson.Documents(text).ToList();
         }
         catch (YamlException e)
         {

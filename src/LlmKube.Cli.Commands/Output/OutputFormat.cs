@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
+using LlmKube.Admission.Json;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Cli.Output;
 
@@ -20,9 +21,6 @@ internal static class Documents
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>JSON without HTML-safe escaping ('+', '&lt;' and non-ASCII stay as they are): the output is for terminals and scripts, not HTML.</summary>
-    public static JsonSerializerOptions Readable { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static OutputFormat Parse(string? value) => value switch
     {
         Json => OutputFormat.Json,
@@ -31,7 +29,7 @@ internal static class Documents
     };
 
     /// <summary>A Kubernetes object as JSON, exactly as the API serves it (our types serialise through KubernetesJson).</summary>
-    public static JsonNode ToNode(object obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!;
+    public static JsonNode ToNode(object obj) => KubernetesJsonNodes.ToNode(obj)!;
 
     /// <summary>A <c>v1 List</c> of objects, as kubectl prints one.</summary>
     public static JsonObject List(IEnumerable<object> items) => new()
@@ -45,7 +43,7 @@ internal static class Documents
     public static async Task WriteAsync(TextWriter output, OutputFormat format, JsonNode document)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var text = format == OutputFormat.Yaml ? YamlText.Write(document) : document.ToJsonString(Indented) + "\n";
+        var text = format == OutputFormat.Yaml ? YamlJson.Write(document) : document.ToJsonString(Indented) + "\n";
         await output.WriteAsync(text).ConfigureAwait(false);
     }
 }

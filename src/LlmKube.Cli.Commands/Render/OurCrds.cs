@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using k8s;
 using LlmKube.Admission;
 using LlmKube.Api.Schema;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Cli.Render;
 
@@ -9,5 +9,5 @@ namespace LlmKube.Cli.Render;
 internal static class OurCrds
 {
     public static CustomResourceAdmission Admission() =>
-        new(CrdDefinitions.All().Select(crd => (JsonObject)JsonNode.Parse(KubernetesJson.Serialize(crd))!));
+        new(CrdDefinitions.All().Select(crd => (JsonObject)KubernetesJsonNodes.ToNode(crd)!));
 }

@@ -1,6 +1,7 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using k8s;
+using LlmKube.Admission.Json;
+using LlmKube.Cli.Output;
 
 namespace LlmKube.Cli.Render;
 
@@ -15,19 +16,13 @@ internal static class RenderOutput
         ArgumentNullException.ThrowIfNull(objects);
         if (format == Json)
         {
-            var items = new JsonArray(objects.Select(o => JsonNode.Parse(KubernetesJson.Serialize(o))).ToArray());
-            var list = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = items };
-            return list.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+            return Documents.List(objects).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
         }
 
         var builder = new StringBuilder();
         foreach (var obj in objects)
         {
-            builder.Append("---\n").Append(KubernetesYaml.Serialize(obj));
-            if (builder[^1] != '\n')
-            {
-                builder.Append('\n');
-            }
+            builder.Append("---\n").Append(YamlJson.Write(Documents.ToNode(obj)));
         }
 
         return builder.ToString();
