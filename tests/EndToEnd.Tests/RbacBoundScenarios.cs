@@ -106,7 +106,7 @@ public sealed class RbacBoundScenarios
         var mine = cluster.Server.Control.GetRequestCounts().Entries.Where(e => e.User == Sa).ToList();
         Assert.True(mine.All(e => e.Code != 403), "403s: " + Describe(mine.Where(e => e.Code == 403)));
         Assert.All(mine, e => Assert.True(
-            e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource == "leases") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
+            e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource is "leases" or "configmaps") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
             $"unexpected request outside team-a: {e.Verb} {e.Resource} in '{e.Namespace}'"));
     }
 

@@ -83,6 +83,21 @@ public class ListAndStatusTests(ClusterFixture cluster)
         Assert.Contains("Cache\n  Volume:     claim\n  Claim:      mine (Bound, 20Gi, ReadWriteOnce)\n", stdout, StringComparison.Ordinal);
         Assert.Contains($"  Model path: /models/{key}/phi-3-mini.Q4.gguf\n", stdout, StringComparison.Ordinal);
         Assert.Contains("  Reported:   by the operator (status.modelCache)", stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   shared cache mode, caching on, claims of 100Gi (the cluster's default storage class, ReadWriteOnce)", stdout, StringComparison.Ordinal);
+        Assert.Contains("(published in ConfigMap llmkube-system/llmkube-operator-config)\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_operators_configuration_is_read_where_it_runs_or_found_by_its_label()
+    {
+        var ns = await TwoServicesAsync();
+
+        var (code, json, stderr) = await cluster.CliAsync("status", "shared-one", "-n", ns, "-o", "json", "--operator-namespace", "elsewhere");
+
+        Assert.True(code == 0, stderr);
+        var published = JsonNode.Parse(json)!["operator"]!;
+        Assert.Equal("llmkube-system/llmkube-operator-config", (string?)published["configMap"]);
+        Assert.Equal(("shared", "true", "100Gi"), ((string?)published["data"]!["modelCacheMode"], (string?)published["data"]!["modelCacheEnabled"], (string?)published["data"]!["modelCacheSize"]));
     }
 
     [Fact]

@@ -38,6 +38,9 @@ public class SandboxCommandsTests
         Assert.Contains($"  Cache key:  {CacheKeys.Compute(Source)}\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Claim:      llmkube-model-cache (not found in namespace default)\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Reported:   computed: the operator has not reported it yet (assuming shared cache mode)\n", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   unknown: ConfigMap llmkube-operator-config not found in namespace llmkube-system", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("and no ConfigMap labelled app.kubernetes.io/component=operator-config exists in any namespace\n", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("with the operator's default settings: its configuration is unknown", list.Stderr, StringComparison.Ordinal);
         Assert.Equal(4, wait.ExitCode);
         Assert.Contains("model (no status yet), service (no status yet) (0/1 ready)", wait.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, scale.ExitCode);
@@ -72,6 +75,7 @@ public class SandboxCommandsTests
         Assert.Matches(@"\ntinyllama-staged\s+\S+\s+Ready\s+1/1\s+pvcSource\s+model-store\s+", list.Stdout);
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("  Claim:      my-model-cache (Bound, 20Gi, ReadWriteOnce)", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   shared cache mode, caching on, claims of 100Gi", status.Stdout, StringComparison.Ordinal);
         Assert.True(deploy.ExitCode == 0, deploy.Stderr);
         Assert.Equal(0, scale.ExitCode);
         Assert.True(cacheList.ExitCode == 0, cacheList.Stdout + cacheList.Stderr);

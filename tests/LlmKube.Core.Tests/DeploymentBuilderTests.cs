@@ -1,7 +1,7 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Core.Builders;
 using LlmKube.Core.Cache;
-using k8s.Models;
 using static LlmKube.Core.Tests.Fixtures;
 
 namespace LlmKube.Core.Tests;

@@ -1,9 +1,9 @@
+using k8s.Models;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Core.Builders;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Core.Tests;
 

@@ -80,13 +80,14 @@ internal sealed class CacheInventory
 
     public WiringIndex Wiring { get; }
 
-    public static async Task<CacheInventory> LoadAsync(KubeApi api, string? ns, CancellationToken ct)
+    public static async Task<CacheInventory> LoadAsync(ClusterSession session, string? ns, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(session);
+        var api = session.Api;
         var services = await api.ListServicesAsync(ns, ct).ConfigureAwait(false);
         var models = await api.ListModelsAsync(ns, ct).ConfigureAwait(false);
         var allClaims = await api.ListClaimsAsync(ns, null, ct).ConfigureAwait(false);
-        var index = WiringIndex.From(models, allClaims);
+        var index = WiringIndex.From(models, await OperatorConfig.ReadAsync(api, session.OperatorNamespace, ns, ct).ConfigureAwait(false));
         var usages = new Dictionary<(string, string), ClaimUsage>();
         ClaimUsage Usage(string claimNamespace, string claimName) =>
             usages.TryGetValue((claimNamespace, claimName), out var found) ? found

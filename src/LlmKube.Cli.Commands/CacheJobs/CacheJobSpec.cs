@@ -52,7 +52,7 @@ internal static class CacheJobSpec
 
     public static Dictionary<string, string> Labels() => new()
     {
-        [ObjectLabels.NameLabel] = "llmkube",
+        [ObjectLabels.NameLabel] = KubernetesLabels.Llmkube,
         [ObjectLabels.ManagedByLabel] = ManagedBy,
         [ObjectLabels.ComponentLabel] = Component,
     };

@@ -27,7 +27,8 @@ internal static class ClusterCommand
             try
             {
                 var all = options.AllNamespaces is { } allOption && parse.GetValue(allOption);
-                using var session = ClusterSession.Open(parse.GetValue(options.Kubeconfig), parse.GetValue(options.Namespace), all, Documents.Parse(parse.GetValue(options.Output)), console);
+                using var session = ClusterSession.Open(parse.GetValue(options.Kubeconfig), parse.GetValue(options.Namespace), all, Documents.Parse(parse.GetValue(options.Output)), console,
+                    parse.GetValue(options.OperatorNamespace));
                 server = session.Server;
                 return await action(session, parse, ct).ConfigureAwait(false);
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmKube.Cli.Output;
+using LlmKube.Contracts;
 
 namespace LlmKube.Cli.Cluster;
 
@@ -29,6 +30,11 @@ internal sealed class ClusterOptions
 
     public Option<bool>? AllNamespaces { get; }
 
+    public Option<string?> OperatorNamespace { get; } = new("--operator-namespace")
+    {
+        Description = $"Namespace where the operator runs and publishes its configuration (default: ${OperatorConfigMap.NamespaceEnvironment}, else {OperatorConfigMap.DefaultNamespace}).",
+    };
+
     public Option<string> Output { get; } = CreateOutput();
 
     public void AddTo(Command command)
@@ -42,6 +48,7 @@ internal sealed class ClusterOptions
         }
 
         command.Add(Output);
+        command.Add(OperatorNamespace);
     }
 
     private static Option<string> CreateOutput()

@@ -1,13 +1,15 @@
 using k8s;
 using LlmKube.Cli.Output;
+using LlmKube.Contracts;
 
 namespace LlmKube.Cli.Cluster;
 
 /// <summary>One command's connection: the client, the namespace it works in, how to print, where to write.</summary>
 internal sealed class ClusterSession : IDisposable
 {
-    private ClusterSession(IKubernetes client, string server, string ns, bool allNamespaces, OutputFormat format, CliConsole console)
+    private ClusterSession(IKubernetes client, string server, string ns, bool allNamespaces, OutputFormat format, CliConsole console, string operatorNamespace)
     {
+        OperatorNamespace = operatorNamespace;
         Client = client;
         Server = server;
         Namespace = ns;
@@ -33,13 +35,16 @@ internal sealed class ClusterSession : IDisposable
 
     public OutputFormat Format { get; }
 
+    /// <summary>Where the operator runs and publishes its configuration: --operator-namespace, else the environment, else the default.</summary>
+    public string OperatorNamespace { get; }
+
     public CliConsole Console { get; }
 
     /// <summary>
     /// Connects as kubectl would: --kubeconfig, else the first existing file in $KUBECONFIG (not merged), else ~/.kube/config;
     /// the namespace from -n, else the current context's, else <c>default</c>.
     /// </summary>
-    public static ClusterSession Open(string? kubeconfig, string? ns, bool allNamespaces, OutputFormat format, CliConsole console)
+    public static ClusterSession Open(string? kubeconfig, string? ns, bool allNamespaces, OutputFormat format, CliConsole console, string? operatorNamespace = null)
     {
         var file = KubeconfigFile(kubeconfig);
         KubernetesClientConfiguration config;
@@ -53,7 +58,10 @@ internal sealed class ClusterSession : IDisposable
         }
 
         var effectiveNamespace = !string.IsNullOrEmpty(ns) ? ns : !string.IsNullOrEmpty(config.Namespace) ? config.Namespace : "default";
-        return new ClusterSession(new Kubernetes(config), config.Host ?? "(unknown server)", effectiveNamespace, allNamespaces, format, console);
+        var operatorNs = operatorNamespace is { Length: > 0 } given ? given
+            : Environment.GetEnvironmentVariable(OperatorConfigMap.NamespaceEnvironment) is { Length: > 0 } configured ? configured
+            : OperatorConfigMap.DefaultNamespace;
+        return new ClusterSession(new Kubernetes(config), config.Host ?? "(unknown server)", effectiveNamespace, allNamespaces, format, console, operatorNs);
     }
 
     public void Dispose() => Client.Dispose();

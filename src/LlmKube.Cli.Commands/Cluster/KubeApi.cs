@@ -42,6 +42,13 @@ internal sealed class KubeApi(IKubernetes client)
         return list.Items.ToList();
     }
 
+    public async Task<V1ConfigMap?> GetConfigMapAsync(string ns, string name, CancellationToken ct) =>
+        await NotFound.OrNullAsync(() => client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct)).ConfigureAwait(false);
+
+    /// <summary>ConfigMaps of every namespace with <paramref name="labelSelector"/>.</summary>
+    public async Task<IReadOnlyList<V1ConfigMap>> ListConfigMapsAsync(string labelSelector, CancellationToken ct) =>
+        (await client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)).Items.ToList();
+
     public async Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string? labelSelector, CancellationToken ct) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)).Items.ToList();
 

@@ -1,8 +1,6 @@
-using k8s.Models;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Core;
 using LlmKube.Core.Cache;
 
 namespace LlmKube.Cli.Wiring;
@@ -26,11 +24,10 @@ internal sealed record ServiceWiring(CachePlan? Plan, bool Reported, string? Not
 
     /// <summary>
     /// <c>status.modelCache</c> when the operator has reported the current generation; otherwise the same
-    /// <see cref="ModelCacheDecision"/> the operator runs, with the cache key the Model controller would record
-    /// (<see cref="CacheKeys.WithRecordedKey"/>) when it has not recorded one yet. The operator's cache mode is not visible
-    /// from outside: perService is assumed when the service's owned <c>&lt;name&gt;-model-cache</c> claim exists.
+    /// <see cref="ModelCacheDecision"/> the operator runs, with its published settings (its defaults when they are
+    /// unknown) and the cache key the Model controller would record (<see cref="CacheKeys.WithRecordedKey"/>).
     /// </summary>
-    public static ServiceWiring Resolve(InferenceService service, Model? model, bool perServiceClaimExists)
+    public static ServiceWiring Resolve(InferenceService service, Model? model, OperatorConfig config)
     {
         ArgumentNullException.ThrowIfNull(service);
         var reported = CachePlan.FromStatus(service.Status?.ModelCache);
@@ -45,19 +42,12 @@ internal sealed record ServiceWiring(CachePlan? Plan, bool Reported, string? Not
             return Unknown($"Model {service.Spec.ModelRef} not found, and the operator has not reported the wiring");
         }
 
-        var mode = perServiceClaimExists ? CacheModes.PerService : CacheModes.Shared;
-        var plan = ModelCacheDecision.Decide(CacheKeys.WithRecordedKey(model), service, new WorkloadSettings { ModelCacheMode = mode });
-        return new ServiceWiring(plan, false, $"computed: the operator has not reported it yet (assuming {mode} cache mode)");
-    }
-
-    /// <summary>True when <paramref name="claim"/> is the perService cache claim the operator created for <paramref name="service"/>.</summary>
-    public static bool IsPerServiceClaimOf(V1PersistentVolumeClaim claim, InferenceService service)
-    {
-        ArgumentNullException.ThrowIfNull(claim);
-        ArgumentNullException.ThrowIfNull(service);
-        return claim.Metadata.Name == ModelCacheDecision.PerServiceClaimName(service.Metadata.Name)
-            && claim.Metadata.NamespaceProperty == service.Metadata.NamespaceProperty
-            && claim.Metadata.OwnerReferences?.Any(o => o.Kind == InferenceService.KindName && o.Uid == service.Metadata.Uid) == true;
+        ArgumentNullException.ThrowIfNull(config);
+        var settings = config.Settings;
+        var plan = ModelCacheDecision.Decide(CacheKeys.WithRecordedKey(model), service, settings);
+        return new ServiceWiring(plan, false, config.Published is null
+            ? $"computed: the operator has not reported it yet (assuming {settings.ModelCacheMode} cache mode)"
+            : $"computed: the operator has not reported it yet (its {settings.ModelCacheMode} cache mode, published in {config.Location})");
     }
 
     /// <summary>One line for people: which volume, which claim, key and model path.</summary>

@@ -1,6 +1,6 @@
+using k8s.Models;
 using LlmKube.Api.Services;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Core.Builders;
 

@@ -1,8 +1,8 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Core.Builders;
 

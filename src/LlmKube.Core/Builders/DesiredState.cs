@@ -1,10 +1,10 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
 using LlmKube.Core.Cache;
 using LlmKube.Core.Models;
-using k8s.Models;
 
 namespace LlmKube.Core.Builders;
 

@@ -1,6 +1,7 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
-using k8s.Models;
+using LlmKube.Contracts;
 
 namespace LlmKube.Core.Builders;
 
@@ -12,9 +13,9 @@ public static class ObjectLabels
     public const string ServiceLabel = ApiGroup.Group + "/service";
     public const string RuntimeLabel = ApiGroup.Group + "/runtime";
 
-    public const string NameLabel = "app.kubernetes.io/name";
-    public const string ComponentLabel = "app.kubernetes.io/component";
-    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string NameLabel = KubernetesLabels.Name;
+    public const string ComponentLabel = KubernetesLabels.Component;
+    public const string ManagedByLabel = KubernetesLabels.ManagedBy;
     public const string CacheComponent = "model-cache";
     public const string OperatorManager = "llmkube-controller";
 
@@ -37,7 +38,7 @@ public static class ObjectLabels
     /// <summary>Labels of claims the operator creates; upstream uses the same, so its CLI finds ours.</summary>
     public static Dictionary<string, string> ForCacheClaim() => new()
     {
-        [NameLabel] = "llmkube",
+        [NameLabel] = KubernetesLabels.Llmkube,
         [ComponentLabel] = CacheComponent,
         [ManagedByLabel] = OperatorManager,
     };

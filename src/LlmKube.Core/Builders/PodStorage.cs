@@ -1,3 +1,4 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
@@ -5,7 +6,6 @@ using LlmKube.Api.Services;
 using LlmKube.Api.Sources;
 using LlmKube.Contracts;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Core.Builders;
 

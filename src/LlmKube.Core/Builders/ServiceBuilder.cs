@@ -1,6 +1,6 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
-using k8s.Models;
 
 namespace LlmKube.Core.Builders;
 

@@ -1,10 +1,10 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Sources;
 using LlmKube.Api.Validation;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Core.Models;
 

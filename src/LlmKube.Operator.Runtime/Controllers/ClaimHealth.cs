@@ -1,7 +1,7 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Cache;
-using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 

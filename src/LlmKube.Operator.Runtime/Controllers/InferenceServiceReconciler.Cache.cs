@@ -1,11 +1,11 @@
 using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 

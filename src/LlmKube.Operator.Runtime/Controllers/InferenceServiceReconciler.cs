@@ -1,3 +1,5 @@
+using k8s;
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
@@ -5,8 +7,6 @@ using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using Microsoft.Extensions.Logging;
-using k8s;
-using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 

@@ -1,6 +1,6 @@
-using LlmKube.ControllerRuntime;
 using k8s;
 using k8s.Models;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 

@@ -1,7 +1,7 @@
+using k8s.Models;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 

@@ -1,8 +1,8 @@
+using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
-using k8s.Models;
 
 namespace LlmKube.Operator.Controllers;
 

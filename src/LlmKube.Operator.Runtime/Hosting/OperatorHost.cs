@@ -1,3 +1,4 @@
+using System.Reflection;
 using k8s;
 using k8s.Models;
 using LlmKube.Api.Models;
@@ -6,6 +7,7 @@ using LlmKube.Api.Sources;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Builders;
 using LlmKube.Core.Cache;
+using LlmKube.Core.Configuration;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
 using Microsoft.Extensions.Logging;
@@ -19,6 +21,7 @@ namespace LlmKube.Operator.Hosting;
 public sealed class OperatorHost : IAsyncDisposable
 {
     private readonly HttpSourceProbe _probe;
+    private readonly ConfigurationPublisher _publisher;
 
     public OperatorHost(KubernetesClientConfiguration config, OperatorOptions options, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -56,6 +59,9 @@ public sealed class OperatorHost : IAsyncDisposable
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
         pods.AddIndex(OperatorCaches.PodsByService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.ServiceLabel, out var s) == true ? s : null));
 
+        var version = typeof(OperatorHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
+        _publisher = new ConfigurationPublisher(Manager.Client, OperatorNamespace.Resolve(options.LeaderElectionNamespace),
+            new PublishedConfiguration(workload, version, options.Namespace), loggers.CreateLogger<ConfigurationPublisher>(), time);
         var caches = new OperatorCaches(services.Cache, models.Cache, deployments.Cache, kubeServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
         _probe = new HttpSourceProbe(options.AllowPrivateSourceProbes);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
@@ -80,7 +86,31 @@ public sealed class OperatorHost : IAsyncDisposable
 
     public Manager Manager { get; }
 
-    public Task RunAsync(CancellationToken cancellationToken) => Manager.RunAsync(cancellationToken);
+    /// <summary>Where the operator publishes its configuration (<see cref="ConfigurationPublisher"/>).</summary>
+    public string ConfigurationNamespace => _publisher.Namespace;
+
+    /// <summary>Publishes the configuration (in the background, retried) and runs the manager until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var publishing = _publisher.RunAsync(stop.Token);
+        try
+        {
+            await Manager.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await publishing.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped before it could publish.
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

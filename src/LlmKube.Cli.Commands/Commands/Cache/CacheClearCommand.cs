@@ -36,7 +36,7 @@ internal static partial class CacheClearCommand
             var (image, timeout) = jobs.Read(parse);
             var request = new ClearRequest(parse.GetValue(model), parse.GetValue(claim), parse.GetValue(key));
             request.Validate();
-            var inventory = await CacheInventory.LoadAsync(session.Api, session.Namespace, ct).ConfigureAwait(false);
+            var inventory = await CacheInventory.LoadAsync(session, session.Namespace, ct).ConfigureAwait(false);
             var outcomes = request.Model is null && request.Key is null
                 ? await ClearClaimAsync(session, inventory, request.Claim!, parse.GetValue(yes), image, timeout, ct).ConfigureAwait(false)
                 : await ClearEntriesAsync(session, inventory, request, parse.GetValue(yes), image, timeout, ct).ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal static class CacheInspectCommand
             var ns = session.Namespace;
             var claim = await session.Api.GetClaimAsync(ns, name, ct).ConfigureAwait(false)
                 ?? throw CliException.NotFound($"no PersistentVolumeClaim {name} in namespace {ns}: see llmkube cache list -n {ns}");
-            var inventory = await CacheInventory.LoadAsync(session.Api, ns, ct).ConfigureAwait(false);
+            var inventory = await CacheInventory.LoadAsync(session, ns, ct).ConfigureAwait(false);
             var usage = inventory.Find(ns, name) ?? new ClaimUsage(ns, name, claim);
             if (usage.NotReadable is { } why)
             {

@@ -30,7 +30,7 @@ internal static class CacheListCommand
         command.SetClusterAction(options, environment, async (session, parse, ct) =>
         {
             var (image, timeout) = jobs.Read(parse);
-            var inventory = await CacheInventory.LoadAsync(session.Api, session.ListNamespace, ct).ConfigureAwait(false);
+            var inventory = await CacheInventory.LoadAsync(session, session.ListNamespace, ct).ConfigureAwait(false);
             var contents = parse.GetValue(noRead)
                 ? inventory.Claims.Select(c => new ClaimContents(c, null, c.NotReadable ?? "not read (--no-read)", false)).ToList()
                 : await new CacheReader(session, image, timeout).ReadAsync(inventory.Claims, ct).ConfigureAwait(false);

@@ -49,7 +49,7 @@ internal static class DeleteCommand
 
         public async Task<int> RunAsync(bool purge, bool yes, CancellationToken ct)
         {
-            var inventory = await CacheInventory.LoadAsync(session.Api, Ns, ct).ConfigureAwait(false);
+            var inventory = await CacheInventory.LoadAsync(session, Ns, ct).ConfigureAwait(false);
             var service = inventory.Services.FirstOrDefault(s => s.Metadata.Name == name);
             var model = inventory.Models.FirstOrDefault(m => m.Metadata.Name == name);
             if (service is null && model is null)

@@ -41,7 +41,7 @@ internal static class ListCommand
             return ExitCodes.Ok;
         }
 
-        var index = await WiringIndex.LoadAsync(session.Api, session.ListNamespace, ct).ConfigureAwait(false);
+        var index = await WiringIndex.LoadAsync(session, ct).ConfigureAwait(false);
         var table = new TextTable(Headers(session, "NAME", "MODEL", "PHASE", "REPLICAS", "CACHE", "CLAIM", "ENDPOINT", "AGE"));
         var now = DateTime.UtcNow;
         var computed = false;
@@ -65,6 +65,10 @@ internal static class ListCommand
         if (computed)
         {
             await session.Console.NoteAsync("* computed by the operator's decision: the operator has not reported status.modelCache for it yet").ConfigureAwait(false);
+            if (index.Config.Published is null)
+            {
+                await session.Console.NoteAsync($"  with the operator's default settings: its configuration is {index.Config.Describe()}").ConfigureAwait(false);
+            }
         }
 
         return ExitCodes.Ok;

@@ -7,6 +7,7 @@ using LlmKube.Api.Schema;
 using LlmKube.Api.Services;
 using LlmKube.Cli.Manifests;
 using LlmKube.Cli.SandboxUp;
+using LlmKube.Contracts;
 using LlmKube.Core;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
@@ -69,6 +70,8 @@ public static class SandboxUpCommand
                 await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct).ConfigureAwait(false);
             }
 
+            // The operator's own namespace, as an install has it: it publishes its configuration there for the CLI.
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorConfigMap.DefaultNamespace } }, cancellationToken: ct).ConfigureAwait(false);
             var operatorConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(server.KubeconfigYaml(OperatorUser))));
             await using var host = new OperatorHost(operatorConfig, new OperatorOptions { ModelCacheMode = parse.GetValue(mode)!, HealthPort = 0, MetricsPort = 0 }, loggers);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

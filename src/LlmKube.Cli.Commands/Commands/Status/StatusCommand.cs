@@ -40,10 +40,10 @@ internal static class StatusCommand
 
         ServiceWiring? wiring = null;
         V1PersistentVolumeClaim? claim = null;
+        var config = await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ns, ct).ConfigureAwait(false);
         if (service is not null)
         {
-            var perService = await session.Api.GetClaimAsync(ns, ModelCacheDecision.PerServiceClaimName(name), ct).ConfigureAwait(false);
-            wiring = ServiceWiring.Resolve(service, model, perService is not null && ServiceWiring.IsPerServiceClaimOf(perService, service));
+            wiring = ServiceWiring.Resolve(service, model, config);
             if (wiring.ClaimName is { } claimName)
             {
                 claim = await session.Api.GetClaimAsync(ns, claimName, ct).ConfigureAwait(false);
@@ -53,7 +53,7 @@ internal static class StatusCommand
         var warnings = await session.Api.WarningEventsAsync(ns, name, ct).ConfigureAwait(false);
         if (session.Format != OutputFormat.Table)
         {
-            await Documents.WriteAsync(session.Console.Out, session.Format, Document(model, service, wiring, claim, warnings)).ConfigureAwait(false);
+            await Documents.WriteAsync(session.Console.Out, session.Format, Document(model, service, wiring, claim, config, warnings)).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
@@ -74,7 +74,7 @@ internal static class StatusCommand
         else
         {
             AppendService(text, service);
-            AppendCache(text, wiring!, claim, ns);
+            AppendCache(text, wiring!, claim, ns, config);
         }
 
         if (warnings.Count > 0)
@@ -118,7 +118,7 @@ internal static class StatusCommand
         AppendConditions(text, status?.Conditions);
     }
 
-    private static void AppendCache(StringBuilder text, ServiceWiring wiring, V1PersistentVolumeClaim? claim, string ns)
+    private static void AppendCache(StringBuilder text, ServiceWiring wiring, V1PersistentVolumeClaim? claim, string ns, OperatorConfig config)
     {
         text.Append("Cache\n");
         Field(text, "Volume", wiring.Volume);
@@ -130,6 +130,7 @@ internal static class StatusCommand
         Field(text, "Cache key", wiring.CacheKey ?? "(none)");
         Field(text, "Model path", wiring.ModelPath ?? "(none)");
         Field(text, "Reported", wiring.Reported ? "by the operator (status.modelCache)" + (wiring.Note is null ? "" : $"; {wiring.Note}") : wiring.Note ?? "computed");
+        Field(text, "Operator", config.Describe());
     }
 
     /// <summary>Phase, capacity (or request) and access modes of a claim.</summary>
@@ -153,7 +154,7 @@ internal static class StatusCommand
 
     private static void Field(StringBuilder text, string label, string value) => text.Append($"  {label + ":",-12}{value}\n");
 
-    private static JsonObject Document(Model? model, InferenceService? service, ServiceWiring? wiring, V1PersistentVolumeClaim? claim, IReadOnlyList<Corev1Event> warnings) => new()
+    private static JsonObject Document(Model? model, InferenceService? service, ServiceWiring? wiring, V1PersistentVolumeClaim? claim, OperatorConfig config, IReadOnlyList<Corev1Event> warnings) => new()
     {
         ["model"] = model is null ? null : Documents.ToNode(model),
         ["service"] = service is null ? null : Documents.ToNode(service),
@@ -166,6 +167,13 @@ internal static class StatusCommand
             ["modelPath"] = wiring.ModelPath,
             ["reported"] = wiring.Reported,
             ["note"] = wiring.Note,
+        },
+        ["operator"] = new JsonObject
+        {
+            ["configMap"] = config.Location,
+            ["known"] = config.Published is not null,
+            ["unknown"] = config.Unknown,
+            ["data"] = config.Published is { } published ? new JsonObject(published.ToData().Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) : null,
         },
         ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)new JsonObject { ["reason"] = w.Reason, ["message"] = w.Message }).ToArray()),
     };
