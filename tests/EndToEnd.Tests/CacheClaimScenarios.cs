@@ -7,7 +7,7 @@ using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests;
 
-/// <summary>SYSTEM.md section 4 end to end: the operator binary against the sandbox, objects applied with kubectl.</summary>
+/// <summary>The model cache (README, "Where the model lives") end to end: the operator binary against the sandbox, objects applied with kubectl.</summary>
 [Collection(SharedOperatorCollection.Name)]
 public sealed class CacheClaimScenarios(SharedOperatorFixture fixture)
 {

@@ -64,10 +64,9 @@ public sealed class RuntimeMetrics : IInformerObserver
             ReconcileOutcome.Requeue => "requeue",
             ReconcileOutcome.RequeueAfter => "requeue_after",
             ReconcileOutcome.TransientError => "error",
-            _ => "permanent_error",
         };
         _reconciles.WithLabels(controller, result).Inc();
-        if (outcome is ReconcileOutcome.TransientError or ReconcileOutcome.PermanentError)
+        if (outcome == ReconcileOutcome.TransientError)
         {
             _reconcileErrors.WithLabels(controller).Inc();
         }

@@ -4,7 +4,7 @@ using LlmKube.Api.Validation;
 namespace LlmKube.Operator.Configuration;
 
 /// <summary>
-/// The operator's flags (SYSTEM.md section 2). Every value is checked here, once, so a bad flag stops
+/// The operator's flags (src/LlmKube.Operator/README.md). Every value is checked here, once, so a bad flag stops
 /// start-up with a message naming the flag and the allowed values.
 /// </summary>
 public sealed class OperatorCommandLine

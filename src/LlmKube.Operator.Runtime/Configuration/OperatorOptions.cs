@@ -1,7 +1,7 @@
 namespace LlmKube.Operator.Configuration;
 
 /// <summary>
-/// Operator-wide settings (flags of SYSTEM.md section 2). Immutable; validated once at start-up so a bad
+/// Operator-wide settings (flags of src/LlmKube.Operator/README.md). Immutable; validated once at start-up so a bad
 /// value stops the operator with a clear message instead of failing every service later.
 /// </summary>
 public sealed record OperatorOptions

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace LlmKube.Operator.Controllers;
 
 /// <summary>
-/// Drives an InferenceService to SYSTEM.md section 4: resolves its Model, decides where the model lives,
+/// Drives an InferenceService (src/LlmKube.Operator/README.md, "What it does"): resolves its Model, decides where the model lives,
 /// checks or creates the cache claim (never writing a user's claim), applies the Deployment and Service,
 /// and reports phase, conditions and the cache wiring. Reads only from informer caches; writes only differences.
 /// </summary>
