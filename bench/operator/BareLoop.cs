@@ -38,7 +38,7 @@ internal static class BareLoop
             service.Metadata.Uid = Guid.NewGuid().ToString();
             var state = DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), service, options);
             await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, key.Namespace, cancellationToken: ct);
-            await client.CoreV1.CreateNamespacedServiceAsync(state.Service!, key.Namespace, cancellationToken: ct);
+            await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, key.Namespace, cancellationToken: ct);
         });
         return started.Elapsed;
     }

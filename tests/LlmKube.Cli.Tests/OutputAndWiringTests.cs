@@ -46,7 +46,7 @@ public class OutputAndWiringTests
         Assert.Equal((CacheVolumes.Shared, "llmkube-model-cache"), (assumed.Volume, assumed.ClaimName));
         Assert.Equal((CacheVolumes.PerService, "s-model-cache"), (perService.Volume, perService.ClaimName));
         Assert.Equal((CacheVolumes.Ephemeral, null), (disabled.Volume, disabled.ClaimName));
-        Assert.Equal((CacheVolumes.Claim, "mine"), (user.Volume, user.ClaimName));
+        Assert.Equal((CacheVolumes.UserClaim, "mine"), (user.Volume, user.ClaimName));
         Assert.Contains("assuming shared cache mode", assumed.Note, StringComparison.Ordinal);
         Assert.Contains("perService cache mode, published in llmkube-system/llmkube-operator-config", perService.Note, StringComparison.Ordinal);
     }

@@ -66,7 +66,7 @@ public class CachePlanTests
     {
         var wiring = ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { ClaimName = "mine" }), Options()).ToStatus();
 
-        Assert.Equal((CacheVolumes.Claim, "mine", Key(), $"/models/{Key()}/tiny-Q4_K_M.gguf"), (wiring.Volume, wiring.ClaimName, wiring.CacheKey, wiring.ModelPath));
+        Assert.Equal((CacheVolumes.UserClaim, "mine", Key(), $"/models/{Key()}/tiny-Q4_K_M.gguf"), (wiring.Volume, wiring.ClaimName, wiring.CacheKey, wiring.ModelPath));
     }
 
     [Fact]

@@ -13,8 +13,8 @@ public class ModelCacheDecisionTests
         // mode, claimName, expected volume, expected claim, description
         { CacheModes.Shared, null, CacheVolumes.Shared, "llmkube-model-cache", "shared default" },
         { CacheModes.PerService, null, CacheVolumes.PerService, "chat-model-cache", "perService" },
-        { CacheModes.Shared, "my-model-cache", CacheVolumes.Claim, "my-model-cache", "claimName wins over shared" },
-        { CacheModes.PerService, "my-model-cache", CacheVolumes.Claim, "my-model-cache", "claimName wins over perService" },
+        { CacheModes.Shared, "my-model-cache", CacheVolumes.UserClaim, "my-model-cache", "claimName wins over shared" },
+        { CacheModes.PerService, "my-model-cache", CacheVolumes.UserClaim, "my-model-cache", "claimName wins over perService" },
     };
 
     [Theory]

@@ -39,7 +39,7 @@ public class ReconcileRulesTests
         var status = new InferenceServiceStatus();
         var spec = new InferenceServiceSpec { ModelRef = "m", Replicas = replicas, Suspend = suspend };
 
-        ServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), spec, DeploymentWith(ready));
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), spec, DeploymentWith(ready));
 
         Assert.Equal(phase, status.Phase);
         Assert.Equal(running, status.Replicas);
@@ -52,7 +52,7 @@ public class ReconcileRulesTests
     {
         var status = new InferenceServiceStatus();
 
-        ServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1, generation: 3, observed: 2));
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1, generation: 3, observed: 2));
 
         Assert.Equal(ServicePhases.Progressing, status.Phase);
     }
@@ -61,9 +61,9 @@ public class ReconcileRulesTests
     public void Ready_sets_available_and_clears_degraded_with_the_generation()
     {
         var status = new InferenceServiceStatus();
-        ServiceStatusRules.Failed(status, Conditions(status, 4, Now), "ModelCachePVCNotFound", "missing");
+        InferenceServiceStatusRules.Failed(status, Conditions(status, 4, Now), "ModelCachePVCNotFound", "missing");
 
-        ServiceStatusRules.FromDeployment(status, Conditions(status, 5, Now.AddMinutes(1)), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1));
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 5, Now.AddMinutes(1)), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1));
 
         Assert.Equal(ServicePhases.Ready, status.Phase);
         var available = status.Conditions!.Single(c => c.Type == "Available");
@@ -78,7 +78,7 @@ public class ReconcileRulesTests
     {
         var status = new InferenceServiceStatus();
 
-        ServiceStatusRules.Failed(status, Conditions(status, 2, Now), "ModelCachePVCNotFound", "claim x missing");
+        InferenceServiceStatusRules.Failed(status, Conditions(status, 2, Now), "ModelCachePVCNotFound", "claim x missing");
 
         Assert.Equal(ServicePhases.Failed, status.Phase);
         Assert.Equal(("True", "ModelCachePVCNotFound", "claim x missing"), status.Conditions!.Where(c => c.Type == "Degraded").Select(c => (c.Status, c.Reason, c.Message)).Single());

@@ -45,7 +45,7 @@ public sealed class InferenceServiceStatus
 
 public sealed class ModelCacheStatus
 {
-    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.Claim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
+    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
     public string? Volume { get; set; }
 
     public string? ClaimName { get; set; }

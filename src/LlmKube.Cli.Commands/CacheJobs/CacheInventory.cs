@@ -84,7 +84,7 @@ internal sealed class CacheInventory
     {
         ArgumentNullException.ThrowIfNull(session);
         var api = session.Api;
-        var services = await api.ListServicesAsync(ns, ct).ConfigureAwait(false);
+        var services = await api.ListInferenceServicesAsync(ns, ct).ConfigureAwait(false);
         var models = await api.ListModelsAsync(ns, ct).ConfigureAwait(false);
         var allClaims = await api.ListClaimsAsync(ns, null, ct).ConfigureAwait(false);
         var index = WiringIndex.From(models, await OperatorConfig.ReadAsync(api, session.OperatorNamespace, ns, ct).ConfigureAwait(false));

@@ -13,10 +13,10 @@ internal static class ClaimPlacement
         ArgumentNullException.ThrowIfNull(usage);
         var mounting = (await api.ListPodsAsync(usage.Namespace, null, ct).ConfigureAwait(false))
             .Where(p => p.Spec?.Volumes?.Any(v => v.PersistentVolumeClaim?.ClaimName == usage.Name) == true)
-            .OrderByDescending(p => p.Metadata.Labels?.ContainsKey(ObjectLabels.ServiceLabel) == true)
+            .OrderByDescending(p => p.Metadata.Labels?.ContainsKey(ObjectLabels.InferenceServiceLabel) == true)
             .ToList();
         var running = mounting.FirstOrDefault(p => p.Status?.Phase == "Running" && !string.IsNullOrEmpty(p.Spec.NodeName));
-        var group = GroupOf(mounting.FirstOrDefault(p => p.Metadata.Labels?.ContainsKey(ObjectLabels.ServiceLabel) == true)?.Spec);
+        var group = GroupOf(mounting.FirstOrDefault(p => p.Metadata.Labels?.ContainsKey(ObjectLabels.InferenceServiceLabel) == true)?.Spec);
         if (group is null)
         {
             foreach (var service in usage.Services)

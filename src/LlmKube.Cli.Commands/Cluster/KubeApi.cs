@@ -16,7 +16,7 @@ internal sealed class KubeApi(IKubernetes client)
 
     public Task<Model?> GetModelAsync(string ns, string name, CancellationToken ct) => GetCustomAsync<Model>(ns, Model.Plural, name, ct);
 
-    public Task<InferenceService?> GetServiceAsync(string ns, string name, CancellationToken ct) => GetCustomAsync<InferenceService>(ns, InferenceService.Plural, name, ct);
+    public Task<InferenceService?> GetInferenceServiceAsync(string ns, string name, CancellationToken ct) => GetCustomAsync<InferenceService>(ns, InferenceService.Plural, name, ct);
 
     /// <summary>Models in <paramref name="ns"/>, or in every namespace when null, sorted by namespace and name.</summary>
     public async Task<IReadOnlyList<Model>> ListModelsAsync(string? ns, CancellationToken ct)
@@ -25,7 +25,7 @@ internal sealed class KubeApi(IKubernetes client)
         return list.Items.OrderBy(m => m.Metadata.NamespaceProperty, StringComparer.Ordinal).ThenBy(m => m.Metadata.Name, StringComparer.Ordinal).ToList();
     }
 
-    public async Task<IReadOnlyList<InferenceService>> ListServicesAsync(string? ns, CancellationToken ct)
+    public async Task<IReadOnlyList<InferenceService>> ListInferenceServicesAsync(string? ns, CancellationToken ct)
     {
         var list = await ListCustomAsync<InferenceServiceList>(ns, InferenceService.Plural, ct).ConfigureAwait(false);
         return list.Items.OrderBy(s => s.Metadata.NamespaceProperty, StringComparer.Ordinal).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal).ToList();
@@ -58,7 +58,7 @@ internal sealed class KubeApi(IKubernetes client)
     public Task<Model> CreateModelAsync(Model model, CancellationToken ct) =>
         client.CustomObjects.CreateNamespacedCustomObjectAsync<Model>(model, ApiGroup.Group, ApiGroup.Version, model.Metadata.NamespaceProperty, Model.Plural, fieldManager: FieldManager, cancellationToken: ct);
 
-    public Task<InferenceService> CreateServiceAsync(InferenceService service, CancellationToken ct) =>
+    public Task<InferenceService> CreateInferenceServiceAsync(InferenceService service, CancellationToken ct) =>
         client.CustomObjects.CreateNamespacedCustomObjectAsync<InferenceService>(service, ApiGroup.Group, ApiGroup.Version, service.Metadata.NamespaceProperty, InferenceService.Plural, fieldManager: FieldManager, cancellationToken: ct);
 
     /// <summary>Deletes a Model or InferenceService; false when it did not exist.</summary>

@@ -135,7 +135,7 @@ internal sealed class RenderPipeline(RenderRequest request)
         }
 
         objects.Add(state.Deployment!);
-        objects.Add(state.Service!);
+        objects.Add(state.KubernetesService!);
     }
 
     private static string MissingClaimMessage(InferenceService service, CachePlan plan) => plan.Claim?.Kind == CacheClaimKind.User

@@ -39,7 +39,7 @@ public static class CacheClaimBuilder
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(settings);
         var claim = Claim(ModelCacheDecision.PerServiceClaimName(service.Metadata.Name), service.Metadata.NamespaceProperty ?? "default", ReadWriteOnce, settings, ObjectLabels.ControllerReference(service));
-        claim.Metadata.Labels[ObjectLabels.ServiceLabel] = service.Metadata.Name;
+        claim.Metadata.Labels[ObjectLabels.InferenceServiceLabel] = service.Metadata.Name;
         return claim;
     }
 

@@ -21,7 +21,8 @@ public sealed record DesiredState
 
     public V1Deployment? Deployment { get; init; }
 
-    public V1Service? Service { get; init; }
+    /// <summary>The Kubernetes Service in front of the pods (not the InferenceService).</summary>
+    public V1Service? KubernetesService { get; init; }
 
     /// <summary>The cache claim the operator provisions (shared or perService); never a user's claim.</summary>
     public V1PersistentVolumeClaim? Claim { get; init; }
@@ -49,7 +50,7 @@ public sealed record DesiredState
             Issues = issues,
             Claim = CacheClaimBuilder.ForPlan(plan, service, settings),
             Deployment = DeploymentBuilder.Build(model, service, settings, plan),
-            Service = ServiceBuilder.Build(service),
+            KubernetesService = KubernetesServiceBuilder.Build(service),
         };
     }
 

@@ -10,7 +10,7 @@ public static class ObjectLabels
 {
     public const string App = "app";
     public const string ModelLabel = ApiGroup.Group + "/model";
-    public const string ServiceLabel = ApiGroup.Group + "/service";
+    public const string InferenceServiceLabel = ApiGroup.Group + "/service";
     public const string RuntimeLabel = ApiGroup.Group + "/runtime";
 
     public const string NameLabel = KubernetesLabels.Name;
@@ -24,7 +24,7 @@ public static class ObjectLabels
     {
         [App] = service.Metadata.Name,
         [ModelLabel] = service.Spec.ModelRef,
-        [ServiceLabel] = service.Metadata.Name,
+        [InferenceServiceLabel] = service.Metadata.Name,
         [RuntimeLabel] = Runtimes.LlamaCpp,
     };
 
@@ -32,7 +32,7 @@ public static class ObjectLabels
     public static Dictionary<string, string> Selector(InferenceService service) => new()
     {
         [App] = service.Metadata.Name,
-        [ServiceLabel] = service.Metadata.Name,
+        [InferenceServiceLabel] = service.Metadata.Name,
     };
 
     /// <summary>Labels of claims the operator creates; upstream uses the same, so its CLI finds ours.</summary>
@@ -44,7 +44,7 @@ public static class ObjectLabels
     };
 
     /// <summary>The Service's name: the service name with dots replaced, as upstream.</summary>
-    public static string ServiceName(InferenceService service) => service.Metadata.Name.Replace('.', '-');
+    public static string KubernetesServiceName(InferenceService service) => service.Metadata.Name.Replace('.', '-');
 
     public static V1OwnerReference ControllerReference(InferenceService service) => new()
     {

@@ -118,7 +118,7 @@ public sealed record CachePlan
             {
                 CacheClaimKind.Shared => CacheVolumes.Shared,
                 CacheClaimKind.PerService => CacheVolumes.PerService,
-                CacheClaimKind.User => CacheVolumes.Claim,
+                CacheClaimKind.User => CacheVolumes.UserClaim,
             },
             ModelVolumeKind.EmptyDir => CacheVolumes.Ephemeral,
             ModelVolumeKind.PvcSource => CacheVolumes.PvcSource,
@@ -140,7 +140,7 @@ public sealed record CachePlan
         {
             CacheVolumes.Shared => Cache(CacheClaimKind.Shared) is { } c ? OnClaim(c, key, path, "") : null,
             CacheVolumes.PerService => Cache(CacheClaimKind.PerService) is { } c ? OnClaim(c, key, path, "") : null,
-            CacheVolumes.Claim => Cache(CacheClaimKind.User) is { } c ? OnClaim(c, key, path, "") : null,
+            CacheVolumes.UserClaim => Cache(CacheClaimKind.User) is { } c ? OnClaim(c, key, path, "") : null,
             CacheVolumes.Ephemeral => InEmptyDir(key, path, ""),
             CacheVolumes.PvcSource when claim is { Length: > 0 } => FromPvcSource(claim, path, ""),
             CacheVolumes.None => NoVolume(),

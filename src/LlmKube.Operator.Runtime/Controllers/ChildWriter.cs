@@ -59,7 +59,7 @@ public sealed class ChildWriter(IKubernetes client)
         return await ReplaceAsync(() => client.AppsV1.ReplaceNamespacedDeploymentAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    public async Task<(ChildOutcome Outcome, V1Service? Live)> ApplyServiceAsync(V1Service desired, V1Service? live, string ownerUid, CancellationToken ct)
+    public async Task<(ChildOutcome Outcome, V1Service? Live)> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, string ownerUid, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired.Metadata.NamespaceProperty;

@@ -26,7 +26,7 @@ public sealed partial class InferenceServiceReconciler
             var missing = ClaimHealth.MissingUserClaim(userClaim.Name, ns);
             conditions.MarkFalse(ConditionTypes.ModelCacheReady, Reasons.ClaimNotFound, missing);
             events.Warning(service, Reasons.ModelCachePvcNotFound, missing);
-            ServiceStatusRules.Failed(status, conditions, Reasons.ModelCachePvcNotFound, missing);
+            InferenceServiceStatusRules.Failed(status, conditions, Reasons.ModelCachePvcNotFound, missing);
             return ReconcileResult.Done; // the PVC watch wakes this service when the claim appears
         }
 

@@ -32,7 +32,7 @@ public sealed partial class InferenceServiceReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var service = caches.Services.Get(key);
+        var service = caches.InferenceServices.Get(key);
         if (service is null)
         {
             return ReconcileResult.Done; // deleted: owned children are garbage-collected; shared and user claims stay
@@ -43,7 +43,7 @@ public sealed partial class InferenceServiceReconciler(
         var now = time.GetUtcNow();
         var conditions = ConditionSetter.For(service, status.Conditions ??= [], now);
         var result = await EvaluateAsync(service, status, conditions, now, cancellationToken).ConfigureAwait(false);
-        ServiceStatusRules.Suspension(conditions, service.Spec);
+        InferenceServiceStatusRules.Suspension(conditions, service.Spec);
         status.ObservedGeneration = conditions.Generation;
         if (!helper.Compute(copy).IsEmpty)
         {
@@ -63,7 +63,7 @@ public sealed partial class InferenceServiceReconciler(
     private async Task<ReconcileResult> EvaluateAsync(InferenceService service, InferenceServiceStatus status, ConditionSetter conditions, DateTimeOffset now, CancellationToken ct)
     {
         var ns = service.Metadata.NamespaceProperty;
-        status.Endpoint = ServiceBuilder.EndpointUrl(service);
+        status.Endpoint = KubernetesServiceBuilder.EndpointUrl(service);
         var model = caches.Models.Get(new ObjectKey(ns, service.Spec.ModelRef));
         status.ModelReady = model?.Status?.Phase == ModelPhases.Ready;
         if (model is null)
@@ -72,7 +72,7 @@ public sealed partial class InferenceServiceReconciler(
             var age = now - (service.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(created, TimeSpan.Zero) : now);
             if (age < ModelGracePeriod)
             {
-                ServiceStatusRules.Pending(status, conditions, Reasons.ModelNotFound, $"Waiting for Model {service.Spec.ModelRef} in namespace {ns} (spec.modelRef): not found yet");
+                InferenceServiceStatusRules.Pending(status, conditions, Reasons.ModelNotFound, $"Waiting for Model {service.Spec.ModelRef} in namespace {ns} (spec.modelRef): not found yet");
                 return ReconcileResult.RequeueAfter(ModelGracePeriod - age);
             }
 
@@ -88,7 +88,7 @@ public sealed partial class InferenceServiceReconciler(
 
         if (model.Status?.Phase != ModelPhases.Ready)
         {
-            ServiceStatusRules.Pending(status, conditions, Reasons.Pending, $"Waiting for Model {model.Metadata.Name} to be Ready (phase {model.Status?.Phase ?? "unknown"})");
+            InferenceServiceStatusRules.Pending(status, conditions, Reasons.Pending, $"Waiting for Model {model.Metadata.Name} to be Ready (phase {model.Status?.Phase ?? "unknown"})");
             return ReconcileResult.Done; // the Model's own change wakes this service
         }
 
@@ -116,11 +116,11 @@ public sealed partial class InferenceServiceReconciler(
         var uid = service.Metadata.Uid;
         var (deploymentOutcome, deployment) = await _children.ApplyDeploymentAsync(
             state.Deployment!, caches.Deployments.Get(new ObjectKey(ns, state.Deployment!.Metadata.Name)), uid, ct).ConfigureAwait(false);
-        var (serviceOutcome, _) = await _children.ApplyServiceAsync(
-            state.Service!, caches.KubeServices.Get(new ObjectKey(ns, state.Service!.Metadata.Name)), uid, ct).ConfigureAwait(false);
+        var (serviceOutcome, _) = await _children.ApplyKubernetesServiceAsync(
+            state.KubernetesService!, caches.KubernetesServices.Get(new ObjectKey(ns, state.KubernetesService!.Metadata.Name)), uid, ct).ConfigureAwait(false);
         if (deploymentOutcome == ChildOutcome.NotOwned || serviceOutcome == ChildOutcome.NotOwned)
         {
-            var which = deploymentOutcome == ChildOutcome.NotOwned ? $"Deployment {state.Deployment.Metadata.Name}" : $"Service {state.Service.Metadata.Name}";
+            var which = deploymentOutcome == ChildOutcome.NotOwned ? $"Deployment {state.Deployment.Metadata.Name}" : $"Service {state.KubernetesService.Metadata.Name}";
             return Fail(service, status, conditions, Reasons.ResourceConflict,
                 $"{which} already exists in namespace {ns} and is not controlled by this InferenceService: rename the service or delete that object");
         }
@@ -133,7 +133,7 @@ public sealed partial class InferenceServiceReconciler(
             }
         }
 
-        ServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
+        InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
         ReportTransfer(service, conditions);
         return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
     }
@@ -153,7 +153,7 @@ public sealed partial class InferenceServiceReconciler(
 
     private void ReportTransfer(InferenceService service, ConditionSetter conditions)
     {
-        var pods = caches.Pods.ByIndex(OperatorCaches.PodsByService, IndexFunctions.NamespacedValue(service.Metadata.NamespaceProperty, service.Metadata.Name));
+        var pods = caches.Pods.ByIndex(OperatorCaches.PodsByInferenceService, IndexFunctions.NamespacedValue(service.Metadata.NamespaceProperty, service.Metadata.Name));
         if (TransferDiagnosis.FromPods(pods) is not { } diagnosis)
         {
             return;
@@ -168,7 +168,7 @@ public sealed partial class InferenceServiceReconciler(
 
     private ReconcileResult Fail(InferenceService service, InferenceServiceStatus status, ConditionSetter conditions, string reason, string message)
     {
-        ServiceStatusRules.Failed(status, conditions, reason, message);
+        InferenceServiceStatusRules.Failed(status, conditions, reason, message);
         events.Warning(service, reason, message);
         return ReconcileResult.Done; // permanent until something changes; watches bring the change
     }

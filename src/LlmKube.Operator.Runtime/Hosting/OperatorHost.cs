@@ -44,25 +44,25 @@ public sealed class OperatorHost : IAsyncDisposable
             Events = new EventRecorderOptions { DedupWindow = options.EventDedupWindow },
         }, loggers, time);
 
-        var services = Manager.Informer(ResourceKind.Custom<InferenceService>());
+        var inferenceServices = Manager.Informer(ResourceKind.Custom<InferenceService>());
         var models = Manager.Informer(ResourceKind.Custom<Model>());
         var deployments = Manager.Informer(ResourceKinds.Deployments, ObjectLabels.RuntimeLabel);
-        var kubeServices = Manager.Informer(ResourceKinds.Services, ObjectLabels.RuntimeLabel);
+        var kubernetesServices = Manager.Informer(ResourceKinds.Services, ObjectLabels.RuntimeLabel);
         var claims = Manager.Informer(ResourceKinds.PersistentVolumeClaims);
         var volumes = Manager.Informer(ResourceKinds.PersistentVolumes);
-        var pods = Manager.Informer(ResourceKinds.Pods, ObjectLabels.ServiceLabel);
+        var pods = Manager.Informer(ResourceKinds.Pods, ObjectLabels.InferenceServiceLabel);
 
-        services.AddIndex(OperatorCaches.ServicesByModel, IndexFunctions.ByNamespacedField<InferenceService>(s => s.Spec.ModelRef));
+        inferenceServices.AddIndex(OperatorCaches.InferenceServicesByModel, IndexFunctions.ByNamespacedField<InferenceService>(s => s.Spec.ModelRef));
         var workload = options.Workload();
-        services.AddIndex(OperatorCaches.ServicesByCacheClaim, s => ModelCacheDecision.ClaimsDependedOn(s, workload)
+        inferenceServices.AddIndex(OperatorCaches.InferenceServicesByCacheClaim, s => ModelCacheDecision.ClaimsDependedOn(s, workload)
             .Select(claim => IndexFunctions.NamespacedValue(s.Metadata.NamespaceProperty, claim)));
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
-        pods.AddIndex(OperatorCaches.PodsByService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.ServiceLabel, out var s) == true ? s : null));
+        pods.AddIndex(OperatorCaches.PodsByInferenceService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.InferenceServiceLabel, out var s) == true ? s : null));
 
         var version = typeof(OperatorHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
         _publisher = new ConfigurationPublisher(Manager.Client, OperatorNamespace.Resolve(options.LeaderElectionNamespace),
             new PublishedConfiguration(workload, version, options.Namespace), loggers.CreateLogger<ConfigurationPublisher>(), time);
-        var caches = new OperatorCaches(services.Cache, models.Cache, deployments.Cache, kubeServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
+        var caches = new OperatorCaches(inferenceServices.Cache, models.Cache, deployments.Cache, kubernetesServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
         _probe = new HttpSourceProbe(options.AllowPrivateSourceProbes);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
@@ -74,11 +74,11 @@ public sealed class OperatorHost : IAsyncDisposable
         var serviceReconciler = new InferenceServiceReconciler(Manager.Client, Manager.ClientFor(ResourceKind.Custom<InferenceService>()), caches, Manager.Events, options, time,
             loggers.CreateLogger<InferenceServiceReconciler>());
         Manager.AddController("inferenceservice", serviceReconciler, controllerOptions)
-            .For(services, EventPredicates.GenerationOrMetadataChanged<InferenceService>())
+            .For(inferenceServices, EventPredicates.GenerationOrMetadataChanged<InferenceService>())
             .Owns(deployments, InferenceService.KindName)
-            .Owns(kubeServices, InferenceService.KindName)
-            .Watches(models, EventMappers.ByIndex<Model, InferenceService>(services.Cache, OperatorCaches.ServicesByModel, EventMappers.NamespacedName))
-            .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, InferenceService>(services.Cache, OperatorCaches.ServicesByCacheClaim, EventMappers.NamespacedName))
+            .Owns(kubernetesServices, InferenceService.KindName)
+            .Watches(models, EventMappers.ByIndex<Model, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByModel, EventMappers.NamespacedName))
+            .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByCacheClaim, EventMappers.NamespacedName))
             .Watches(pods, PodToService);
     }
 
@@ -119,7 +119,7 @@ public sealed class OperatorHost : IAsyncDisposable
     }
 
     private static IEnumerable<ObjectKey> PodToService(InformerEvent<V1Pod> e) =>
-        e.Object.Metadata?.Labels?.TryGetValue(ObjectLabels.ServiceLabel, out var name) == true
+        e.Object.Metadata?.Labels?.TryGetValue(ObjectLabels.InferenceServiceLabel, out var name) == true
             ? [new ObjectKey(e.Object.Metadata.NamespaceProperty ?? "", name)]
             : [];
 }

@@ -59,7 +59,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Assert.True(code == 0, $"kubectl apply failed: {stderr}");
     }
 
-    public async Task<InferenceService?> GetServiceAsync(string ns, string name) => await GetAsync<InferenceService>(ns, InferenceService.Plural, name);
+    public async Task<InferenceService?> GetInferenceServiceAsync(string ns, string name) => await GetAsync<InferenceService>(ns, InferenceService.Plural, name);
 
     public async Task<Model?> GetModelAsync(string ns, string name) => await GetAsync<Model>(ns, Model.Plural, name);
 
@@ -77,7 +77,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Eventually.ThatAsync(read, condition, what, timeout, TimeSpan.FromMilliseconds(100));
 
     public Task<InferenceService?> WaitForServiceAsync(string ns, string name, Func<InferenceService, bool> condition, string what, TimeSpan? timeout = null) =>
-        EventuallyAsync(() => GetServiceAsync(ns, name), s => s is not null && condition(s), $"{ns}/{name}: {what}", timeout);
+        EventuallyAsync(() => GetInferenceServiceAsync(ns, name), s => s is not null && condition(s), $"{ns}/{name}: {what}", timeout);
 
     public async ValueTask DisposeAsync()
     {

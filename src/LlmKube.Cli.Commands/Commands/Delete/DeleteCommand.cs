@@ -165,7 +165,7 @@ internal static class DeleteCommand
         private async Task WaitForPodsGoneAsync(CancellationToken ct)
         {
             var deadline = DateTime.UtcNow + timeout;
-            while ((await session.Api.ListPodsAsync(Ns, $"{ObjectLabels.ServiceLabel}={name}", ct).ConfigureAwait(false)).Count > 0)
+            while ((await session.Api.ListPodsAsync(Ns, $"{ObjectLabels.InferenceServiceLabel}={name}", ct).ConfigureAwait(false)).Count > 0)
             {
                 if (DateTime.UtcNow >= deadline)
                 {

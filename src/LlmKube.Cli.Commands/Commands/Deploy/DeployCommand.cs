@@ -61,7 +61,7 @@ internal static class DeployCommand
             throw CliException.Refused($"model {subject} already exists: pick another NAME, or remove it first with llmkube delete {request.Name} -n {request.Namespace}");
         }
 
-        if (await session.Api.GetServiceAsync(request.Namespace, request.Name, ct).ConfigureAwait(false) is not null)
+        if (await session.Api.GetInferenceServiceAsync(request.Namespace, request.Name, ct).ConfigureAwait(false) is not null)
         {
             throw CliException.Refused($"inferenceservice {subject} already exists: pick another NAME, or remove it first with llmkube delete {request.Name} -n {request.Namespace}");
         }
@@ -75,7 +75,7 @@ internal static class DeployCommand
         InferenceService createdService;
         try
         {
-            createdService = await session.Api.CreateServiceAsync(service, ct).ConfigureAwait(false);
+            createdService = await session.Api.CreateInferenceServiceAsync(service, ct).ConfigureAwait(false);
         }
         catch (Exception)
         {

@@ -63,7 +63,7 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
         while (true)
         {
             model = await session.Api.GetModelAsync(ns, name, ct).ConfigureAwait(false);
-            service = await session.Api.GetServiceAsync(ns, name, ct).ConfigureAwait(false);
+            service = await session.Api.GetInferenceServiceAsync(ns, name, ct).ConfigureAwait(false);
             if (model is null || service is null)
             {
                 throw CliException.NotFound($"{(model is null ? "model" : "inferenceservice")} {ns}/{name} was deleted while waiting");

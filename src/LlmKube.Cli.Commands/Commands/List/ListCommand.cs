@@ -28,7 +28,7 @@ internal static class ListCommand
 
     private static async Task<int> ServicesAsync(ClusterSession session, CancellationToken ct)
     {
-        var services = await session.Api.ListServicesAsync(session.ListNamespace, ct).ConfigureAwait(false);
+        var services = await session.Api.ListInferenceServicesAsync(session.ListNamespace, ct).ConfigureAwait(false);
         if (session.Format != OutputFormat.Table)
         {
             await Documents.WriteAsync(session.Console.Out, session.Format, Documents.List(services)).ConfigureAwait(false);

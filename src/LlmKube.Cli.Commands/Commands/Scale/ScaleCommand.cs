@@ -26,7 +26,7 @@ internal static class ScaleCommand
             }
 
             var ns = session.Namespace;
-            var service = await session.Api.GetServiceAsync(ns, target, ct).ConfigureAwait(false)
+            var service = await session.Api.GetInferenceServiceAsync(ns, target, ct).ConfigureAwait(false)
                 ?? throw CliException.NotFound($"no inferenceservice {target} in namespace {ns}: see llmkube list -n {ns}");
             var before = service.Spec.Replicas ?? 1;
             var patched = await session.Api.PatchReplicasAsync(ns, target, count, ct).ConfigureAwait(false);

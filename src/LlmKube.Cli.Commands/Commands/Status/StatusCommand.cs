@@ -31,7 +31,7 @@ internal static class StatusCommand
     private static async Task<int> RunAsync(ClusterSession session, string name, CancellationToken ct)
     {
         var ns = session.Namespace;
-        var service = await session.Api.GetServiceAsync(ns, name, ct).ConfigureAwait(false);
+        var service = await session.Api.GetInferenceServiceAsync(ns, name, ct).ConfigureAwait(false);
         var model = await session.Api.GetModelAsync(ns, service?.Spec.ModelRef ?? name, ct).ConfigureAwait(false);
         if (service is null && model is null)
         {

@@ -5,12 +5,12 @@ using static LlmKube.Core.Tests.Fixtures;
 
 namespace LlmKube.Core.Tests;
 
-public class ServiceAndClaimBuilderTests
+public class KubernetesServiceAndClaimBuilderTests
 {
     [Fact]
     public void Service_targets_the_named_port_not_endpoint_port()
     {
-        var service = State(service: Service(s => { s.ContainerPort = 9000; s.Endpoint = new() { Port = 80 }; })).Service!;
+        var service = State(service: Service(s => { s.ContainerPort = 9000; s.Endpoint = new() { Port = 80 }; })).KubernetesService!;
 
         var port = Assert.Single(service.Spec.Ports);
         Assert.Equal(("http", 80, "http"), (port.Name, port.Port, port.TargetPort.Value));
@@ -22,7 +22,7 @@ public class ServiceAndClaimBuilderTests
     [Fact]
     public void Service_name_replaces_dots()
     {
-        Assert.Equal("llama-3-2", State(service: Service(name: "llama.3.2")).Service!.Metadata.Name);
+        Assert.Equal("llama-3-2", State(service: Service(name: "llama.3.2")).KubernetesService!.Metadata.Name);
     }
 
     [Theory]
@@ -31,7 +31,7 @@ public class ServiceAndClaimBuilderTests
     [InlineData(ServiceTypes.LoadBalancer, null)]
     public void NodePort_is_pinned_only_for_NodePort_services(string type, int? expected)
     {
-        var port = State(service: Service(s => s.Endpoint = new() { Type = type, NodePort = 30080 })).Service!.Spec.Ports.Single();
+        var port = State(service: Service(s => s.Endpoint = new() { Type = type, NodePort = 30080 })).KubernetesService!.Spec.Ports.Single();
 
         Assert.Equal(expected, port.NodePort);
     }
@@ -39,8 +39,8 @@ public class ServiceAndClaimBuilderTests
     [Fact]
     public void Endpoint_url_uses_service_name_namespace_port_and_path()
     {
-        Assert.Equal($"http://chat.{Namespace}.svc.cluster.local:8080/v1/chat/completions", ServiceBuilder.EndpointUrl(Service()));
-        Assert.Equal($"http://chat.{Namespace}.svc.cluster.local:9090/v1/embeddings", ServiceBuilder.EndpointUrl(Service(s => s.Endpoint = new() { Port = 9090, Path = "/v1/embeddings" })));
+        Assert.Equal($"http://chat.{Namespace}.svc.cluster.local:8080/v1/chat/completions", KubernetesServiceBuilder.EndpointUrl(Service()));
+        Assert.Equal($"http://chat.{Namespace}.svc.cluster.local:9090/v1/embeddings", KubernetesServiceBuilder.EndpointUrl(Service(s => s.Endpoint = new() { Port = 9090, Path = "/v1/embeddings" })));
     }
 
     [Fact]

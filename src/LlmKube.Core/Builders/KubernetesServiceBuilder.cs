@@ -5,7 +5,7 @@ using LlmKube.Api.Services;
 namespace LlmKube.Core.Builders;
 
 /// <summary>The Kubernetes Service in front of the server pods.</summary>
-public static class ServiceBuilder
+public static class KubernetesServiceBuilder
 {
     public const string DefaultPath = "/v1/chat/completions";
 
@@ -20,7 +20,7 @@ public static class ServiceBuilder
             Kind = "Service",
             Metadata = new V1ObjectMeta
             {
-                Name = ObjectLabels.ServiceName(service),
+                Name = ObjectLabels.KubernetesServiceName(service),
                 NamespaceProperty = service.Metadata.NamespaceProperty,
                 Labels = ObjectLabels.ForWorkload(service),
                 OwnerReferences = [ObjectLabels.ControllerReference(service)],
@@ -52,6 +52,6 @@ public static class ServiceBuilder
         var endpoint = service.Spec.Endpoint;
         var path = endpoint?.Path is { Length: > 0 } p ? p : DefaultPath;
         var port = endpoint?.Port ?? ServerContainer.DefaultPort;
-        return $"http://{ObjectLabels.ServiceName(service)}.{service.Metadata.NamespaceProperty ?? "default"}.svc.cluster.local:{port}{path}";
+        return $"http://{ObjectLabels.KubernetesServiceName(service)}.{service.Metadata.NamespaceProperty ?? "default"}.svc.cluster.local:{port}{path}";
     }
 }

@@ -11,7 +11,7 @@ namespace LlmKube.Operator.Controllers;
 /// and the Available / Progressing / Degraded / Suspended conditions (through a <see cref="ConditionSetter"/>,
 /// which stamps the observed generation; transition times only move when a status flips).
 /// </summary>
-public static class ServiceStatusRules
+public static class InferenceServiceStatusRules
 {
     /// <summary>A stop: phase Failed, Degraded=True with the reason and message, nothing available.</summary>
     public static void Failed(InferenceServiceStatus status, ConditionSetter conditions, string reason, string message)
