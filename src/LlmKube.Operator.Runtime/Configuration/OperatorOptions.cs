@@ -61,6 +61,4 @@ public sealed record OperatorOptions
 
     /// <summary>Reconcile workers per controller.</summary>
     public int Workers { get; init; } = 4;
-
-    public bool IsPerService => ModelCacheMode == CacheModes.PerService;
 }
