@@ -87,7 +87,7 @@ internal sealed class CacheInventory
         var services = await api.ListInferenceServicesAsync(ns, ct).ConfigureAwait(false);
         var models = await api.ListModelsAsync(ns, ct).ConfigureAwait(false);
         var allClaims = await api.ListClaimsAsync(ns, null, ct).ConfigureAwait(false);
-        var index = WiringIndex.From(models, await OperatorConfig.ReadAsync(api, session.OperatorNamespace, ns, ct).ConfigureAwait(false));
+        var index = WiringIndex.From(models, await OperatorConfig.ReadAsync(api, session.OperatorNamespace, ct).ConfigureAwait(false));
         var usages = new Dictionary<(string, string), ClaimUsage>();
         ClaimUsage Usage(string claimNamespace, string claimName) =>
             usages.TryGetValue((claimNamespace, claimName), out var found) ? found

@@ -20,10 +20,11 @@ internal sealed record OperatorConfig(PublishedConfiguration? Published, string?
         : $"unknown: {Unknown}";
 
     /// <summary>
-    /// GET in <paramref name="operatorNamespace"/>; when it is not there or not readable, the labelled ConfigMaps of every
-    /// namespace, choosing the operator that watches <paramref name="scope"/> (the command's namespace, null for all).
+    /// GET in <paramref name="operatorNamespace"/>; when it is not there or not readable, the labelled ConfigMap of every
+    /// namespace, only when there is exactly one: anyone who may create a ConfigMap somewhere can label one, so among
+    /// several none is trusted (pass --operator-namespace).
     /// </summary>
-    public static async Task<OperatorConfig> ReadAsync(KubeApi api, string operatorNamespace, string? scope, CancellationToken ct)
+    public static async Task<OperatorConfig> ReadAsync(KubeApi api, string operatorNamespace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(api);
         string why;
@@ -52,21 +53,14 @@ internal sealed record OperatorConfig(PublishedConfiguration? Published, string?
         }
 
         var candidates = published.Where(c => c.Metadata.Name == OperatorConfigMap.Name).ToList();
-        var watching = candidates.Where(c => Watched(c) == scope).ToList();
-        var chosen = candidates.Count == 1 ? candidates
-            : watching.Count > 0 ? watching
-            : candidates.Where(c => Watched(c) is null).ToList();
-        return chosen.Count switch
+        return candidates.Count switch
         {
-            0 when candidates.Count == 0 => new OperatorConfig(null, null, $"{why}, and no ConfigMap labelled {OperatorConfigMap.Selector} exists in any namespace"),
-            1 => From(chosen[0].Metadata.NamespaceProperty, chosen[0].Data),
+            0 => new OperatorConfig(null, null, $"{why}, and no ConfigMap labelled {OperatorConfigMap.Selector} exists in any namespace"),
+            1 => From(candidates[0].Metadata.NamespaceProperty, candidates[0].Data),
             _ => new OperatorConfig(null, null,
-                $"{why}, and several operators publish one ({string.Join(", ", candidates.Select(c => c.Metadata.NamespaceProperty))}): pass --operator-namespace"),
+                $"{why}, and several namespaces hold one ({string.Join(", ", candidates.Select(c => c.Metadata.NamespaceProperty))}): pass --operator-namespace"),
         };
     }
-
-    private static string? Watched(k8s.Models.V1ConfigMap map) =>
-        map.Data?.TryGetValue(OperatorConfigMap.Keys.WatchNamespace, out var ns) == true && ns.Length > 0 ? ns : null;
 
     private static OperatorConfig From(string ns, IDictionary<string, string>? data)
     {

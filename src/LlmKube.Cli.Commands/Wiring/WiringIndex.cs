@@ -21,7 +21,7 @@ internal sealed class WiringIndex
     {
         ArgumentNullException.ThrowIfNull(session);
         var models = await session.Api.ListModelsAsync(session.ListNamespace, ct).ConfigureAwait(false);
-        return new WiringIndex(models, await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, session.ListNamespace, ct).ConfigureAwait(false));
+        return new WiringIndex(models, await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ct).ConfigureAwait(false));
     }
 
     public static WiringIndex From(IEnumerable<Model> models, OperatorConfig config) => new(models, config);

@@ -87,7 +87,7 @@ internal static class DeployCommand
         var human = session.Format == OutputFormat.Table;
         if (human)
         {
-            var config = await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, request.Namespace, ct).ConfigureAwait(false);
+            var config = await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ct).ConfigureAwait(false);
             var wiring = ServiceWiring.Resolve(createdService, createdModel, config);
             await session.Console.Out.WriteLineAsync($"model {subject} created (source {request.Source})").ConfigureAwait(false);
             await session.Console.Out.WriteLineAsync($"inferenceservice {subject} created ({request.Replicas} replica{(request.Replicas == 1 ? "" : "s")})").ConfigureAwait(false);

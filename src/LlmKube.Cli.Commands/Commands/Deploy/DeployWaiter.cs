@@ -110,7 +110,7 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
         }
 
         var output = session.Console.Out;
-        var wiring = ServiceWiring.Resolve(service, model, await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ns, CancellationToken.None).ConfigureAwait(false));
+        var wiring = ServiceWiring.Resolve(service, model, await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, CancellationToken.None).ConfigureAwait(false));
         await output.WriteLineAsync($"inferenceservice {ns}/{name} is {service.Status?.Phase} ({service.Status?.ReadyReplicas ?? 0}/{service.Status?.DesiredReplicas ?? 0} replicas ready)").ConfigureAwait(false);
         await output.WriteLineAsync($"  endpoint: {service.Status?.Endpoint ?? "(none yet)"}").ConfigureAwait(false);
         var size = model.Status?.Size is { Length: > 0 } known && known != "0" ? known : "size not reported yet";

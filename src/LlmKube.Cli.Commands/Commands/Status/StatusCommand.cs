@@ -40,7 +40,7 @@ internal static class StatusCommand
 
         ServiceWiring? wiring = null;
         V1PersistentVolumeClaim? claim = null;
-        var config = await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ns, ct).ConfigureAwait(false);
+        var config = await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, ct).ConfigureAwait(false);
         if (service is not null)
         {
             wiring = ServiceWiring.Resolve(service, model, config);
