@@ -47,15 +47,15 @@ internal sealed class ProcessMetrics : IDisposable
         _fragmentation = f.CreateGauge("dotnet_gc_last_collection_heap_fragmentation_size_bytes", "Heap fragmentation by generation after the last garbage collection (dotnet.gc.last_collection.heap.fragmentation.size).", generation);
         _committed = f.CreateGauge("dotnet_gc_last_collection_memory_committed_size_bytes", "Memory committed by the GC after the last collection (dotnet.gc.last_collection.memory.committed_size).");
         _pauseTime = f.CreateCounter("dotnet_gc_pause_time_seconds_total", "Time paused in garbage collection since the process started (dotnet.gc.pause.time).");
-        _threads = f.CreateGauge("dotnet_thread_pool_thread_count", "Thread-pool threads (dotnet.thread_pool.thread.count).");
+        _threads = f.CreateGauge("dotnet_thread_pool_threads", "Thread-pool threads (dotnet.thread_pool.thread.count; renamed: promtool refuses a gauge named _count).");
         _workItems = f.CreateCounter("dotnet_thread_pool_work_item_count_total", "Work items completed by the thread pool (dotnet.thread_pool.work_item.count).");
         _queueLength = f.CreateGauge("dotnet_thread_pool_queue_length", "Work items queued to the thread pool and not started (dotnet.thread_pool.queue.length).");
         _lockContentions = f.CreateCounter("dotnet_monitor_lock_contentions_total", "Contended Monitor lock acquisitions (dotnet.monitor.lock_contentions).");
         _jitMethods = f.CreateCounter("dotnet_jit_compiled_methods_total", "Methods JIT-compiled (dotnet.jit.compiled_methods).");
         _jitIl = f.CreateCounter("dotnet_jit_compiled_il_size_bytes_total", "Bytes of IL JIT-compiled (dotnet.jit.compiled_il.size).");
         _jitTime = f.CreateCounter("dotnet_jit_compilation_time_seconds_total", "Time spent JIT-compiling (dotnet.jit.compilation.time).");
-        _timers = f.CreateGauge("dotnet_timer_count", "Active timers (dotnet.timer.count).");
-        _assemblies = f.CreateGauge("dotnet_assembly_count", "Loaded assemblies (dotnet.assembly.count).");
+        _timers = f.CreateGauge("dotnet_timers", "Active timers (dotnet.timer.count; renamed: promtool refuses a gauge named _count).");
+        _assemblies = f.CreateGauge("dotnet_assemblies", "Loaded assemblies (dotnet.assembly.count; renamed: promtool refuses a gauge named _count).");
         _exceptions = f.CreateCounter("dotnet_exceptions_total", "Exceptions thrown, handled or not, since these metrics were created (dotnet.exceptions).");
         AppDomain.CurrentDomain.FirstChanceException += CountException;
         registry.AddBeforeCollectCallback(ReadRuntime);
