@@ -112,6 +112,12 @@ public class OperatorCommandLineTests
     }
 
     [Fact]
+    public void Upstreams_revalidate_flag_is_an_alias()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(20), Bind("--model-revalidate-interval", "20m").Options!.RevalidateInterval);
+    }
+
+    [Fact]
     public void The_operators_namespace_is_pod_namespace_then_service_account_then_flag_then_default()
     {
         Assert.Equal("from-env", OperatorNamespace.Resolve("from-env", "from-sa", "from-flag").Name);

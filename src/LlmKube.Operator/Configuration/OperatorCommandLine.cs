@@ -40,7 +40,7 @@ public sealed class OperatorCommandLine
     private readonly Option<bool> _zapDevel = new("--zap-devel") { Description = "Upstream's flag: text at debug level unless --log-format/--log-level (or the zap flags) say otherwise." };
     private readonly Option<string?> _zapStacktrace = new("--zap-stacktrace-level") { Description = "Upstream's flag, accepted (info, error or panic): stack traces are written for defects only, never for API errors." };
     private readonly Option<string?> _zapTime = new("--zap-time-encoding") { Description = "Upstream's flag, accepted (epoch, millis, nano, iso8601, rfc3339, rfc3339nano): timestamps are always RFC 3339 in UTC." };
-    private readonly Option<string> _revalidate = new("--revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m).", DefaultValueFactory = _ => "1h" };
+    private readonly Option<string> _revalidate = new("--revalidate-interval", "--model-revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m); --model-revalidate-interval is upstream's name.", DefaultValueFactory = _ => "1h" };
 
     public RootCommand Command { get; }
 
