@@ -31,10 +31,31 @@ public sealed class ObservedOperatorFixture : IAsyncLifetime
         await Cluster.WaitForServiceAsync(Namespace, "ready", s => s.Status?.Phase == ServicePhases.Ready, "Ready");
         await Cluster.WaitForServiceAsync(Namespace, "orphan", s => s.Status?.Phase == ServicePhases.Failed, "Failed on the missing claim");
 
-        // What the kubelet reports for a pod whose model-downloader ran 7 s (the sandbox runs no pods).
+        // What the kubelet reports for a pod whose model-downloader ran 7 s (the sandbox runs no pods), and for a
+        // look-alike pod a tenant labelled with a Model that does not exist (it must not mint a series).
+        await FinishedDownloadAsync("ready-abc", "ready", "m");
+        await FinishedDownloadAsync("forged-abc", "ready", "ghost");
+
+        // From now on a fifth of the operator's writes fail, as an overloaded API server's would.
+        Cluster.Server.Control.Faults = new FaultSettings { ErrorRate = 0.2, IncludeAdmin = false, Seed = 7 };
+        await Cluster.ApplyAsync(string.Concat(Enumerable.Range(0, 6).Select(i => Manifests.Service($"busy-{i}", "m"))), Namespace);
+        for (var i = 0; i < 6; i++)
+        {
+            await Cluster.WaitForServiceAsync(Namespace, $"busy-{i}", s => s.Status?.Phase == ServicePhases.Ready, "Ready despite the faults");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Operator.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private async Task FinishedDownloadAsync(string name, string service, string model)
+    {
         var pod = await Cluster.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
-            Metadata = new V1ObjectMeta { Name = "ready-abc", Labels = new Dictionary<string, string> { ["app"] = "ready", ["inference.llmkube.dev/service"] = "ready", ["inference.llmkube.dev/model"] = "m" } },
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = service, ["inference.llmkube.dev/service"] = service, ["inference.llmkube.dev/model"] = model } },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "llama-server", Image = "x" }] },
         }, Namespace);
         var finished = DateTime.UtcNow;
@@ -51,20 +72,6 @@ public sealed class ObservedOperatorFixture : IAsyncLifetime
             ],
         };
         await Cluster.Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, Namespace);
-
-        // From now on a fifth of the operator's writes fail, as an overloaded API server's would.
-        Cluster.Server.Control.Faults = new FaultSettings { ErrorRate = 0.2, IncludeAdmin = false, Seed = 7 };
-        await Cluster.ApplyAsync(string.Concat(Enumerable.Range(0, 6).Select(i => Manifests.Service($"busy-{i}", "m"))), Namespace);
-        for (var i = 0; i < 6; i++)
-        {
-            await Cluster.WaitForServiceAsync(Namespace, $"busy-{i}", s => s.Status?.Phase == ServicePhases.Ready, "Ready despite the faults");
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Operator.DisposeAsync();
-        await Cluster.DisposeAsync();
     }
 }
 
@@ -101,6 +108,7 @@ public sealed partial class ObservabilityScenarios(ObservedOperatorFixture fixtu
         Assert.Contains("llmkube_inferenceservice_replicas{inferenceservice=\"ready\",namespace=\"obs\",state=\"desired\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("llmkube_model_download_duration_seconds_bucket{model=\"m\",namespace=\"obs\",source_type=\"remote\",le=\"8\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("llmkube_model_download_duration_seconds_bucket{model=\"m\",namespace=\"obs\",source_type=\"remote\",le=\"4\"} 0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("model=\"ghost\"", text, StringComparison.Ordinal);
         Assert.Matches("rest_client_requests_total\\{code=\"500\",method=\"(POST|PUT|PATCH)\",host=\"127\\.0\\.0\\.1:[0-9]+\"\\} [1-9]", text);
     }
 

@@ -135,10 +135,16 @@ public sealed class OperatorMetrics : IDisposable
             return;
         }
 
+        // Anyone who may create pods in a namespace can label one like ours: only a Model that exists becomes a label
+        // value, so a pod cannot mint series of its own.
         var ns = pod.Metadata!.NamespaceProperty ?? string.Empty;
-        var modelName = pod.Metadata.Labels?.TryGetValue(ObjectLabels.ModelLabel, out var m) == true ? m : string.Empty;
-        var model = _models.Get(new ObjectKey(ns, modelName));
-        var sourceType = model is not null && ModelSource.Parse(model.Spec.Source).Kind == SourceKind.Local ? "local" : "remote";
+        var modelName = pod.Metadata.Labels?.TryGetValue(ObjectLabels.ModelLabel, out var label) == true ? label : null;
+        if (modelName is null || _models.Get(new ObjectKey(ns, modelName)) is not { } model)
+        {
+            return;
+        }
+
+        var sourceType = ModelSource.Parse(model.Spec.Source).Kind == SourceKind.Local ? "local" : "remote";
         _downloads.WithLabels(modelName, ns, sourceType).Observe(Math.Max(0, (finished - started).TotalSeconds));
     }
 
