@@ -1,3 +1,6 @@
+using LlmKube.ControllerRuntime;
+using Microsoft.Extensions.Logging;
+
 namespace LlmKube.Operator.Configuration;
 
 public static class CacheModes
@@ -48,7 +51,8 @@ public sealed record OperatorOptions
 
     public bool LeaderElect { get; init; }
 
-    public string LeaderElectionNamespace { get; init; } = "llmkube-system";
+    /// <summary>Namespace of the leader Lease as given; null: the operator's own (<see cref="OperatorNamespace.ForLease"/>).</summary>
+    public string? LeaderElectionNamespace { get; init; }
 
     public int MetricsPort { get; init; } = 8080;
 
@@ -67,6 +71,11 @@ public sealed record OperatorOptions
 
     /// <summary>Reconcile workers per controller.</summary>
     public int Workers { get; init; } = 4;
+
+    /// <summary>Log format; null: JSON unless standard output is a terminal.</summary>
+    public LogFormat? LogFormat { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
 }

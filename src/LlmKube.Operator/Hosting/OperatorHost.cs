@@ -7,6 +7,7 @@ using LlmKube.ControllerRuntime;
 using LlmKube.Operator.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
+using LlmKube.Operator.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace LlmKube.Operator.Hosting;
@@ -17,7 +18,11 @@ namespace LlmKube.Operator.Hosting;
 /// </summary>
 public sealed class OperatorHost : IAsyncDisposable
 {
+    /// <summary>The leader Lease's name (the chart's leader-election Role names it).</summary>
+    public const string LeaseName = "llmkube-operator-leader";
+
     private readonly HttpSourceProbe _probe;
+    private readonly OperatorMetrics _metrics;
 
     public OperatorHost(KubernetesClientConfiguration config, OperatorOptions options, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -34,8 +39,8 @@ public sealed class OperatorHost : IAsyncDisposable
             LeaderElection = new LeaderElectionOptions
             {
                 Enabled = options.LeaderElect,
-                LeaseNamespace = options.LeaderElectionNamespace,
-                LeaseName = "llmkube-operator-leader",
+                LeaseNamespace = OperatorNamespace.ForLease(options.LeaderElectionNamespace).Name,
+                LeaseName = LeaseName,
             },
             Events = new EventRecorderOptions { DedupWindow = options.EventDedupWindow },
         }, loggers, time);
@@ -53,6 +58,7 @@ public sealed class OperatorHost : IAsyncDisposable
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
         pods.AddIndex(OperatorCaches.PodsByService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.ServiceLabel, out var s) == true ? s : null));
 
+        _metrics = new OperatorMetrics(Manager.Metrics.Registry, services.Cache, models.Cache, claims.Cache, pods, () => Manager.IsLeader, time);
         var caches = new OperatorCaches(services.Cache, models.Cache, deployments.Cache, kubeServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
         _probe = new HttpSourceProbe(options.AllowPrivateSourceProbes);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
@@ -83,6 +89,7 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         await Manager.DisposeAsync().ConfigureAwait(false);
         _probe.Dispose();
+        _metrics.Dispose();
     }
 
     /// <summary>The claim a service would use as its cache if it is cached: claimName, else the mode's claim.</summary>
