@@ -151,6 +151,7 @@ public class DeployCommandTests(ClusterFixture cluster)
         Assert.Contains($"error: model {ns}/twice already exists: pick another NAME, or remove it first with llmkube delete twice -n {ns}", againErr, StringComparison.Ordinal);
         Assert.Equal(2, noSource);
         Assert.Contains("--source", noSourceErr, StringComparison.Ordinal);
-        Assert.Contains("see: llmkube deploy --help", noSourceErr, StringComparison.Ordinal);
+        Assert.Contains("'other' is not in the catalog", noSourceErr, StringComparison.Ordinal);
+        Assert.Null(await cluster.MaybeModelAsync(ns, "other"));
     }
 }
