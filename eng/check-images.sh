@@ -37,8 +37,19 @@ no_capabilities() { # no_capabilities WHAT PODRUN_LINE UID GID: the podrun statu
   local line="$2" want="uid=$3 gid=$4 groups=- CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1"
   if [ "$line" = "podrun: $want" ]; then pass "$1 ran as $3:$4 with every capability dropped"; else fail "$1: expected 'podrun: $want', got '$line'"; fi
 }
-rootfs() { # rootfs IMAGE: mounts a container of IMAGE and prints its root filesystem
-  local c; c="$(podman create "$1")"; containers+=("$c"); podman mount "$c"
+rootfs() { # rootfs IMAGE: mounts a container of IMAGE; its root filesystem is then in $m (no subshell: cleanup sees it)
+  local c; c="$(podman create "$1")"; containers+=("$c"); m="$(podman mount "$c")"
+}
+common_checks() { # common_checks NAME IMAGE UID:GID ENTRYPOINT_JSON VERSION_COMMAND...: metadata, no shell, the version as the pod's user; leaves $m
+  local name="$1" image="$2" user="$3" entrypoint="$4" out; shift 4
+  expect "$name user" "$(podman image inspect -f '{{.Config.User}}' "$image")" "$user"
+  expect "$name entrypoint" "$(podman image inspect -f '{{json .Config.Entrypoint}}' "$image")" "$entrypoint"
+  expect "$name version label" "$(podman image inspect -f '{{index .Labels "org.opencontainers.image.version"}}' "$image")" "$version"
+  rootfs "$image"
+  no_shell "$name" "$m"
+  out="$(python3 "$podrun" --root "$m" --user "$user" -- "$@" 2>"$scratch/podrun.err")" || true
+  expect "$name --version as uid ${user%%:*}" "$out" "$version"
+  no_capabilities "$name --version" "$(head -1 "$scratch/podrun.err")" "${user%%:*}" "${user##*:}"
 }
 no_shell() { # no_shell WHAT ROOTFS
   local found=()
@@ -49,14 +60,7 @@ no_shell() { # no_shell WHAT ROOTFS
 }
 
 # --- fetcher ---
-expect "fetcher user" "$(podman image inspect -f '{{.Config.User}}' "$fetcher")" "100:102"
-expect "fetcher entrypoint" "$(podman image inspect -f '{{json .Config.Entrypoint}}' "$fetcher")" '["/usr/local/bin/llmkube-fetch"]'
-expect "fetcher version label" "$(podman image inspect -f '{{index .Labels "org.opencontainers.image.version"}}' "$fetcher")" "$version"
-m="$(rootfs "$fetcher")"
-no_shell fetcher "$m"
-out="$(python3 "$podrun" --root "$m" --user 100:102 -- llmkube-fetch --version 2>"$scratch/podrun.err")" || true
-expect "fetcher --version as uid 100" "$out" "$version"
-no_capabilities "fetcher --version" "$(head -1 "$scratch/podrun.err")" 100 102
+common_checks fetcher "$fetcher" 100:102 '["/usr/local/bin/llmkube-fetch"]' llmkube-fetch --version
 
 # A pod's cache volume (group 102 from fsGroup, as the prep container leaves it) and a model on a local server.
 mkdir -p "$scratch/www" "$scratch/models" "$m/models"
@@ -79,14 +83,7 @@ fi
 no_capabilities "fetcher fetch" "$(head -1 "$scratch/fetch.log")" 100 102
 
 # --- operator ---
-expect "operator user" "$(podman image inspect -f '{{.Config.User}}' "$operator")" "65532:65532"
-expect "operator entrypoint" "$(podman image inspect -f '{{json .Config.Entrypoint}}' "$operator")" '["dotnet","/app/llmkube-operator.dll"]'
-expect "operator version label" "$(podman image inspect -f '{{index .Labels "org.opencontainers.image.version"}}' "$operator")" "$version"
-m="$(rootfs "$operator")"
-no_shell operator "$m"
-out="$(python3 "$podrun" --root "$m" --user 65532:65532 -- dotnet /app/llmkube-operator.dll --version 2>"$scratch/podrun.err")" || true
-expect "operator --version as uid 65532" "$out" "$version"
-no_capabilities "operator --version" "$(head -1 "$scratch/podrun.err")" 65532 65532
+common_checks operator "$operator" 65532:65532 '["dotnet","/app/llmkube-operator.dll"]' dotnet /app/llmkube-operator.dll --version
 
 if [ ! -x "$cli" ]; then
   fail "operator against an API server: $cli is missing (run eng/package.sh --rid linux-x64 first)"
