@@ -5,8 +5,10 @@
 #   - self-contained single-file binaries, one per RID (no .NET needed), ReadyToRun-compiled for start-up:
 #       artifacts/cli/llmkube-<version>-<rid>.tar.gz (.zip for win-*), with the binary beside it in artifacts/cli/<rid>/
 #   - artifacts/cli/SHA256SUMS over the archives and the tool package.
-# usage: eng/package.sh [--tool] [--rid RID]... [--out DIR]
+# usage: eng/package.sh [--tool] [--rid RID]... [--out DIR] [--no-ready-to-run]
 #   no --tool/--rid: the tool and every release RID (linux-x64 linux-arm64 osx-arm64 win-x64).
+#   --no-ready-to-run: JIT-only binaries (CI: crossgen2 of the self-contained CLI costs several CPU-minutes, and the
+#     release workflow builds and smoke-tests the ReadyToRun ones; bench/cli measures both).
 # A RID whose runtime pack the NuGet feed does not serve is skipped with a message naming it (exit 0); any other
 # failure stops the script.
 set -euo pipefail
@@ -15,13 +17,15 @@ cd "$(dirname "$0")/.."
 RELEASE_RIDS=(linux-x64 linux-arm64 osx-arm64 win-x64)
 out=artifacts
 tool=false
+ready_to_run=true
 rids=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tool) tool=true ;;
     --rid) rids+=("$2"); shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --no-ready-to-run) ready_to_run=false ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "eng/package.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -46,7 +50,7 @@ fi
 for rid in "${rids[@]}"; do
   log="$out/cli/publish-$rid.log"
   # Restore first: a feed without this RID's runtime pack is a reason to skip, not to fail.
-  if ! dotnet restore src/LlmKube.Cli/LlmKube.Cli.csproj -r "$rid" -p:PublishReadyToRun=true -p:SelfContained=true >"$log" 2>&1; then
+  if ! dotnet restore src/LlmKube.Cli/LlmKube.Cli.csproj -r "$rid" -p:PublishReadyToRun="$ready_to_run" -p:SelfContained=true >"$log" 2>&1; then
     if grep -qE 'NU110[12].*(Microsoft\.(NETCore|AspNetCore)\.App\.(Runtime|Host|Crossgen2)|Microsoft\.NETCore\.App\.Crossgen2)' "$log"; then
       echo "SKIPPED $rid: the NuGet feed does not serve its runtime pack ($(grep -oE 'NU110[12][^.]*' "$log" | head -1)); nothing was built for it" >&2
       continue
@@ -58,7 +62,7 @@ for rid in "${rids[@]}"; do
   dir="$out/cli/$rid"
   rm -rf "$dir"
   if ! dotnet publish src/LlmKube.Cli/LlmKube.Cli.csproj -c Release -r "$rid" --self-contained --no-restore -nologo \
-      -p:PublishSingleFile=true -p:PublishReadyToRun=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+      -p:PublishSingleFile=true -p:PublishReadyToRun="$ready_to_run" -p:DebugType=none -p:GenerateDocumentationFile=false \
       -o "$dir" >>"$log" 2>&1; then
     cat "$log" >&2
     echo "eng/package.sh: publish for $rid failed (log above)" >&2
