@@ -47,8 +47,8 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
 await using var host = new OperatorHost(config, options, loggers);
-logger.LogInformation("starting: cache mode {Mode}, caching {Enabled}, watching {Watched}, leader election {LeaderElect}",
-    options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "all namespaces", options.LeaderElect);
+logger.LogInformation("starting llmkube-operator {Version}: cache mode {Mode}, caching {Enabled}, watching {Watched}, leader election {LeaderElect}",
+    LlmKube.Api.ProductVersion.Current, options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "all namespaces", options.LeaderElect);
 if (options.LeaderElect)
 {
     var lease = OperatorNamespace.ForLease(options.LeaderElectionNamespace);

@@ -94,7 +94,7 @@ public sealed class ChartTests
             (defaults.FetcherImage, defaults.ServerImage, defaults.ServerCudaImage, defaults.DefaultFsGroup, defaults.ModelCacheSize, defaults.ModelCacheMode, defaults.ModelCacheAccessMode),
             (options!.FetcherImage, options.ServerImage, options.ServerCudaImage, options.DefaultFsGroup, options.ModelCacheSize, options.ModelCacheMode, options.ModelCacheAccessMode));
         Assert.Equal((defaults.RevalidateInterval, defaults.Workers, defaults.ModelCacheEnabled), (options.RevalidateInterval, options.Workers, options.ModelCacheEnabled));
-        Assert.Equal(OperatorOptions.DefaultFetcherImage, "ghcr.io/llmkube/llmkube-fetch:0.1.0");
+        Assert.Equal("ghcr.io/llmkube/llmkube-fetch:" + LlmKube.Api.ProductVersion.Current, OperatorOptions.DefaultFetcherImage);
     }
 
     [HelmFact]

@@ -15,7 +15,8 @@ public static class CacheModes
 /// </summary>
 public sealed record OperatorOptions
 {
-    public const string DefaultFetcherImage = "ghcr.io/llmkube/llmkube-fetch:0.1.0";
+    /// <summary>The fetcher image of this release: the chart's default tag is the same version.</summary>
+    public static string DefaultFetcherImage { get; } = "ghcr.io/llmkube/llmkube-fetch:" + Api.ProductVersion.Current;
     public const string DefaultServerImage = "ghcr.io/ggml-org/llama.cpp:server";
     public const string DefaultServerCudaImage = "ghcr.io/ggml-org/llama.cpp:server-cuda";
 
