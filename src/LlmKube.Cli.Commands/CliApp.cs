@@ -20,6 +20,10 @@ public static class CliApp
         root.Add(Commands.Cache.CacheCommand.Create(environment));
         root.Add(Commands.Render.RenderCommand.Create());
         root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create()));
+        root.Add(Commands.Version.VersionCommand.Create(environment));
+        root.Add(Commands.Catalog.CatalogCommand.Create(environment));
+        root.Add(Commands.Completion.CompletionCommand.Create());
+        Help.CommandExamples.AddToHelp(root);
         return root;
     }
 
@@ -68,6 +72,11 @@ public static class CliApp
         foreach (var problem in parse.Errors)
         {
             await error.WriteLineAsync($"error: {problem.Message}").ConfigureAwait(false);
+        }
+
+        foreach (var hint in Help.TypoHints.For(parse))
+        {
+            await error.WriteLineAsync(hint).ConfigureAwait(false);
         }
 
         var path = new List<string>();

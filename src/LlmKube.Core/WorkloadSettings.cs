@@ -13,7 +13,9 @@ public static class CacheModes
 /// <summary>The defaults of <see cref="WorkloadSettings"/>, which are also the operator's flag defaults.</summary>
 public static class WorkloadDefaults
 {
-    public const string FetcherImage = "ghcr.io/llmkube/llmkube-fetch:0.1.0";
+    /// <summary>The fetcher image of this release: the chart's default tag is the same version.</summary>
+    public static string FetcherImage { get; } = "ghcr.io/llmkube/llmkube-fetch:" + Api.ProductVersion.Current;
+
     public const string ServerImage = "ghcr.io/ggml-org/llama.cpp:server";
     public const string ServerCudaImage = "ghcr.io/ggml-org/llama.cpp:server-cuda";
     public const string ModelCacheSize = "100Gi";

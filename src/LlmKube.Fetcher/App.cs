@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Reflection;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Fetch;
@@ -21,12 +22,22 @@ internal static class App
         fetch also reads LLMKUBE_* , HF_TOKEN, HF_ENDPOINT and AWS_* from the environment (see README); flags win.
         """;
 
+    /// <summary>This binary's version: Version in Directory.Build.props, as for the operator, the CLI and the chart.</summary>
+    public static string Version { get; } =
+        typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     /// <summary>Exit code after SIGTERM/SIGINT (128 + 15).</summary>
     public const int ExitInterrupted = 143;
 
     public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string> env, TextWriter stderr, bool isTerminal,
         TimeProvider time, CancellationToken ct)
     {
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(Version);
+            return 0;
+        }
+
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             stderr.WriteLine(Usage);
@@ -48,6 +59,7 @@ internal static class App
                     termLog = options.TerminationLogPath;
                     using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
+                        reporter.Log($"version {Version}");
                         await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(ct).ConfigureAwait(false);
                     }
 

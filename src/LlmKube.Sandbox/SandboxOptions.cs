@@ -27,9 +27,6 @@ public sealed record SandboxOptions
     /// <summary>The bearer token of the cluster admin (always allowed, exempt from RBAC).</summary>
     public string AdminToken { get; init; } = "sandbox-admin-token";
 
-    /// <summary>Treat requests without a token as the admin (true) or as <c>system:anonymous</c> (false).</summary>
-    public bool AnonymousIsAdmin { get; init; } = true;
-
     public FaultSettings Faults { get; init; } = FaultSettings.None;
 
     public RbacOptions Rbac { get; init; } = new();
@@ -79,7 +76,10 @@ public sealed record FaultSettings
 /// <summary>RBAC enforcement for non-admin users.</summary>
 public sealed record RbacOptions
 {
-    /// <summary>When true, non-admin users are authorised by the RBAC objects stored in the sandbox; otherwise everyone may do anything.</summary>
+    /// <summary>
+    /// When true, non-admin users are authorised by the RBAC objects stored in the sandbox (a request without a token
+    /// is <c>system:anonymous</c>, allowed only what a binding grants it); otherwise everyone may do anything.
+    /// </summary>
     public bool Enforce { get; init; }
 
     /// <summary>YAML files whose ClusterRole, ClusterRoleBinding, Role and RoleBinding documents are created at start.</summary>

@@ -25,10 +25,13 @@ public class OutputAndWiringTests
             Spec = new InferenceServiceSpec { ModelRef = "m", ModelCache = claim is null ? null : new ModelCacheSpec { ClaimName = claim } },
         });
 
-    private static OperatorConfig Published(string mode, bool enabled = true) => new(
-        new PublishedConfiguration(new WorkloadSettings { ModelCacheMode = mode, ModelCacheEnabled = enabled }, "1.2.3", null), "llmkube-system/llmkube-operator-config", null);
+    private static OperatorConfig Published(string mode, bool enabled = true)
+    {
+        var published = new PublishedConfiguration(new WorkloadSettings { ModelCacheMode = mode, ModelCacheEnabled = enabled }, "1.2.3", null);
+        return new OperatorConfig("llmkube-system", published.ToData(), published, null);
+    }
 
-    private static readonly OperatorConfig UnknownConfig = new(null, null, "ConfigMap llmkube-operator-config not found");
+    private static readonly OperatorConfig UnknownConfig = OperatorConfig.Unreadable("no ConfigMap llmkube-operator-config in namespace llmkube-system");
 
     [Fact]
     public void Wiring_before_the_operator_reports_is_computed_with_the_operators_decision_key_and_published_configuration()

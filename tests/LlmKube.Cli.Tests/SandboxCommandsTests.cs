@@ -38,8 +38,8 @@ public class SandboxCommandsTests
         Assert.Contains($"  Cache key:  {CacheKeys.Compute(Source)}\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Claim:      llmkube-model-cache (not found in namespace default)\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Reported:   computed: the operator has not reported it yet (assuming shared cache mode)\n", status.Stdout, StringComparison.Ordinal);
-        Assert.Contains("  Operator:   unknown: ConfigMap llmkube-operator-config not found in namespace llmkube-system", status.Stdout, StringComparison.Ordinal);
-        Assert.Contains("and no ConfigMap labelled app.kubernetes.io/component=operator-config exists in any namespace\n", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   unknown: no ConfigMap llmkube-operator-config in namespace llmkube-system", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("and none labelled app.kubernetes.io/component=operator-config in any namespace: is the operator installed", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("with the operator's default settings: its configuration is unknown", list.Stderr, StringComparison.Ordinal);
         Assert.Equal(4, wait.ExitCode);
         Assert.Contains("model (no status yet), service (no status yet) (0/1 ready)", wait.Stderr, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Net;
 using k8s.Autorest;
+using k8s.Models;
 using LlmKube.Cli.Cluster;
 using LlmKube.Contracts;
 using LlmKube.Core;
@@ -8,16 +9,23 @@ using LlmKube.Core.Configuration;
 namespace LlmKube.Cli.Wiring;
 
 /// <summary>
-/// The operator's configuration as it published it (<see cref="OperatorConfigMap"/>), or why it is unknown. When it is
-/// unknown, wirings are computed with the operator's defaults and say so.
+/// What the operator published in its ConfigMap (<see cref="OperatorConfigMap"/>), or why it is unknown. When the
+/// configuration is unknown, wirings are computed with the operator's defaults and say so; <see cref="Data"/> (what
+/// <c>version</c> prints) is set whenever the ConfigMap was found, even when its configuration is not readable.
 /// </summary>
-internal sealed record OperatorConfig(PublishedConfiguration? Published, string? Location, string? Unknown)
+internal sealed record OperatorConfig(string? Namespace, IReadOnlyDictionary<string, string>? Data, PublishedConfiguration? Published, string? Unknown)
 {
     public WorkloadSettings Settings => Published?.Settings ?? new WorkloadSettings();
+
+    public string? Location => Namespace is { } ns ? $"{ns}/{OperatorConfigMap.Name}" : null;
+
+    public string? Version => Data?.GetValueOrDefault(OperatorConfigMap.Keys.Version);
 
     public string Describe() => Published is { } published
         ? $"{published.Describe()} (published in ConfigMap {Location})"
         : $"unknown: {Unknown}";
+
+    public static OperatorConfig Unreadable(string reason) => new(null, null, null, reason);
 
     /// <summary>
     /// GET in <paramref name="operatorNamespace"/>; when it is not there or not readable, the labelled ConfigMap of every
@@ -27,46 +35,46 @@ internal sealed record OperatorConfig(PublishedConfiguration? Published, string?
     public static async Task<OperatorConfig> ReadAsync(KubeApi api, string operatorNamespace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(api);
-        string why;
+        string direct;
         try
         {
             if (await api.GetConfigMapAsync(operatorNamespace, OperatorConfigMap.Name, ct).ConfigureAwait(false) is { } found)
             {
-                return From(found.Metadata.NamespaceProperty, found.Data);
+                return From(found);
             }
 
-            why = $"ConfigMap {OperatorConfigMap.Name} not found in namespace {operatorNamespace} (pass --operator-namespace or set {OperatorConfigMap.NamespaceEnvironment} where the operator runs)";
+            direct = $"no ConfigMap {OperatorConfigMap.Name} in namespace {operatorNamespace}";
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
         {
-            why = $"reading ConfigMap {operatorNamespace}/{OperatorConfigMap.Name} is forbidden";
+            direct = $"reading ConfigMap {operatorNamespace}/{OperatorConfigMap.Name} is forbidden";
         }
 
-        IReadOnlyList<k8s.Models.V1ConfigMap> published;
+        IReadOnlyList<V1ConfigMap> labelled;
         try
         {
-            published = await api.ListConfigMapsAsync(OperatorConfigMap.Selector, ct).ConfigureAwait(false);
+            labelled = await api.ListConfigMapsAsync(OperatorConfigMap.Selector, ct).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
         {
-            return new OperatorConfig(null, null, $"{why}, and listing ConfigMaps in all namespaces is forbidden");
+            return Unreadable($"{direct}, and listing ConfigMaps in all namespaces is forbidden: pass --operator-namespace with the operator's namespace (the chart lets everyone read that one ConfigMap)");
         }
 
-        var candidates = published.Where(c => c.Metadata.Name == OperatorConfigMap.Name).ToList();
+        var candidates = labelled.Where(c => c.Metadata.Name == OperatorConfigMap.Name).OrderBy(c => c.Metadata.NamespaceProperty, StringComparer.Ordinal).ToList();
         return candidates.Count switch
         {
-            0 => new OperatorConfig(null, null, $"{why}, and no ConfigMap labelled {OperatorConfigMap.Selector} exists in any namespace"),
-            1 => From(candidates[0].Metadata.NamespaceProperty, candidates[0].Data),
-            _ => new OperatorConfig(null, null,
-                $"{why}, and several namespaces hold one ({string.Join(", ", candidates.Select(c => c.Metadata.NamespaceProperty))}): pass --operator-namespace"),
+            1 => From(candidates[0]),
+            0 => Unreadable($"{direct}, and none labelled {OperatorConfigMap.Selector} in any namespace: is the operator installed (and at least 0.2.0)? " +
+                $"If it runs elsewhere, pass --operator-namespace or set {OperatorConfigMap.NamespaceEnvironment}"),
+            _ => Unreadable($"{direct}, and {candidates.Count} operators publish one ({string.Join(", ", candidates.Select(c => c.Metadata.NamespaceProperty))}): pick one with --operator-namespace"),
         };
     }
 
-    private static OperatorConfig From(string ns, IDictionary<string, string>? data)
+    private static OperatorConfig From(V1ConfigMap map)
     {
-        var location = $"{ns}/{OperatorConfigMap.Name}";
-        return PublishedConfiguration.FromData(data, out var problem) is { } published
-            ? new OperatorConfig(published, location, null)
-            : new OperatorConfig(null, location, $"ConfigMap {location} is not readable: {problem}");
+        var data = new Dictionary<string, string>(map.Data ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var published = PublishedConfiguration.FromData(data, out var problem);
+        return new OperatorConfig(map.Metadata.NamespaceProperty, data, published,
+            published is null ? $"ConfigMap {map.Metadata.NamespaceProperty}/{OperatorConfigMap.Name} is not readable: {problem}" : null);
     }
 }

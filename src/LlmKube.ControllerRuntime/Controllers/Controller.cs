@@ -45,6 +45,7 @@ public sealed class Controller
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _metrics = metrics;
+        _metrics?.ControllerCreated(name, Math.Max(1, Options.Workers));
     }
 
     /// <summary>The controller's name (logs, metrics, queue name).</summary>
@@ -107,6 +108,7 @@ public sealed class Controller
         }
 
         var registrations = new List<IDisposable>();
+        using var unfinished = _metrics?.TrackUnfinishedWork(Name, queue.UnfinishedWork);
         try
         {
             foreach (var informer in _informers)
@@ -165,9 +167,10 @@ public sealed class Controller
 
     private async Task ProcessAsync(WorkQueue<ObjectKey> queue, ObjectKey key, CancellationToken ct)
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Controller"] = Name, ["Key"] = key.ToString() });
+        using var scope = _logger.BeginScope(new ReconcileScope(Name, key, Guid.NewGuid()));
         var started = _time.GetTimestamp();
         Interlocked.Increment(ref _active);
+        _metrics?.ReconcileStarted(Name);
         ReconcileResult result;
         try
         {
@@ -175,6 +178,7 @@ public sealed class Controller
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            _metrics?.ReconcileAbandoned(Name);
             return;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
@@ -210,7 +214,9 @@ public sealed class Controller
                 queue.AddRateLimited(key);
                 break;
             case ReconcileOutcome.TransientError:
-                _logger.LogWarning(result.Exception, "Reconcile of {Key} failed (retry {Retry}): {Message}", key, queue.NumRequeues(key) + 1, result.Message);
+                // An API server's answer is an expected failure: one line with its status and message, no stack trace.
+                _logger.LogWarning(ApiErrors.StackWorthy(result.Exception), "Reconcile of {Key} failed (retry {Retry}): {Message}",
+                    key, queue.NumRequeues(key) + 1, ApiErrors.Describe(result.Exception) ?? result.Message);
                 queue.AddRateLimited(key);
                 break;
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmKube.Api.Validation;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Configuration;
 
@@ -25,14 +26,21 @@ public sealed class OperatorCommandLine
     private readonly Option<string[]> _hostRoots = new("--allowed-host-path-roots") { Description = "Host directories under which file:// sources are allowed (repeatable or comma-separated)." };
     private readonly Option<string?> _caConfigMap = new("--ca-cert-configmap") { Description = "ConfigMap with extra CA certificates for the fetcher (added to the system roots)." };
     private readonly Option<bool> _leaderElect = new("--leader-elect") { Description = "Run leader election so only one replica reconciles." };
-    private readonly Option<string> _leaderNamespace = new("--leader-election-namespace") { Description = "Namespace of the leader Lease.", DefaultValueFactory = _ => "llmkube-system" };
+    private readonly Option<string?> _leaderNamespace = new("--leader-election-namespace") { Description = "Namespace of the leader Lease (default: the operator's own namespace: POD_NAMESPACE, else the service account's, else llmkube-system)." };
     private readonly Option<int> _metricsPort = new("--metrics-port") { Description = "Port of /metrics; 0 disables.", DefaultValueFactory = _ => 8080 };
     private readonly Option<int> _healthPort = new("--health-port") { Description = "Port of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => 8081 };
     private readonly Option<bool> _privateProbes = new("--allow-private-source-probes") { Description = "Allow the Model controller's HEAD probes to reach loopback and private addresses (off by default)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Reconcile workers per controller.", DefaultValueFactory = _ => 4 };
     private readonly Option<string> _resync = new("--resync-period") { Description = "How often cached objects are re-reconciled without a change (e.g. 10m).", DefaultValueFactory = _ => "10m" };
     private readonly Option<string> _eventDedup = new("--event-dedup-window") { Description = "An identical event about the same object is written once per this window; a repeat after it patches the Event's count (e.g. 1h).", DefaultValueFactory = _ => "1h" };
-    private readonly Option<string> _revalidate = new("--revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m).", DefaultValueFactory = _ => "1h" };
+    private readonly Option<string?> _logFormat = new("--log-format") { Description = "json (one object per line) or text (default: json, text when standard output is a terminal)." };
+    private readonly Option<string?> _logLevel = new("--log-level") { Description = "trace, debug, info, warn, error or critical (default: info)." };
+    private readonly Option<string?> _zapLogLevel = new("--zap-log-level") { Description = "Upstream's flag: debug, info, warn, error, dpanic, panic, fatal or a verbosity number; --log-level wins." };
+    private readonly Option<string?> _zapEncoder = new("--zap-encoder") { Description = "Upstream's flag: json or console; --log-format wins." };
+    private readonly Option<bool> _zapDevel = new("--zap-devel") { Description = "Upstream's flag: text at debug level unless --log-format/--log-level (or the zap flags) say otherwise." };
+    private readonly Option<string?> _zapStacktrace = new("--zap-stacktrace-level") { Description = "Upstream's flag, accepted (info, error or panic): stack traces are written for defects only, never for API errors." };
+    private readonly Option<string?> _zapTime = new("--zap-time-encoding") { Description = "Upstream's flag, accepted (epoch, millis, nano, iso8601, rfc3339, rfc3339nano): timestamps are always RFC 3339 in UTC." };
+    private readonly Option<string> _revalidate = new("--revalidate-interval", "--model-revalidate-interval") { Description = "How often Ready Models are checked for upstream changes (e.g. 1h, 30m); --model-revalidate-interval is upstream's name.", DefaultValueFactory = _ => "1h" };
 
     public RootCommand Command { get; }
 
@@ -43,6 +51,7 @@ public sealed class OperatorCommandLine
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
             _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _caConfigMap, _leaderElect, _leaderNamespace,
             _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync, _eventDedup,
+            _logFormat, _logLevel, _zapLogLevel, _zapEncoder, _zapDevel, _zapStacktrace, _zapTime,
         };
     }
 
@@ -112,6 +121,7 @@ public sealed class OperatorCommandLine
             errors.Add($"--workers {parse.GetValue(_workers)} must be between 1 and 64");
         }
 
+        var (logFormat, logLevel) = BindLogging(parse, errors);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -133,7 +143,7 @@ public sealed class OperatorCommandLine
             AllowedHostPathRoots = roots,
             CaCertConfigMap = parse.GetValue(_caConfigMap) is { Length: > 0 } ca ? ca : null,
             LeaderElect = parse.GetValue(_leaderElect),
-            LeaderElectionNamespace = parse.GetValue(_leaderNamespace)!,
+            LeaderElectionNamespace = parse.GetValue(_leaderNamespace) is { Length: > 0 } leaseNamespace ? leaseNamespace : null,
             MetricsPort = parse.GetValue(_metricsPort),
             HealthPort = parse.GetValue(_healthPort),
             RevalidateInterval = revalidate,
@@ -141,6 +151,44 @@ public sealed class OperatorCommandLine
             Workers = parse.GetValue(_workers),
             ResyncPeriod = resync,
             EventDedupWindow = dedup,
+            LogFormat = logFormat,
+            LogLevel = logLevel,
         }, []);
+    }
+
+    private (LogFormat? Format, Microsoft.Extensions.Logging.LogLevel Level) BindLogging(ParseResult parse, List<string> errors)
+    {
+        T? Parse<T>(Option<string?> option, Func<string, T?> parser, string allowed)
+            where T : struct
+        {
+            if (parse.GetValue(option) is not { } text)
+            {
+                return null;
+            }
+
+            var value = parser(text);
+            if (value is null)
+            {
+                errors.Add($"{option.Name} \"{text}\" is not valid: use {allowed}");
+            }
+
+            return value;
+        }
+
+        var format = Parse(_logFormat, LogFlags.ParseFormat, "json or text");
+        var level = Parse(_logLevel, LogFlags.ParseLevel, string.Join(", ", LogFlags.Levels));
+        var zapEncoder = Parse(_zapEncoder, LogFlags.ParseZapEncoder, "json or console");
+        var zapLevel = Parse(_zapLogLevel, LogFlags.ParseZapLevel, string.Join(", ", LogFlags.ZapLevels) + " or a verbosity number");
+        foreach (var (option, allowed) in new[] { (_zapStacktrace, LogFlags.ZapStacktraceLevels), (_zapTime, LogFlags.ZapTimeEncodings) })
+        {
+            if (parse.GetValue(option) is { } text && !allowed.Contains(text, StringComparer.Ordinal))
+            {
+                errors.Add($"{option.Name} \"{text}\" is not valid: use {string.Join(", ", allowed)}");
+            }
+        }
+
+        var devel = parse.GetValue(_zapDevel);
+        return (format ?? zapEncoder ?? (devel ? LogFormat.Text : null),
+            level ?? zapLevel ?? (devel ? Microsoft.Extensions.Logging.LogLevel.Debug : Microsoft.Extensions.Logging.LogLevel.Information));
     }
 }

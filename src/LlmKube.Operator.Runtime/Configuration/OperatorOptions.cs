@@ -1,3 +1,6 @@
+using LlmKube.ControllerRuntime;
+using Microsoft.Extensions.Logging;
+
 namespace LlmKube.Operator.Configuration;
 
 /// <summary>
@@ -6,7 +9,8 @@ namespace LlmKube.Operator.Configuration;
 /// </summary>
 public sealed record OperatorOptions
 {
-    public const string DefaultFetcherImage = WorkloadDefaults.FetcherImage;
+    /// <summary>The fetcher image of this release: the chart's default tag is the same version.</summary>
+    public static string DefaultFetcherImage => WorkloadDefaults.FetcherImage;
     public const string DefaultServerImage = WorkloadDefaults.ServerImage;
     public const string DefaultServerCudaImage = WorkloadDefaults.ServerCudaImage;
 
@@ -42,7 +46,8 @@ public sealed record OperatorOptions
 
     public bool LeaderElect { get; init; }
 
-    public string LeaderElectionNamespace { get; init; } = "llmkube-system";
+    /// <summary>Namespace of the leader Lease as given; null: the operator's own (<see cref="OperatorNamespace.ForLease"/>).</summary>
+    public string? LeaderElectionNamespace { get; init; }
 
     public int MetricsPort { get; init; } = 8080;
 
@@ -61,4 +66,9 @@ public sealed record OperatorOptions
 
     /// <summary>Reconcile workers per controller.</summary>
     public int Workers { get; init; } = 4;
+
+    /// <summary>Log format; null: JSON unless standard output is a terminal.</summary>
+    public LogFormat? LogFormat { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }

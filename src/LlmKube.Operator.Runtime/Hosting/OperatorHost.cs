@@ -1,4 +1,3 @@
-using System.Reflection;
 using k8s;
 using k8s.Models;
 using LlmKube.Api.Models;
@@ -10,6 +9,7 @@ using LlmKube.Core.Cache;
 using LlmKube.Core.Configuration;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
+using LlmKube.Operator.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace LlmKube.Operator.Hosting;
@@ -20,8 +20,12 @@ namespace LlmKube.Operator.Hosting;
 /// </summary>
 public sealed class OperatorHost : IAsyncDisposable
 {
+    /// <summary>The leader Lease's name (the chart's leader-election Role names it).</summary>
+    public const string LeaseName = "llmkube-operator-leader";
+
     private readonly HttpSourceProbe _probe;
     private readonly ConfigurationPublisher _publisher;
+    private readonly OperatorMetrics _metrics;
 
     public OperatorHost(KubernetesClientConfiguration config, OperatorOptions options, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -38,8 +42,8 @@ public sealed class OperatorHost : IAsyncDisposable
             LeaderElection = new LeaderElectionOptions
             {
                 Enabled = options.LeaderElect,
-                LeaseNamespace = options.LeaderElectionNamespace,
-                LeaseName = "llmkube-operator-leader",
+                LeaseNamespace = OperatorNamespace.ForLease(options.LeaderElectionNamespace).Name,
+                LeaseName = LeaseName,
             },
             Events = new EventRecorderOptions { DedupWindow = options.EventDedupWindow },
         }, loggers, time);
@@ -59,9 +63,9 @@ public sealed class OperatorHost : IAsyncDisposable
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
         pods.AddIndex(OperatorCaches.PodsByInferenceService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.InferenceServiceLabel, out var s) == true ? s : null));
 
-        var version = typeof(OperatorHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
-        _publisher = new ConfigurationPublisher(Manager.Client, OperatorNamespace.Resolve(options.LeaderElectionNamespace),
-            new PublishedConfiguration(workload, version, options.Namespace), loggers.CreateLogger<ConfigurationPublisher>(), time);
+        _publisher = new ConfigurationPublisher(Manager.Client, OperatorNamespace.Resolve(options.LeaderElectionNamespace).Name,
+            new PublishedConfiguration(workload, Api.ProductVersion.Current, options.Namespace), loggers.CreateLogger<ConfigurationPublisher>(), time);
+        _metrics = new OperatorMetrics(Manager.Metrics.Registry, inferenceServices.Cache, models.Cache, claims.Cache, pods, () => Manager.IsLeader, time);
         var caches = new OperatorCaches(inferenceServices.Cache, models.Cache, deployments.Cache, kubernetesServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
         _probe = new HttpSourceProbe(options.AllowPrivateSourceProbes);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
@@ -116,6 +120,7 @@ public sealed class OperatorHost : IAsyncDisposable
     {
         await Manager.DisposeAsync().ConfigureAwait(false);
         _probe.Dispose();
+        _metrics.Dispose();
     }
 
     private static IEnumerable<ObjectKey> PodToService(InformerEvent<V1Pod> e) =>

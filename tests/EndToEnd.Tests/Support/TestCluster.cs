@@ -14,7 +14,9 @@ namespace EndToEnd.Tests.Support;
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
-    public const string OperatorUser = "system:serviceaccount:llmkube-system:llmkube-operator";
+    public const string OperatorNamespace = "llmkube-system";
+
+    public const string OperatorUser = "system:serviceaccount:" + OperatorNamespace + ":llmkube-operator";
 
     private readonly string _dir;
 
@@ -45,6 +47,12 @@ internal sealed class TestCluster : IAsyncDisposable
         var server = await SandboxServer.StartAsync(options ?? new SandboxOptions());
         var cluster = new TestCluster(server, dir);
         await cluster.Kubectl.OkAsync("apply", "-f", RepoPaths.Combine("config", "crd"));
+        // The operator's own namespace exists wherever it is installed; it publishes its configuration there.
+        if (await NotFound.OrNullAsync(() => cluster.Client.CoreV1.ReadNamespaceAsync(OperatorNamespace)) is null)
+        {
+            await cluster.CreateNamespaceAsync(OperatorNamespace); // (sandboxes given RBAC role files have it already)
+        }
+
         return cluster;
     }
 

@@ -104,9 +104,15 @@ public class ControllerTests
         using var stream = new MemoryStream();
         await metrics.ExportAsync(stream, CancellationToken.None);
         var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
-        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
-        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"requeue\"} 2", text);
-        Assert.Contains("llmkube_workqueue_retries_total{name=\"widgets\"} 5", text);
+        // controller-runtime's results: 3 transient errors, 2 conflicts requeued, no terminal error.
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"requeue\"} 2", text);
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"requeue_after\"} 0", text);
+        Assert.Contains("controller_runtime_reconcile_errors_total{controller=\"widgets\"} 3", text);
+        Assert.Contains("controller_runtime_terminal_reconcile_errors_total{controller=\"widgets\"} 0", text);
+        Assert.Contains("controller_runtime_active_workers{controller=\"widgets\"} 0", text);
+        Assert.Contains("llmkube_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
+        Assert.Contains("workqueue_retries_total{name=\"widgets\",controller=\"widgets\"} 5", text);
 
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
