@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using k8s;
 using LlmKube.Api.Schema;
-using LlmKube.Operator.Builders;
+using LlmKube.Core;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Sandbox;
 
@@ -24,20 +25,20 @@ internal static class BareLoop
 
         await workload.CreateNamespacesAsync(client);
         await workload.CreateCustomResourcesAsync(client, parallelism: 8);
-        var options = new OperatorOptions();
+        var options = new WorkloadSettings();
         var started = Stopwatch.StartNew();
         foreach (var ns in workload.NamespaceNames)
         {
             await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(CacheClaimBuilder.Shared(ns, options), ns);
         }
 
-        await Parallel.ForEachAsync(workload.ServiceKeys, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, async (key, ct) =>
+        await Parallel.ForEachAsync(workload.ServiceKeys, new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers }, async (key, ct) =>
         {
             var service = Workload.ServiceFor(key.Namespace, key.Name);
             service.Metadata.Uid = Guid.NewGuid().ToString();
             var state = DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), service, options);
             await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, key.Namespace, cancellationToken: ct);
-            await client.CoreV1.CreateNamespacedServiceAsync(state.Service!, key.Namespace, cancellationToken: ct);
+            await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, key.Namespace, cancellationToken: ct);
         });
         return started.Elapsed;
     }

@@ -37,7 +37,6 @@ internal sealed class BenchOperator : IAsyncDisposable
             }
         }
 
-        info.Environment["LLMKUBE_LOG_LEVEL"] = Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "Information";
         // LLMKUBE_BENCH_OPERATOR_ENV="DOTNET_X=1;DOTNET_Y=2" sets runtime knobs for the operator only, not for the sandbox.
         foreach (var pair in (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -45,7 +44,8 @@ internal sealed class BenchOperator : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
+            "--log-level", Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "info" })
         {
             info.ArgumentList.Add(arg);
         }

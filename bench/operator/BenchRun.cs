@@ -64,8 +64,8 @@ internal sealed record BenchRun(int Services, int Namespaces, double BareSeconds
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  cpu in the timed window: operator {op.CpuSeconds() - cpuBefore.Operator:F1} s, bench process (sandbox + client) {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Bench:F1} s"));
                 var metrics = await op.MetricsAsync();
-                (p50, p99) = Percentiles.FromHistogram(metrics, "llmkube_controller_reconcile_duration_seconds", "inferenceservice");
-                foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("llmkube_controller_reconcile_total", StringComparison.Ordinal)))
+                (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
+                foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("controller_runtime_reconcile_total", StringComparison.Ordinal)))
                 {
                     Console.Error.WriteLine("  " + line);
                 }

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
 
@@ -26,7 +27,7 @@ internal sealed class Convergence : IDisposable
 
     public Convergence(Uri server, string token, Workload workload)
     {
-        var options = new OperatorOptions();
+        var options = new WorkloadSettings();
         _wanted = workload.ServiceKeys.ToDictionary(key => key, key => KubernetesJsonNodes.ToNode(
             DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), Workload.ServiceFor(key.Namespace, key.Name), options).Deployment!.Spec));
         _http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };

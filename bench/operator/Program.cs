@@ -6,7 +6,7 @@ using LlmKube.Bench.Operator;
 var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 // LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships.
-var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? Path.Combine(AppContext.BaseDirectory, "llmkube-operator.dll");
+var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
 Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
 Console.WriteLine();
 Console.WriteLine("| services | namespaces | bare loop s | operator s | ratio | API requests/service | writes/service | peak RSS MiB | start-up to ready s | reconcile p50 ms | reconcile p99 ms |");

@@ -3,24 +3,44 @@
 # (glibc, OpenSSL, CA certificates; no shell, no .NET runtime). It runs as uid 100, gid 102, the ids the
 # operator's builders assume (model-cache-prep overrides it with uid 0 and CHOWN/FOWNER only).
 # Build from the repository root (see deploy/docker/README.md):
-#   docker build -f deploy/docker/fetcher.Dockerfile -t ghcr.io/llmkube/llmkube-fetch:0.1.0 .
+#   docker build -f deploy/docker/fetcher.Dockerfile -t ghcr.io/llmkube/llmkube-fetch:0.2.0 .
+# The base images are arguments so a mirror (or CI's locally made base) can stand in for them; BINARIES=prebuilt
+# takes a binary published on the host (artifacts/images/fetcher/linux-$TARGETARCH/, as eng/images.sh lays it out)
+# instead of compiling in the SDK image, and the SDK stage is then never pulled.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble-aot
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
+ARG BINARIES=build
 
 # The -aot SDK image carries clang and the native libraries Native AOT links against.
-FROM mcr.microsoft.com/dotnet/sdk:10.0-noble-aot AS build
+FROM ${SDK_IMAGE} AS build
 ARG TARGETARCH
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/LlmKube.Contracts/LlmKube.Contracts.csproj src/LlmKube.Contracts/
 COPY src/LlmKube.Fetcher/LlmKube.Fetcher.csproj src/LlmKube.Fetcher/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
  && dotnet restore src/LlmKube.Fetcher/LlmKube.Fetcher.csproj -r "$RID" -p:PublishAot=true
+COPY src/LlmKube.Contracts/ src/LlmKube.Contracts/
 COPY src/LlmKube.Fetcher/ src/LlmKube.Fetcher/
 # The fetcher README's publish command, with --no-restore.
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
  && dotnet publish src/LlmKube.Fetcher -c Release -r "$RID" -p:PublishAot=true --no-restore -o /out \
  && test -x /out/llmkube-fetch
 
-FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
-COPY --from=build /out/llmkube-fetch /usr/local/bin/llmkube-fetch
+FROM scratch AS prebuilt
+ARG TARGETARCH
+COPY artifacts/images/fetcher/linux-${TARGETARCH}/llmkube-fetch /out/llmkube-fetch
+
+FROM ${BINARIES} AS binaries
+
+FROM ${RUNTIME_IMAGE}
+ARG VERSION=0.2.0
+LABEL org.opencontainers.image.title="llmkube-fetch" \
+      org.opencontainers.image.description="Fills the llmkube model cache: the model-cache-prep and model-downloader init containers" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/llmkube/llmkube"
+COPY --from=binaries /out/llmkube-fetch /usr/local/bin/llmkube-fetch
 ENV PATH=/usr/local/bin:/usr/bin:/bin
 USER 100:102
 ENTRYPOINT ["/usr/local/bin/llmkube-fetch"]

@@ -9,18 +9,34 @@ public abstract class CustomResource<TSpec, TStatus>(string kind) : IKubernetesO
     where TSpec : new()
     where TStatus : class
 {
+    /// <summary>
+    /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized
+    /// schemas to the latest internal value, and may reject unrecognized values. More info:
+    /// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+    /// </summary>
     [JsonPropertyName("apiVersion")]
     public string ApiVersion { get; set; } = ApiGroup.ApiVersion;
 
+    /// <summary>
+    /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the
+    /// endpoint the client submits requests to. Cannot be updated. In CamelCase. More info:
+    /// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+    /// </summary>
     [JsonPropertyName("kind")]
     public string Kind { get; set; } = kind;
 
+    /// <summary>
+    /// Standard object's metadata. More info:
+    /// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+    /// </summary>
     [JsonPropertyName("metadata")]
     public V1ObjectMeta Metadata { get; set; } = new();
 
+    /// <summary>What the user wants.</summary>
     [JsonPropertyName("spec")]
     public TSpec Spec { get; set; } = new();
 
+    /// <summary>What the operator observed; written only by the operator, through the status subresource.</summary>
     [JsonPropertyName("status")]
     public TStatus? Status { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.CommandLine;
+using System.Reflection;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
 using LlmKube.Fetcher.Fetch;
@@ -13,12 +14,22 @@ namespace LlmKube.Fetcher;
 /// <summary>Entry point: `prep` and `fetch`; every failure ends as one `reason=… message=…` line and a documented exit code.</summary>
 internal static class App
 {
+    /// <summary>This binary's version: Version in Directory.Build.props, as for the operator, the CLI and the chart.</summary>
+    public static string Version { get; } =
+        typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     /// <summary>Exit code after SIGTERM/SIGINT (128 + 15).</summary>
     public const int ExitInterrupted = 143;
 
     public static async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string> env, TextWriter stderr, bool isTerminal,
         TimeProvider time, CancellationToken ct)
     {
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(Version);
+            return 0;
+        }
+
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args.Skip(1).Any(a => a is "-h" or "--help"))
         {
             // The help System.CommandLine writes from the declarations: the whole tool, or one verb.
@@ -29,7 +40,7 @@ internal static class App
             return args.Length == 0 ? (int)FailureReason.InvalidArguments : 0;
         }
 
-        var termLog = TerminationLog.DefaultPath;
+        var termLog = TerminationMessage.DefaultPath;
         try
         {
             switch (args[0])
@@ -46,6 +57,7 @@ internal static class App
                     using (var run = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token))
                     using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
+                        reporter.Log($"version {Version}");
                         try
                         {
                             await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(run.Token).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using k8s;
+using LlmKube.ControllerRuntime;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,9 +24,9 @@ if (options is null)
     return 2;
 }
 
-using var loggers = LoggerFactory.Create(builder => builder
-    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-    .SetMinimumLevel(Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information));
+// JSON lines for log pipelines (the image has no terminal), readable text when a person watches.
+using var loggers = LoggerFactory.Create(builder => builder.AddOperatorConsole(
+    options.LogFormat ?? (Console.IsOutputRedirected ? LogFormat.Json : LogFormat.Text), options.LogLevel));
 var logger = loggers.CreateLogger("llmkube-operator");
 
 KubernetesClientConfiguration config;
@@ -46,8 +47,13 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
 await using var host = new OperatorHost(config, options, loggers);
-logger.LogInformation("starting: cache mode {Mode}, caching {Enabled}, namespace {Namespace}, leader election {LeaderElect}",
-    options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "(all)", options.LeaderElect);
+logger.LogInformation("starting llmkube-operator {Version}: cache mode {Mode}, caching {Enabled}, watching {Watched}, leader election {LeaderElect}",
+    LlmKube.Api.ProductVersion.Current, options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "all namespaces", options.LeaderElect);
+if (options.LeaderElect)
+{
+    var lease = OperatorNamespace.ForLease(options.LeaderElectionNamespace);
+    logger.LogInformation("leader election on Lease {LeaseNamespace}/{Lease} (namespace from {NamespaceSource})", lease.Name, OperatorHost.LeaseName, lease.Source);
+}
 try
 {
     await host.RunAsync(stop.Token).ConfigureAwait(false);

@@ -27,9 +27,6 @@ public sealed record SandboxOptions
     /// <summary>The bearer token of the cluster admin (always allowed, exempt from RBAC).</summary>
     public string AdminToken { get; init; } = "sandbox-admin-token";
 
-    /// <summary>Treat requests without a token as the admin (true) or as <c>system:anonymous</c> (false).</summary>
-    public bool AnonymousIsAdmin { get; init; } = true;
-
     public FaultSettings Faults { get; init; } = FaultSettings.None;
 
     public RbacOptions Rbac { get; init; } = new();
@@ -79,7 +76,10 @@ public sealed record FaultSettings
 /// <summary>RBAC enforcement for non-admin users.</summary>
 public sealed record RbacOptions
 {
-    /// <summary>When true, non-admin users are authorised by the RBAC objects stored in the sandbox; otherwise everyone may do anything.</summary>
+    /// <summary>
+    /// When true, non-admin users are authorised by the RBAC objects stored in the sandbox (a request without a token
+    /// is <c>system:anonymous</c>, allowed only what a binding grants it); otherwise everyone may do anything.
+    /// </summary>
     public bool Enforce { get; init; }
 
     /// <summary>YAML files whose ClusterRole, ClusterRoleBinding, Role and RoleBinding documents are created at start.</summary>
@@ -97,6 +97,12 @@ public sealed record SimulationOptions
 
     /// <summary>Mark each Deployment ready (status = spec.replicas) shortly after each spec change.</summary>
     public bool Deployments { get; init; }
+
+    /// <summary>
+    /// Give each new Job its pod, as the Job controller and the scheduler would: bound to a registered Node that may run
+    /// it, else Pending and Unschedulable with a FailedScheduling event (the sandbox runs no containers).
+    /// </summary>
+    public bool Jobs { get; init; }
 
     /// <summary>How long "shortly" is.</summary>
     public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(100);

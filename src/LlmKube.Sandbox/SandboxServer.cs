@@ -128,9 +128,9 @@ public sealed class SandboxServer : IAsyncDisposable
         });
         var app = builder.Build();
         Uri? baseAddress = null;
-        var authenticator = new Authenticator(options.AdminToken, options.AnonymousIsAdmin);
-        var authorizer = new RbacAuthorizer(store);
-        var endpoints = new ResourceEndpoints(service, new WatchStreamer(store, time), authorizer, options.Rbac.Enforce, time);
+        var authenticator = new Authenticator(options.AdminToken);
+        var authorizer = new RbacAuthorizer(store, options.Rbac.Enforce);
+        var endpoints = new ResourceEndpoints(service, new WatchStreamer(store, time), authorizer, time);
         var controlEndpoints = new ControlEndpoints(control, () => baseAddress!);
         var handler = new ApiHandler(registry, authenticator, authorizer, faults, counters, endpoints, controlEndpoints, options, logger);
         app.Run(http => handler.HandleAsync(http, stopping.Token));
@@ -145,19 +145,23 @@ public sealed class SandboxServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// A kubeconfig for this server: the admin's (plain HTTP, <see cref="BaseAddress"/>) unless <paramref name="user"/>
-    /// is given; a user's points at the HTTPS endpoint with its certificate as CA, because kubectl sends
-    /// credentials only over TLS.
+    /// A kubeconfig for this server, for the admin unless <paramref name="user"/> is given. It points at the HTTPS
+    /// endpoint with its certificate as CA, because kubectl (client-go) sends credentials only over TLS: over plain
+    /// HTTP its requests would be <c>system:anonymous</c>. Only when HTTPS is disabled does the admin's point at
+    /// <see cref="BaseAddress"/> (with RBAC enforced kubectl is then anonymous there).
     /// </summary>
     public string KubeconfigYaml(string? user = null)
     {
-        if (user is null)
+        if (SecureBaseAddress is null)
         {
-            return KubeconfigWriter.Render(BaseAddress, "sandbox-admin", AdminToken);
+            return user is null
+                ? KubeconfigWriter.Render(BaseAddress, "sandbox-admin", AdminToken)
+                : throw new InvalidOperationException("a user kubeconfig needs the HTTPS endpoint (SandboxOptions.HttpsPort >= 0)");
         }
 
-        var secure = SecureBaseAddress ?? throw new InvalidOperationException("a user kubeconfig needs the HTTPS endpoint (SandboxOptions.HttpsPort >= 0)");
-        return KubeconfigWriter.Render(secure, user, TokenFor(user), CertificateAuthorityPem);
+        return user is null
+            ? KubeconfigWriter.Render(SecureBaseAddress, "sandbox-admin", AdminToken, CertificateAuthorityPem)
+            : KubeconfigWriter.Render(SecureBaseAddress, user, TokenFor(user), CertificateAuthorityPem);
     }
 
     /// <summary>Writes <see cref="KubeconfigYaml"/> to <paramref name="path"/> (creating its directory) and returns the full path.</summary>

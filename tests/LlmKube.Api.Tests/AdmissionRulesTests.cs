@@ -92,7 +92,7 @@ public class AdmissionRulesTests
     [Fact]
     public void The_crd_carries_both_rules_as_cel_and_bounds_every_string_they_read()
     {
-        var spec = CrdDefinitions.ForModel().Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"];
+        var spec = CrdDefinitions.Generate(XmlDocumentation.ForAssemblies(typeof(Model).Assembly))[0].Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"];
         var source = spec.Properties["source"];
         var files = spec.Properties["files"];
         var mmproj = spec.Properties["mmproj"];
@@ -138,10 +138,10 @@ public class AdmissionRulesTests
     }
 
     [Theory]
-    [InlineData("https://user:pw@host/m.gguf?sig=abc#x", "https://REDACTED@host/m.gguf?…")]
+    [InlineData("https://user:pw@host/m.gguf?sig=abc#x", "https://REDACTED@host/m.gguf?sig=REDACTED#REDACTED")]
     [InlineData("https://host/a@b/m.gguf", "https://host/a@b/m.gguf")]
     [InlineData("hf://org/repo@rev/m.gguf", "hf://org/repo@rev/m.gguf")]
-    [InlineData("s3://bucket/key?versionId=1", "s3://bucket/key?…")]
+    [InlineData("s3://bucket/key?versionId=1", "s3://bucket/key?versionId=REDACTED")]
     [InlineData(null, "")]
     public void Sources_in_status_and_event_messages_lose_userinfo_and_query(string? source, string shown) =>
         Assert.Equal(shown, Sources.ModelSource.ForMessages(source));

@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
+using LlmKube.Api.Models;
 using LlmKube.Api.Schema;
 using LlmKube.Tests.Shared;
 
@@ -6,12 +9,20 @@ namespace LlmKube.Api.Tests;
 
 public class CrdFilesTests
 {
+    /// <summary>Both CRDs as generated from the types and their doc comments (ours, and KubernetesClient's for embedded types).</summary>
+    private static readonly Lazy<IReadOnlyList<V1CustomResourceDefinition>> Generated = new(() =>
+        CrdDefinitions.Generate(XmlDocumentation.ForAssemblies(typeof(Model).Assembly, typeof(V1Toleration).Assembly)));
+
+    private static V1CustomResourceDefinition GeneratedModel => Generated.Value[0];
+
+    private static V1CustomResourceDefinition GeneratedService => Generated.Value[1];
+
     [Fact]
     public void CrdFiles_in_config_crd_match_the_types()
     {
         var update = Environment.GetEnvironmentVariable("LLMKUBE_UPDATE_CRDS") == "1";
         var stale = new List<string>();
-        foreach (var crd in CrdDefinitions.All())
+        foreach (var crd in Generated.Value)
         {
             var path = RepoPaths.Combine("config", "crd", CrdDefinitions.FileName(crd));
             var expected = CrdDefinitions.ToYaml(crd);
@@ -32,9 +43,81 @@ public class CrdFilesTests
     }
 
     [Fact]
+    public void The_shipped_crds_are_the_generated_ones()
+    {
+        // All() reads config/crd/ as embedded at build time; the generated objects are what config/crd/ must hold.
+        var shipped = CrdDefinitions.All();
+        Assert.Equal(Generated.Value.Select(c => c.Metadata.Name), shipped.Select(c => c.Metadata.Name));
+        foreach (var (generated, embedded) in Generated.Value.Zip(shipped))
+        {
+            Assert.True(
+                JsonNode.DeepEquals(JsonNode.Parse(KubernetesJson.Serialize(generated)), JsonNode.Parse(KubernetesJson.Serialize(embedded))),
+                $"{generated.Metadata.Name}: the embedded config/crd copy differs from the types; regenerate config/crd and rebuild");
+        }
+    }
+
+    [Fact]
+    public void Every_field_of_both_crds_has_a_description()
+    {
+        var undocumented = new List<string>();
+        foreach (var crd in Generated.Value)
+        {
+            Undocumented(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, crd.Spec.Names.Kind, undocumented);
+        }
+
+        Assert.True(undocumented.Count == 0,
+            $"{undocumented.Count} CRD fields have no description (write a <summary> on the C# property): " + string.Join(", ", undocumented));
+    }
+
+    [Fact]
+    public void Descriptions_come_from_the_doc_comments_of_our_types_and_of_kubernetes_client()
+    {
+        var spec = SpecOf(GeneratedService);
+        var claimName = spec.Properties["modelCache"].Properties["claimName"].Description;
+        Assert.StartsWith("A PersistentVolumeClaim you own", claimName, StringComparison.Ordinal);
+        Assert.Contains("never creates, changes, labels or deletes the claim object", claimName, StringComparison.Ordinal);
+        Assert.Contains("writes model files into it", claimName, StringComparison.Ordinal);
+
+        // Embedded Kubernetes types keep the Kubernetes descriptions, paragraphs included.
+        var effect = spec.Properties["tolerations"].Items is V1JSONSchemaProps toleration ? toleration.Properties["effect"].Description : null;
+        Assert.StartsWith("Effect indicates the taint effect to match. Empty means match all taint effects.", effect, StringComparison.Ordinal);
+        var fsGroup = spec.Properties["podSecurityContext"].Properties["fsGroup"].Description;
+        Assert.Contains("owned by the pod:\n\n1. The owning GID will be the FSGroup", fsGroup, StringComparison.Ordinal);
+        Assert.DoesNotContain("  ", fsGroup, StringComparison.Ordinal);
+
+        var root = GeneratedModel.Spec.Versions[0].Schema.OpenAPIV3Schema;
+        Assert.StartsWith("APIVersion defines the versioned schema", root.Properties["apiVersion"].Description, StringComparison.Ordinal);
+        Assert.NotEqual(root.Properties["spec"].Description, SpecOf(GeneratedService).Description);
+    }
+
+    private static void Undocumented(V1JSONSchemaProps schema, string path, List<string> into, bool isField = true)
+    {
+        if (isField && string.IsNullOrWhiteSpace(schema.Description))
+        {
+            into.Add(path);
+        }
+
+        foreach (var (name, property) in schema.Properties ?? new Dictionary<string, V1JSONSchemaProps>())
+        {
+            Undocumented(property, $"{path}.{name}", into);
+        }
+
+        // List items and map values are described by the field that holds them; their own fields need descriptions.
+        if (schema.Items is V1JSONSchemaProps items)
+        {
+            Undocumented(items, path + "[]", into, isField: false);
+        }
+
+        if (schema.AdditionalProperties is V1JSONSchemaProps values)
+        {
+            Undocumented(values, path + "{}", into, isField: false);
+        }
+    }
+
+    [Fact]
     public void Every_generated_schema_is_structural()
     {
-        foreach (var crd in CrdDefinitions.All())
+        foreach (var crd in Generated.Value)
         {
             var violations = StructuralSchemaChecker.Check(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, crd.Metadata.Name);
             Assert.True(violations.Count == 0, string.Join("\n", violations));
@@ -69,7 +152,7 @@ public class CrdFilesTests
     [Fact]
     public void Model_crd_has_short_name_status_subresource_and_printer_columns()
     {
-        var crd = CrdDefinitions.ForModel();
+        var crd = GeneratedModel;
         var version = Assert.Single(crd.Spec.Versions);
 
         Assert.Equal("models.inference.llmkube.dev", crd.Metadata.Name);
@@ -82,7 +165,7 @@ public class CrdFilesTests
     [Fact]
     public void InferenceService_crd_has_scale_subresource_on_spec_and_status_replicas()
     {
-        var crd = CrdDefinitions.ForInferenceService();
+        var crd = GeneratedService;
         var version = Assert.Single(crd.Spec.Versions);
 
         Assert.Equal(["isvc"], crd.Spec.Names.ShortNames);
@@ -95,7 +178,7 @@ public class CrdFilesTests
     [Fact]
     public void ModelCache_carries_the_cel_rule_naming_both_fields_and_a_dns_pattern()
     {
-        var modelCache = SpecOf(CrdDefinitions.ForInferenceService()).Properties["modelCache"];
+        var modelCache = SpecOf(GeneratedService).Properties["modelCache"];
 
         var rule = Assert.Single(modelCache.XKubernetesValidations);
         Assert.Equal("!(has(self.claimName) && has(self.persistence) && self.persistence == 'Ephemeral')", rule.Rule);
@@ -117,7 +200,7 @@ public class CrdFilesTests
     [InlineData("containerPort", 1, 65535, null)]
     public void Service_integer_fields_have_upstream_bounds_and_defaults(string field, double min, double max, object? defaultValue)
     {
-        var schema = SpecOf(CrdDefinitions.ForInferenceService()).Properties[field];
+        var schema = SpecOf(GeneratedService).Properties[field];
 
         Assert.Equal("integer", schema.Type);
         Assert.Equal(min, schema.Minimum);
@@ -128,7 +211,7 @@ public class CrdFilesTests
     [Fact]
     public void Endpoint_defaults_match_upstream()
     {
-        var endpoint = SpecOf(CrdDefinitions.ForInferenceService()).Properties["endpoint"].Properties;
+        var endpoint = SpecOf(GeneratedService).Properties["endpoint"].Properties;
 
         Assert.Equal(8080, endpoint["port"].DefaultProperty);
         Assert.Equal("/v1/chat/completions", endpoint["path"].DefaultProperty);
@@ -140,8 +223,8 @@ public class CrdFilesTests
     [Fact]
     public void Quantities_files_and_hashes_are_constrained()
     {
-        var service = SpecOf(CrdDefinitions.ForInferenceService());
-        var model = SpecOf(CrdDefinitions.ForModel());
+        var service = SpecOf(GeneratedService);
+        var model = SpecOf(GeneratedModel);
 
         Assert.Equal(Patterns.Quantity, service.Properties["resources"].Properties["ephemeralStorage"].Pattern);
         Assert.Equal(Patterns.Quantity, service.Properties["resources"].Properties["memory"].Pattern);
@@ -155,7 +238,7 @@ public class CrdFilesTests
     [Fact]
     public void Conditions_are_a_list_map_keyed_by_type()
     {
-        var status = CrdDefinitions.ForInferenceService().Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"];
+        var status = GeneratedService.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"];
         var conditions = status.Properties["conditions"];
 
         Assert.Equal("map", conditions.XKubernetesListType);
@@ -165,7 +248,7 @@ public class CrdFilesTests
     [Fact]
     public void Unsupported_upstream_objects_are_preserved_not_pruned()
     {
-        var spec = SpecOf(CrdDefinitions.ForInferenceService());
+        var spec = SpecOf(GeneratedService);
 
         foreach (var field in new[] { "vllmConfig", "autoscaling", "speculativeDecoding", "rolloutPolicy", "slo" })
         {

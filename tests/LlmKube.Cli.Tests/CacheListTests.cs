@@ -40,7 +40,7 @@ public class CacheListTests(ClusterFixture cluster)
             Assert.Null(pod.SecurityContext.FsGroup);
             Assert.Equal([102L], pod.SecurityContext.SupplementalGroups);
             Assert.Equal(["ALL"], pod.Containers.Single().SecurityContext.Capabilities.Drop);
-            Assert.Equal("ghcr.io/llmkube/llmkube-fetch:0.1.0", pod.Containers.Single().Image);
+            Assert.Equal("ghcr.io/llmkube/llmkube-fetch:" + LlmKube.Api.ProductVersion.Current, pod.Containers.Single().Image);
             Assert.NotNull(run.Job.Spec.ActiveDeadlineSeconds);
             Assert.NotNull(run.Job.Spec.TtlSecondsAfterFinished);
             Assert.True(run.Message.Length <= 4096);

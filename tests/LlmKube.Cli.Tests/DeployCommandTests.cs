@@ -151,6 +151,22 @@ public class DeployCommandTests(ClusterFixture cluster)
         Assert.Contains($"error: model {ns}/twice already exists: pick another NAME, or remove it first with llmkube delete twice -n {ns}", againErr, StringComparison.Ordinal);
         Assert.Equal(2, noSource);
         Assert.Contains("--source", noSourceErr, StringComparison.Ordinal);
-        Assert.Contains("see: llmkube deploy --help", noSourceErr, StringComparison.Ordinal);
+        Assert.Contains("'other' is not in the catalog", noSourceErr, StringComparison.Ordinal);
+        Assert.Null(await cluster.MaybeModelAsync(ns, "other"));
+    }
+
+    [Fact]
+    public async Task Deploy_of_a_catalog_id_creates_the_catalogs_source_and_settings()
+    {
+        var ns = await cluster.NamespaceAsync("deploy");
+
+        var (code, stdout, stderr) = await cluster.CliAsync("deploy", "qwen-2.5-coder-7b", "-n", ns);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"model {ns}/qwen-2.5-coder-7b created (source https://huggingface.co/bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/resolve/main/Qwen2.5-Coder-7B-Instruct-Q5_K_M.gguf)", stdout, StringComparison.Ordinal);
+        var model = await cluster.MaybeModelAsync(ns, "qwen-2.5-coder-7b");
+        var service = await cluster.ServiceAsync(ns, "qwen-2.5-coder-7b");
+        Assert.Equal(("https://huggingface.co/bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/resolve/main/Qwen2.5-Coder-7B-Instruct-Q5_K_M.gguf", "Q5_K_M"), (model!.Spec.Source, model.Spec.Quantization));
+        Assert.Equal((131072, "4", "8Gi"), (service.Spec.ContextSize, service.Spec.Resources!.Cpu, service.Spec.Resources.Memory));
     }
 }

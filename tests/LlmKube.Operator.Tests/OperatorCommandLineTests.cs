@@ -1,4 +1,7 @@
+using LlmKube.ControllerRuntime;
+using LlmKube.Core;
 using LlmKube.Operator.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace LlmKube.Operator.Tests;
 
@@ -57,6 +60,11 @@ public class OperatorCommandLineTests
     [InlineData("--allowed-host-path-roots", "relative/dir", "--allowed-host-path-roots \"relative/dir\" must be an absolute path")]
     [InlineData("--health-port", "70000", "--health-port 70000 is not a port number")]
     [InlineData("--fetcher-allowed-networks", "mirror.internal", "--fetcher-allowed-networks \"mirror.internal\" is not a network")]
+    [InlineData("--log-format", "logfmt", "--log-format \"logfmt\" is not valid: use json or text")]
+    [InlineData("--log-level", "verbose", "--log-level \"verbose\" is not valid: use trace, debug, info, warn, error, critical")]
+    [InlineData("--zap-encoder", "text", "--zap-encoder \"text\" is not valid: use json or console")]
+    [InlineData("--zap-log-level", "-2", "--zap-log-level \"-2\" is not valid")]
+    [InlineData("--zap-time-encoding", "unix", "--zap-time-encoding \"unix\" is not valid")]
     public void Bad_values_are_refused_naming_the_flag(string flag, string value, string message)
     {
         var (options, errors) = Bind(flag, value);
@@ -87,5 +95,50 @@ public class OperatorCommandLineTests
     public void Bad_durations_do_not_parse(string text)
     {
         Assert.False(GoDuration.TryParse(text, out _));
+    }
+
+    [Theory]
+    [InlineData(new string[0], null, LogLevel.Information)]
+    [InlineData(new[] { "--log-format", "text", "--log-level", "debug" }, LogFormat.Text, LogLevel.Debug)]
+    [InlineData(new[] { "--log-level", "Warning" }, null, LogLevel.Warning)]
+    [InlineData(new[] { "--zap-devel" }, LogFormat.Text, LogLevel.Debug)]
+    [InlineData(new[] { "--zap-devel", "--zap-encoder=json", "--zap-log-level=info" }, LogFormat.Json, LogLevel.Information)]
+    [InlineData(new[] { "--zap-encoder", "console", "--zap-log-level", "error" }, LogFormat.Text, LogLevel.Error)]
+    [InlineData(new[] { "--zap-log-level", "3" }, null, LogLevel.Trace)]
+    [InlineData(new[] { "--zap-log-level", "1", "--log-level", "warn", "--zap-encoder", "console", "--log-format", "json" }, LogFormat.Json, LogLevel.Warning)]
+    [InlineData(new[] { "--zap-stacktrace-level=error", "--zap-time-encoding=rfc3339nano" }, null, LogLevel.Information)]
+    public void Logging_flags_and_upstreams_zap_flags_bind_ours_first(string[] args, LogFormat? format, LogLevel level)
+    {
+        var (options, errors) = Bind(args);
+
+        Assert.Empty(errors);
+        Assert.Equal((format, level), (options!.LogFormat, options.LogLevel));
+    }
+
+    [Fact]
+    public void Upstreams_revalidate_flag_is_an_alias()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(20), Bind("--model-revalidate-interval", "20m").Options!.RevalidateInterval);
+    }
+
+    [Fact]
+    public void The_operators_namespace_is_pod_namespace_then_service_account_then_flag_then_default()
+    {
+        Assert.Equal("from-env", OperatorNamespace.Resolve("from-env", "from-sa", "from-flag").Name);
+        Assert.Equal("from-sa", OperatorNamespace.Resolve(" ", "from-sa\n", "from-flag").Name);
+        Assert.Equal("from-flag", OperatorNamespace.Resolve(null, "", "from-flag").Name);
+        var fallback = OperatorNamespace.Resolve(null, null, null);
+        Assert.Equal(("llmkube-system", true), (fallback.Name, fallback.Source.Contains("default", StringComparison.Ordinal)));
+        Assert.Contains("POD_NAMESPACE", OperatorNamespace.Resolve("a", null, null).Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_explicit_lease_namespace_wins_and_none_means_the_operators_own()
+    {
+        var (options, _) = Bind("--leader-election-namespace", "leases");
+        Assert.Equal(("leases", "--leader-election-namespace"), (OperatorNamespace.ForLease(options!.LeaderElectionNamespace).Name, OperatorNamespace.ForLease(options.LeaderElectionNamespace).Source));
+        var (defaults, _) = Bind();
+        Assert.Null(defaults!.LeaderElectionNamespace);
+        Assert.Equal(OperatorNamespace.Resolve(null), OperatorNamespace.ForLease(defaults.LeaderElectionNamespace));
     }
 }

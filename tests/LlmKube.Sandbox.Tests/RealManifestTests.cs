@@ -16,6 +16,13 @@ public sealed class RealManifestTests
         var kubectl = sandbox.Kubectl;
 
         (await kubectl.RunAsync("apply", "-f", crds)).Ok();
+        // The full resource name: kubectl expands short names from its discovery cache, which predates the CRDs here
+        // (a real API server gives the same answer; kubectl re-discovers only for names it can map).
+        var explained = (await kubectl.RunAsync("explain", "inferenceservices.spec.modelCache.claimName")).Ok().Output;
+        Assert.Contains("FIELD: claimName <string>", explained, StringComparison.Ordinal);
+        Assert.Contains("A PersistentVolumeClaim you own", explained, StringComparison.Ordinal);
+        var metadata = (await kubectl.RunAsync("explain", "models.metadata")).Ok().Output;
+        Assert.Contains("FIELD: metadata <ObjectMeta>", metadata, StringComparison.Ordinal);
         var applied = (await kubectl.RunAsync("apply", "-f", examples)).Ok().Output;
         Assert.Contains("inferenceservice.inference.llmkube.dev/", applied, StringComparison.Ordinal);
         Assert.Contains("model.inference.llmkube.dev/", applied, StringComparison.Ordinal);

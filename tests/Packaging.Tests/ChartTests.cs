@@ -1,7 +1,11 @@
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Support;
+using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Tests.Shared;
+using Microsoft.Extensions.Logging;
 
 namespace Packaging.Tests;
 
@@ -16,6 +20,7 @@ public sealed class ChartTests
         "modelCache.enabled=false",
         "modelCache.mode=shared,modelCache.storageClass=fast-nvme,modelCache.accessMode=ReadWriteMany,modelCache.size=500Gi",
         "watchNamespace=team-a,leaderElection.enabled=false,metrics.enabled=false",
+        "monitoring.serviceMonitor.enabled=true,monitoring.podMonitor.enabled=true,monitoring.prometheusRule.enabled=true,monitoring.dashboards.enabled=true,priorityClasses.enabled=true",
     };
 
     [HelmFact]
@@ -71,7 +76,8 @@ public sealed class ChartTests
         Assert.Equal(values.GetValueOrDefault("watchNamespace"), options.Namespace);
         var leader = Value("leaderElection.enabled", "true") == "true";
         Assert.Equal(leader, options.LeaderElect);
-        Assert.Equal(HelmChart.ReleaseNamespace, options.LeaderElectionNamespace);
+        Assert.Equal(leader ? HelmChart.ReleaseNamespace : null, options.LeaderElectionNamespace);
+        Assert.Equal((LogFormat.Json, LogLevel.Information), (options.LogFormat, options.LogLevel));
         Assert.Equal(Value("metrics.enabled", "true") == "true" ? 8080 : 0, options.MetricsPort);
         Assert.Equal(8081, options.HealthPort);
     }
@@ -88,7 +94,7 @@ public sealed class ChartTests
             (defaults.FetcherImage, defaults.ServerImage, defaults.ServerCudaImage, defaults.DefaultFsGroup, defaults.ModelCacheSize, defaults.ModelCacheMode, defaults.ModelCacheAccessMode),
             (options!.FetcherImage, options.ServerImage, options.ServerCudaImage, options.DefaultFsGroup, options.ModelCacheSize, options.ModelCacheMode, options.ModelCacheAccessMode));
         Assert.Equal((defaults.RevalidateInterval, defaults.Workers, defaults.ModelCacheEnabled), (options.RevalidateInterval, options.Workers, options.ModelCacheEnabled));
-        Assert.Equal(OperatorOptions.DefaultFetcherImage, "ghcr.io/llmkube/llmkube-fetch:0.1.0");
+        Assert.Equal("ghcr.io/llmkube/llmkube-fetch:" + LlmKube.Api.ProductVersion.Current, OperatorOptions.DefaultFetcherImage);
     }
 
     [HelmFact]
@@ -169,7 +175,9 @@ public sealed class ChartTests
                 "ClusterRole/llmkube-operator", "ClusterRoleBinding/llmkube-operator",
                 "CustomResourceDefinition/inferenceservices.inference.llmkube.dev", "CustomResourceDefinition/models.inference.llmkube.dev",
                 "Deployment/llmkube-system/llmkube-operator", "Role/llmkube-system/llmkube-leader-election",
-                "RoleBinding/llmkube-system/llmkube-leader-election", "Service/llmkube-system/llmkube-operator-metrics",
+                "Role/llmkube-system/llmkube-operator-config", "Role/llmkube-system/llmkube-operator-config-reader",
+                "RoleBinding/llmkube-system/llmkube-leader-election", "RoleBinding/llmkube-system/llmkube-operator-config",
+                "RoleBinding/llmkube-system/llmkube-operator-config-reader", "Service/llmkube-system/llmkube-operator-metrics",
                 "ServiceAccount/llmkube-system/llmkube-operator",
             ],
             objects.Select(Id).Order(StringComparer.Ordinal));
@@ -247,6 +255,11 @@ public sealed class ChartTests
     [InlineData("extraArgs={oops}", "extraArgs")]
     [InlineData("leaderElection.enabled=false,replicaCount=2", "then")]
     [InlineData("unknownTopLevel=1", "unknownTopLevel")]
+    [InlineData("logging.format=logfmt", "logging.format")]
+    [InlineData("logging.level=verbose", "logging.level")]
+    [InlineData("monitoring.prometheusRule.reconcileErrorRatio=2", "monitoring.prometheusRule.reconcileErrorRatio")]
+    [InlineData("monitoring.prometheusRule.failedFor=soon", "monitoring.prometheusRule.failedFor")]
+    [InlineData("monitoring.serviceMonitor.namespace=Monitoring", "monitoring.serviceMonitor.namespace")]
     public async Task The_schema_rejects_bad_values(string set, string mentioned)
     {
         var (code, _, stderr) = await HelmChart.RunAsync(HelmChart.TemplateArgs([set]));
@@ -254,6 +267,31 @@ public sealed class ChartTests
         Assert.NotEqual(0, code);
         Assert.Contains("values don't meet the specifications of the schema", stderr, StringComparison.Ordinal);
         Assert.Contains(mentioned, stderr, StringComparison.Ordinal);
+    }
+
+    [HelmFact]
+    public async Task The_operator_learns_its_namespace_from_the_downward_api_and_logs_json()
+    {
+        var objects = YamlDocuments.Parse(await HelmChart.TemplateAsync("logging.format=text,logging.level=debug"));
+        var env = Rendered.Container(objects)["env"]!.AsArray().Single(e => (string?)e!["name"] == OperatorNamespace.PodNamespaceVariable)!;
+        var commandLine = new OperatorCommandLine();
+        var (options, _) = commandLine.Bind(commandLine.Command.Parse(Rendered.Args(objects)));
+
+        Assert.Equal("metadata.namespace", (string?)env["valueFrom"]!["fieldRef"]!["fieldPath"]);
+        Assert.Equal((LogFormat.Text, LogLevel.Debug), (options!.LogFormat, options.LogLevel));
+    }
+
+    [HelmFact]
+    public async Task Priority_classes_are_the_ones_spec_priority_names_and_only_on_request()
+    {
+        Assert.Empty(YamlDocuments.Parse(await HelmChart.TemplateAsync()).OfKind("PriorityClass"));
+        var classes = YamlDocuments.Parse(await HelmChart.TemplateAsync("priorityClasses.enabled=true")).OfKind("PriorityClass").ToList();
+        var levels = YamlDocuments.Parse(File.ReadAllText(RepoPaths.Combine("config", "crd", "inference.llmkube.dev_inferenceservices.yaml"))).Single()
+            ["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["priority"]!["enum"]!.AsArray().Select(l => (string)l!).ToList();
+
+        Assert.Equal(levels.Select(l => DeploymentBuilder.PriorityClass(new InferenceServiceSpec { ModelRef = "m", Priority = l })).Order(StringComparer.Ordinal),
+            classes.Select(c => (string?)c["metadata"]!["name"]).Order(StringComparer.Ordinal));
+        Assert.Equal("Never", (string?)classes.Single(c => (string?)c["metadata"]!["name"] == "llmkube-batch")["preemptionPolicy"]);
     }
 
     private static string Id(JsonObject o) =>

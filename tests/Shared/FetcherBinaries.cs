@@ -15,10 +15,10 @@ internal static class FetcherBinaries
     {
         var target = Path.Combine(Path.GetTempPath(), $"llmkube-fetch-{Environment.ProcessId}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(target);
-        var source = AppContext.BaseDirectory;
-        // The fetcher and its only dependencies (AWSSDK, System.CommandLine).
+        var source = BuiltExecutables.FetcherDirectory;
         foreach (var file in System.IO.Directory.GetFiles(source).Where(f =>
                      Path.GetFileName(f).StartsWith("llmkube-fetch.", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("AWSSDK.", StringComparison.Ordinal)
+                     || Path.GetFileName(f).StartsWith("LlmKube.Contracts.", StringComparison.Ordinal)
                      || Path.GetFileName(f).StartsWith("System.CommandLine.", StringComparison.Ordinal)))
         {
             var copy = Path.Combine(target, Path.GetFileName(file));

@@ -89,3 +89,8 @@ behind each verb). Rendered into a ClusterRole, or into a Role in watchNamespace
   resources: [persistentvolumes]
   verbs: [list, watch]
 {{- end }}
+
+{{/* The series selector of the operator's own scrape target in rules (the ServiceMonitor's job is the Service name). */}}
+{{- define "llmkube.metricsSelector" -}}
+{{- .Values.monitoring.prometheusRule.selector | default (printf "job=%q" (printf "%s-metrics" (include "llmkube.operatorName" .))) }}
+{{- end }}

@@ -2,7 +2,10 @@ using k8s.Models;
 
 namespace LlmKube.Api.Models;
 
-/// <summary>A model's weights: where they come from and how they are verified and refreshed.</summary>
+/// <summary>
+/// A model's weights: where they come from, how they are verified and refreshed, and the hardware they are meant for.
+/// InferenceServices in the same namespace serve it (LLMKube's inference.llmkube.dev/v1alpha1 API).
+/// </summary>
 [KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 public sealed class Model() : CustomResource<ModelSpec, ModelStatus>(KindName)
 {

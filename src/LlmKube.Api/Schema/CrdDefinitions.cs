@@ -5,21 +5,47 @@ using LlmKube.Api.Services;
 
 namespace LlmKube.Api.Schema;
 
-/// <summary>The two CustomResourceDefinitions, generated from the C# types.</summary>
+/// <summary>
+/// The two CustomResourceDefinitions. <see cref="Generate"/> builds them from the C# types and their doc comments
+/// (descriptions); the result is checked in as config/crd/ (tests/LlmKube.Api.Tests fails when it is stale) and
+/// embedded in this assembly, and <see cref="All"/> returns that shipped copy, so every process (the sandbox's
+/// <c>up</c>, <c>render</c>, tests) installs exactly the checked files, descriptions included, without needing the
+/// XML documentation at run time.
+/// </summary>
 public static class CrdDefinitions
 {
     public const string Header =
         "# Generated from the C# types in src/LlmKube.Api (CrdDefinitions). Do not edit by hand:\n" +
         "# run `LLMKUBE_UPDATE_CRDS=1 dotnet test tests/LlmKube.Api.Tests --filter CrdFiles` to regenerate.\n";
 
-    public static IReadOnlyList<V1CustomResourceDefinition> All() => [ForModel(), ForInferenceService()];
+    private static readonly Type[] Kinds = [typeof(Model), typeof(InferenceService)];
+
+    /// <summary>The shipped CRDs (config/crd/, embedded at build time), Model first. Each call returns new objects.</summary>
+    public static IReadOnlyList<V1CustomResourceDefinition> All() =>
+        Kinds.Select(kind => KubernetesYaml.Deserialize<V1CustomResourceDefinition>(Embedded(kind))).ToList();
+
+    /// <summary>Builds both CRDs from the C# types, with the descriptions <paramref name="documentation"/> holds.</summary>
+    public static IReadOnlyList<V1CustomResourceDefinition> Generate(XmlDocumentation documentation) =>
+        [GenerateModel(documentation), GenerateInferenceService(documentation)];
 
     /// <summary>The file name under config/crd/ for a CRD, following kubebuilder's convention.</summary>
     public static string FileName(V1CustomResourceDefinition crd) => $"{crd.Spec.Group}_{crd.Spec.Names.Plural}.yaml";
 
     public static string ToYaml(V1CustomResourceDefinition crd) => Header + KubernetesYaml.Serialize(crd);
 
-    public static V1CustomResourceDefinition ForModel() => Build(
+    private static string Embedded(Type kind)
+    {
+        var plural = (string)kind.GetField("Plural")!.GetValue(null)!;
+        var name = $"crd/{ApiGroup.Group}_{plural}.yaml";
+        using var stream = typeof(CrdDefinitions).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the CRD {name} is not embedded in LlmKube.Api (config/crd/ missing at build time?)");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static V1CustomResourceDefinition GenerateModel(XmlDocumentation documentation) => Build(
+        documentation,
+        typeof(Model),
         Model.KindName,
         Model.Plural,
         shortName: "mdl",
@@ -36,7 +62,9 @@ public static class CrdDefinitions
             Column("Age", "date", ".metadata.creationTimestamp"),
         ]);
 
-    public static V1CustomResourceDefinition ForInferenceService() => Build(
+    private static V1CustomResourceDefinition GenerateInferenceService(XmlDocumentation documentation) => Build(
+        documentation,
+        typeof(InferenceService),
         InferenceService.KindName,
         InferenceService.Plural,
         shortName: "isvc",
@@ -58,6 +86,8 @@ public static class CrdDefinitions
         ]);
 
     private static V1CustomResourceDefinition Build(
+        XmlDocumentation documentation,
+        Type resourceType,
         string kind,
         string plural,
         string shortName,
@@ -66,22 +96,13 @@ public static class CrdDefinitions
         V1CustomResourceSubresourceScale? scale,
         IList<V1CustomResourceColumnDefinition> columns)
     {
-        var spec = SchemaGenerator.ForType(specType);
-        var status = SchemaGenerator.ForType(statusType);
-        var root = new V1JSONSchemaProps
-        {
-            Type = "object",
-            Description = $"{kind} of the {ApiGroup.Group} API (compatible with LLMKube {ApiGroup.Version}).",
-            Properties = new Dictionary<string, V1JSONSchemaProps>
-            {
-                ["apiVersion"] = new() { Type = "string" },
-                ["kind"] = new() { Type = "string" },
-                ["metadata"] = new() { Type = "object" },
-                ["spec"] = spec,
-                ["status"] = status,
-            },
-            Required = ["spec"],
-        };
+        // apiVersion, kind, metadata, spec and status as CustomResource declares them; spec and status are described by
+        // their own types (the envelope's properties are shared by both kinds).
+        var root = SchemaGenerator.ForType(resourceType, documentation);
+        root.Description = documentation.Describe(resourceType);
+        root.Properties["spec"].Description = documentation.Describe(specType);
+        root.Properties["status"].Description = documentation.Describe(statusType);
+        root.Required = ["spec"];
 
         return new V1CustomResourceDefinition
         {

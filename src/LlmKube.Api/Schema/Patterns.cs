@@ -20,7 +20,7 @@ public static class Patterns
     /// A URL that carries userinfo (<c>scheme://user[:password]@host</c>): everything before the first <c>/</c>,
     /// <c>?</c> or <c>#</c> after <c>://</c> is the authority, and an <c>@</c> in it marks credentials. Refused:
     /// they would be copied into the Deployment and its pods; credentials belong in sourceSecretRef. The fetcher's
-    /// redaction (src/LlmKube.Fetcher/Failures/Redaction.cs) uses the same boundary.
+    /// redaction (src/LlmKube.Contracts/Redaction.cs) uses the same boundary.
     /// </summary>
     public const string SourceWithUserInfo = "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*@";
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
@@ -10,13 +11,16 @@ namespace LlmKube.Api.Schema;
 
 /// <summary>
 /// Turns C# API types into a structural OpenAPI v3 schema: everything inlined (no $ref), a type on
-/// every node, properties sorted by JSON name so the output is stable.
+/// every node, properties sorted by JSON name so the output is stable, and each property's description
+/// taken from its doc comment (<see cref="XmlDocumentation"/>).
 /// </summary>
 public static class SchemaGenerator
 {
     private static readonly JsonNamingPolicy Naming = JsonNamingPolicy.CamelCase;
 
-    public static V1JSONSchemaProps ForType(Type type) => ForType(type, new Stack<Type>());
+    /// <summary>The schema of <paramref name="type"/>; descriptions come from <paramref name="documentation"/> (none when null).</summary>
+    public static V1JSONSchemaProps ForType(Type type, XmlDocumentation? documentation = null) =>
+        ForType(type, new Walk(documentation ?? XmlDocumentation.Empty, new Stack<Type>()));
 
     /// <summary>The JSON name of a property, as <c>KubernetesJson</c> serializes it.</summary>
     public static string JsonName(PropertyInfo property) =>
@@ -27,7 +31,10 @@ public static class SchemaGenerator
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetMethod is not null && p.GetIndexParameters().Length == 0 && p.GetCustomAttribute<JsonIgnoreAttribute>() is null);
 
-    private static V1JSONSchemaProps ForType(Type type, Stack<Type> path)
+    /// <summary>Where the generator is: the documentation to read and the object types being expanded (to refuse recursion).</summary>
+    private sealed record Walk(XmlDocumentation Documentation, Stack<Type> Path);
+
+    private static V1JSONSchemaProps ForType(Type type, Walk walk)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (Scalar(type) is { } scalar)
@@ -37,12 +44,12 @@ public static class SchemaGenerator
 
         if (DictionaryValueType(type) is { } valueType)
         {
-            return new V1JSONSchemaProps { Type = "object", AdditionalProperties = ForType(valueType, path) };
+            return new V1JSONSchemaProps { Type = "object", AdditionalProperties = ForType(valueType, walk) };
         }
 
         if (ListItemType(type) is { } itemType)
         {
-            return new V1JSONSchemaProps { Type = "array", Items = ForType(itemType, path) };
+            return new V1JSONSchemaProps { Type = "array", Items = ForType(itemType, walk) };
         }
 
         if (type == typeof(V1ObjectMeta))
@@ -50,30 +57,30 @@ public static class SchemaGenerator
             return new V1JSONSchemaProps { Type = "object" };
         }
 
-        if (path.Contains(type))
+        if (walk.Path.Contains(type))
         {
             throw new InvalidOperationException($"Type {type.Name} refers to itself; a structural schema cannot express recursion.");
         }
 
-        path.Push(type);
+        walk.Path.Push(type);
         try
         {
-            return ForObject(type, path);
+            return ForObject(type, walk);
         }
         finally
         {
-            path.Pop();
+            walk.Path.Pop();
         }
     }
 
-    private static V1JSONSchemaProps ForObject(Type type, Stack<Type> path)
+    private static V1JSONSchemaProps ForObject(Type type, Walk walk)
     {
         var schema = new V1JSONSchemaProps { Type = "object", Properties = new SortedDictionary<string, V1JSONSchemaProps>(StringComparer.Ordinal) };
         var required = new List<string>();
         foreach (var property in JsonProperties(type))
         {
             var name = JsonName(property);
-            schema.Properties[name] = ForProperty(property, path);
+            schema.Properties[name] = ForProperty(property, walk);
             if (property.GetCustomAttribute<RequiredAttribute>() is not null)
             {
                 required.Add(name);
@@ -96,15 +103,11 @@ public static class SchemaGenerator
         return schema;
     }
 
-    private static V1JSONSchemaProps ForProperty(PropertyInfo property, Stack<Type> path)
+    private static V1JSONSchemaProps ForProperty(PropertyInfo property, Walk walk)
     {
-        var schema = ForType(property.PropertyType, path);
+        var schema = ForType(property.PropertyType, walk);
         var isArray = schema.Type == "array";
-
-        if (property.GetCustomAttribute<DescriptionAttribute>() is { } description)
-        {
-            schema.Description = description.Description;
-        }
+        schema.Description = Describe(property, walk.Documentation);
 
         if (property.GetCustomAttribute<DefaultValueAttribute>() is { Value: { } defaultValue })
         {
@@ -158,6 +161,33 @@ public static class SchemaGenerator
 
         ApplyCelRules(schema, property.GetCustomAttributes<CelRuleAttribute>());
         return schema;
+    }
+
+    /// <summary>
+    /// The doc comment, completed from the attributes that already say it, so no description restates them: the
+    /// default value and, for upstream fields we accept but do not act on, what happens instead.
+    /// </summary>
+    private static string? Describe(PropertyInfo property, XmlDocumentation documentation)
+    {
+        var parts = new List<string>();
+        if (documentation.Describe(property) is { } summary)
+        {
+            parts.Add(summary);
+        }
+
+        if (property.GetCustomAttribute<DefaultValueAttribute>() is { Value: { } defaultValue })
+        {
+            parts.Add(defaultValue is string text ? $"Defaults to \"{text}\"." : string.Create(CultureInfo.InvariantCulture, $"Defaults to {defaultValue}."));
+        }
+
+        if (property.GetCustomAttribute<NotSupportedAttribute>() is { } notSupported)
+        {
+            parts.Add(notSupported.Blocking
+                ? $"★ Not supported by this operator ({notSupported.Consequence}): an object that sets it fails with reason FieldNotSupported and nothing is deployed for it."
+                : $"★ Not supported by this operator ({notSupported.Consequence}): setting it is reported once, as a Warning event FieldNotSupported and by llmkube render.");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" ", parts);
     }
 
     private static void ApplyRange(V1JSONSchemaProps schema, RangeAttribute range)

@@ -1,4 +1,5 @@
 using LlmKube.Api.Schema;
+using LlmKube.Contracts;
 using System.Text.RegularExpressions;
 
 namespace LlmKube.Api.Sources;
@@ -45,33 +46,10 @@ public sealed partial record ModelSource
         $"{HubBaseUrl}/{repository}/resolve/{Uri.EscapeDataString(revision)}/{path.TrimStart('/')}";
 
     /// <summary>
-    /// The source as status, events and logs may show it: without userinfo and without its query and fragment, which
-    /// carry presigned credentials (X-Amz-Signature, sig, token, …). The fetcher redacts the same parts
-    /// (src/LlmKube.Fetcher/Failures/Redaction.cs); both should become one function in a shared project.
+    /// The source as status, events and logs may show it: without userinfo and without query values or fragment,
+    /// which carry presigned credentials. The one redaction the fetcher also uses (<see cref="Redaction.Url"/>).
     /// </summary>
-    public static string ForMessages(string? raw)
-    {
-        var text = raw ?? "";
-        var cut = text.IndexOfAny(['?', '#']);
-        if (cut >= 0)
-        {
-            text = text[..cut] + "?…";
-        }
-
-        var scheme = text.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0)
-        {
-            var start = scheme + 3;
-            var end = text.IndexOfAny(['/', '?', '#'], start) is var e and >= 0 ? e : text.Length;
-            var at = end > start ? text.LastIndexOf('@', end - 1, end - start) : -1;
-            if (at >= 0)
-            {
-                text = text[..start] + "REDACTED" + text[at..];
-            }
-        }
-
-        return text;
-    }
+    public static string ForMessages(string? raw) => Redaction.Url(raw ?? "");
 
     public static ModelSource Parse(string? raw)
     {

@@ -15,10 +15,6 @@ public sealed record ControllerOptions
 
     /// <summary>Retry back-off (per key and overall).</summary>
     public RateLimiterOptions RateLimiter { get; init; } = new();
-
-    /// <summary>When a permanent error is retried anyway (the object may also change before that).
-    /// Default 10 minutes; null never retries until the next event or resync.</summary>
-    public TimeSpan? PermanentErrorRetry { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -49,6 +45,7 @@ public sealed class Controller
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _metrics = metrics;
+        _metrics?.ControllerCreated(name, Math.Max(1, Options.Workers));
     }
 
     /// <summary>The controller's name (logs, metrics, queue name).</summary>
@@ -111,6 +108,7 @@ public sealed class Controller
         }
 
         var registrations = new List<IDisposable>();
+        using var unfinished = _metrics?.TrackUnfinishedWork(Name, queue.UnfinishedWork);
         try
         {
             foreach (var informer in _informers)
@@ -169,9 +167,10 @@ public sealed class Controller
 
     private async Task ProcessAsync(WorkQueue<ObjectKey> queue, ObjectKey key, CancellationToken ct)
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Controller"] = Name, ["Key"] = key.ToString() });
+        using var scope = _logger.BeginScope(new ReconcileScope(Name, key, Guid.NewGuid()));
         var started = _time.GetTimestamp();
         Interlocked.Increment(ref _active);
+        _metrics?.ReconcileStarted(Name);
         ReconcileResult result;
         try
         {
@@ -179,6 +178,7 @@ public sealed class Controller
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            _metrics?.ReconcileAbandoned(Name);
             return;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
@@ -214,19 +214,10 @@ public sealed class Controller
                 queue.AddRateLimited(key);
                 break;
             case ReconcileOutcome.TransientError:
-                _logger.LogWarning(result.Exception, "Reconcile of {Key} failed (retry {Retry}): {Message}", key, queue.NumRequeues(key) + 1, result.Message);
+                // An API server's answer is an expected failure: one line with its status and message, no stack trace.
+                _logger.LogWarning(ApiErrors.StackWorthy(result.Exception), "Reconcile of {Key} failed (retry {Retry}): {Message}",
+                    key, queue.NumRequeues(key) + 1, ApiErrors.Describe(result.Exception) ?? result.Message);
                 queue.AddRateLimited(key);
-                break;
-            case ReconcileOutcome.PermanentError:
-                _logger.LogError(result.Exception, "Reconcile of {Key} failed permanently: {Message}", key, result.Message);
-                queue.Forget(key);
-                if (Options.PermanentErrorRetry is { } retry)
-                {
-                    queue.AddAfter(key, retry);
-                }
-
-                break;
-            default:
                 break;
         }
     }

@@ -150,7 +150,7 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
             catch (Exception e)
             {
                 _metrics?.Event("failed");
-                _logger.LogWarning(e, "Writing event {Reason} for {Kind} {Name} failed", item.Event.Identity.Reason, item.Event.Regarding.Kind, item.Event.Regarding.Name);
+                _logger.LogWarning(ApiErrors.StackWorthy(e), "Writing event {Reason} for {Kind} {Name} failed: {Error}", item.Event.Identity.Reason, item.Event.Regarding.Kind, item.Event.Regarding.Name, ApiErrors.Describe(e) ?? e.Message);
             }
         }
     }

@@ -20,6 +20,7 @@ public sealed class Manager : IAsyncDisposable
     private readonly List<IInformer> _informerList = [];
     private readonly List<Controller> _controllers = [];
     private readonly bool _ownsClient;
+    private readonly bool _ownsMetrics;
     private readonly Lazy<EventRecorder> _events;
     private LeaderElectionRunner? _election;
     private volatile bool _running;
@@ -45,6 +46,7 @@ public sealed class Manager : IAsyncDisposable
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger("LlmKube.ControllerRuntime.Manager");
         _time = timeProvider ?? TimeProvider.System;
+        _ownsMetrics = metrics is null;
         Metrics = metrics ?? new RuntimeMetrics();
         if (client == null)
         {
@@ -74,6 +76,9 @@ public sealed class Manager : IAsyncDisposable
 
     /// <summary>Informers created so far.</summary>
     public IReadOnlyList<IInformer> Informers => _informerList;
+
+    /// <summary>Why this process cannot read or write its leader Lease, or null (no election, or no failure).</summary>
+    public LeaseFailure? LeaderElectionFailure => _election?.Failure;
 
     /// <summary>Whether this process leads (always true without leader election, once running).</summary>
     public bool IsLeader => Options.LeaderElection.Enabled ? _election?.IsLeader == true : _running;
@@ -175,14 +180,14 @@ public sealed class Manager : IAsyncDisposable
 
             if (Options.LeaderElection.Enabled)
             {
-                var ns = Options.LeaderElection.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? Options.Namespace ?? "default";
-                _election = new LeaderElectionRunner(Client, Options.LeaderElection, ns, _loggers.CreateLogger("LlmKube.ControllerRuntime.LeaderElection"));
-                _election.LeadingChanged += Metrics.SetLeader;
+                // The caller decides the namespace (the operator: its own); there is no guess here that could differ.
+                var ns = Options.LeaderElection.LeaseNamespace
+                    ?? throw new InvalidOperationException("LeaderElection.LeaseNamespace is required when leader election is enabled");
+                _election = new LeaderElectionRunner(Client, Options.LeaderElection, ns, _loggers.CreateLogger("LlmKube.ControllerRuntime.LeaderElection"), Metrics, _time);
                 await _election.RunAsync(RunControllersAsync, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                Metrics.SetLeader(true);
                 await RunControllersAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -210,7 +215,6 @@ public sealed class Manager : IAsyncDisposable
             }
 
             _running = false;
-            Metrics.SetLeader(false);
         }
     }
 
@@ -220,6 +224,11 @@ public sealed class Manager : IAsyncDisposable
         if (_ownsClient)
         {
             Client.Dispose();
+        }
+
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
         }
 
         return ValueTask.CompletedTask;
@@ -293,9 +302,13 @@ public sealed class Manager : IAsyncDisposable
             ready &= i.HasSynced;
         }
 
-        if (Options.LeaderElection.Enabled)
+        if (_election is { } election)
         {
-            sb.Append("leader: ").Append(IsLeader ? "yes" : "no (standby)").Append('\n');
+            // Readiness stays informer-only: a failing election must not take the pod out of the metrics Service,
+            // where the failure counter and master status are what alerts read.
+            sb.Append("leader: ").Append(election.IsLeader ? $"yes (lease {election.Lease})"
+                : election.Failure is { } f ? $"no: cannot acquire lease {election.Lease}: {f.Reason}: {f.Message}; {f.Hint} ({f.Attempts} failed attempts since {f.Since:O})"
+                : $"no (standby; lease {election.Lease} held by {election.Leader ?? "nobody yet"})").Append('\n');
         }
 
         return (ready, sb.ToString());

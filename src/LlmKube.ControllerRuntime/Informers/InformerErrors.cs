@@ -12,8 +12,6 @@ internal static class InformerErrors
         HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => "404 Not Found (is the resource's CustomResourceDefinition installed?)",
         HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http => $"403 Forbidden (the operator's RBAC does not allow it): {http.Response.Content}",
         HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => "401 Unauthorized (check the credentials)",
-        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode}",
-        HttpRequestException or IOException => e.Message,
-        _ => null,
+        _ => ApiErrors.Describe(e),
     };
 }

@@ -9,7 +9,7 @@ public sealed record LeaderElectionOptions
     /// <summary>Name of the Lease.</summary>
     public string LeaseName { get; init; } = "llmkube-operator-leader";
 
-    /// <summary>Namespace of the Lease; defaults to <c>POD_NAMESPACE</c>, then the watched namespace, then <c>default</c>.</summary>
+    /// <summary>Namespace of the Lease; required when <see cref="Enabled"/> (the operator passes its own namespace).</summary>
     public string? LeaseNamespace { get; init; }
 
     /// <summary>This candidate's identity; defaults to <c>{machine}_{random}</c> (unique per process).</summary>

@@ -12,7 +12,8 @@ namespace LlmKube.ControllerRuntime;
 /// <c>OnStoppedLeading</c> cancels the term's token, the runner waits until the work has returned (workers
 /// drained), and only then campaigns again. Because the old leader gives up after <c>RenewDeadline</c> (10 s)
 /// while others must wait <c>LeaseDuration</c> (15 s), two leaders never write at the same time as long as
-/// the work honours its cancellation token.
+/// the work honours its cancellation token. Every failed request on the Lease is recorded (<see cref="Failure"/>,
+/// the log and <c>llmkube_leader_election_failures_total</c>); <c>leader_election_master_status</c> follows the term.
 /// </summary>
 public sealed class LeaderElectionRunner
 {
@@ -20,17 +21,30 @@ public sealed class LeaderElectionRunner
     private readonly LeaderElectionOptions _options;
     private readonly string _namespace;
     private readonly ILogger _logger;
+    private readonly RuntimeMetrics? _metrics;
+    private readonly LeaseAttempts _attempts;
     private volatile bool _leading;
     private volatile string? _leader;
 
     /// <summary>Creates a runner.</summary>
-    public LeaderElectionRunner(IKubernetes client, LeaderElectionOptions options, string leaseNamespace, ILogger logger)
+    public LeaderElectionRunner(IKubernetes client, LeaderElectionOptions options, string leaseNamespace, ILogger logger,
+        RuntimeMetrics? metrics = null, TimeProvider? timeProvider = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        ArgumentException.ThrowIfNullOrEmpty(leaseNamespace);
         _namespace = leaseNamespace;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _metrics = metrics;
+        _attempts = new LeaseAttempts(leaseNamespace, options.LeaseName, logger, timeProvider ?? TimeProvider.System, metrics);
+        _metrics?.LeaderStatus(options.LeaseName, false);
     }
+
+    /// <summary>The Lease, as <c>namespace/name</c>.</summary>
+    public string Lease => $"{_namespace}/{_options.LeaseName}";
+
+    /// <summary>Why the last requests on the Lease failed, or null when the last one succeeded.</summary>
+    public LeaseFailure? Failure => _attempts.Failure;
 
     /// <summary>Raised with true when this process starts leading and false when it stops.</summary>
     public event Action<bool>? LeadingChanged;
@@ -38,8 +52,8 @@ public sealed class LeaderElectionRunner
     /// <summary>Whether this process currently leads.</summary>
     public bool IsLeader => _leading;
 
-    /// <summary>The identity of the last observed leader.</summary>
-    public string? Leader => _leader;
+    /// <summary>The identity of the last observed leader (from the elector, else from the last Lease read).</summary>
+    public string? Leader => _leader ?? (_attempts.Holder is { Length: > 0 } holder ? holder : null);
 
     /// <summary>Campaigns until cancelled; runs <paramref name="whileLeading"/> for each term.</summary>
     public async Task RunAsync(Func<CancellationToken, Task> whileLeading, CancellationToken cancellationToken)
@@ -65,7 +79,7 @@ public sealed class LeaderElectionRunner
 
     private async Task RunTermAsync(Func<CancellationToken, Task> whileLeading, CancellationToken ct)
     {
-        var leaseLock = new LeaseLock(_client, _namespace, _options.LeaseName, _options.Identity);
+        var leaseLock = _attempts.Lock(_client, _options.Identity);
         var config = new LeaderElectionConfig(leaseLock)
         {
             LeaseDuration = _options.LeaseDuration,
@@ -85,6 +99,7 @@ public sealed class LeaderElectionRunner
                 work = Task.Run(() => whileLeading(term.Token), CancellationToken.None);
             }
 
+            _metrics?.LeaderStatus(_options.LeaseName, true);
             LeadingChanged?.Invoke(true);
         };
         elector.OnStoppedLeading += () =>
@@ -95,6 +110,7 @@ public sealed class LeaderElectionRunner
                 term.Cancel();
             }
 
+            _metrics?.LeaderStatus(_options.LeaseName, false);
             LeadingChanged?.Invoke(false);
         };
         elector.OnNewLeader += id =>
@@ -102,7 +118,8 @@ public sealed class LeaderElectionRunner
             _leader = id;
             _logger.LogInformation("Leader is now {Leader}", id);
         };
-        elector.OnError += e => _logger.LogDebug(e, "Leader election error");
+        // Failures are recorded (and logged, rate-limited) by the lease lock; this only adds detail at debug level.
+        elector.OnError += e => _logger.LogDebug("Leader election: {Error}", ApiErrors.Describe(e) ?? e.Message);
 
         try
         {
@@ -113,7 +130,7 @@ public sealed class LeaderElectionRunner
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "Leader election failed");
+            _logger.LogWarning(ApiErrors.StackWorthy(e), "Leader election round failed: {Error}", ApiErrors.Describe(e) ?? e.Message);
         }
 
         Task? toAwait;
@@ -165,7 +182,7 @@ public sealed class LeaderElectionRunner
         }
         catch (Exception e)
         {
-            _logger.LogDebug(e, "Releasing the lease failed; others take over after the lease duration");
+            _logger.LogDebug("Releasing the lease failed ({Error}); others take over after the lease duration", ApiErrors.Describe(e) ?? e.Message);
         }
     }
 }

@@ -1,8 +1,9 @@
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// A <see cref="DelegatingHandler"/> for <c>new Kubernetes(config, handler)</c> that counts API requests by
-/// verb (get, list, watch, create, update, patch, delete), resource and status code.
+/// A <see cref="DelegatingHandler"/> for <c>new Kubernetes(config, handler)</c> that counts API requests as client-go
+/// does (<c>rest_client_requests_total{code,method,host}</c>, code <c>&lt;error&gt;</c> when no response came) and
+/// by verb (get, list, watch, create, update, patch, delete), resource and status code.
 /// </summary>
 public sealed class ApiRequestMetricsHandler : DelegatingHandler
 {
@@ -56,15 +57,16 @@ public sealed class ApiRequestMetricsHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var (verb, resource) = Classify(request.Method, request.RequestUri);
+        var host = request.RequestUri is { IsAbsoluteUri: true } uri ? uri.Authority : string.Empty;
         try
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            _metrics.ApiRequest(verb, resource, (int)response.StatusCode);
+            _metrics.ApiRequest(verb, resource, request.Method.Method, host, (int)response.StatusCode);
             return response;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _metrics.ApiRequest(verb, resource, 0);
+            _metrics.ApiRequest(verb, resource, request.Method.Method, host, null);
             throw;
         }
     }

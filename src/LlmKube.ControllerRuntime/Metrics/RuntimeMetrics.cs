@@ -1,27 +1,61 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using k8s;
 using Prometheus;
 
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// The Prometheus metrics of one manager, in its own <see cref="CollectorRegistry"/> (no static state, so
-/// tests can run managers in parallel). Names are prefixed <c>llmkube_</c>.
+/// The Prometheus metrics of one manager, in its own <see cref="CollectorRegistry"/> (no static state, so tests can
+/// run managers in parallel). Names, types, labels and buckets are controller-runtime's and client-go's
+/// (<c>controller_runtime_*</c>, <c>workqueue_*</c>, <c>rest_client_requests_total</c>,
+/// <c>leader_election_master_status</c>), so dashboards and alerts written for Go operators work unchanged; what
+/// they have no name for is prefixed <c>llmkube_</c>. Process and .NET runtime metrics come from
+/// <see cref="ProcessMetrics"/>. Every metric is listed in docs/OBSERVABILITY.md (a test keeps the two equal).
 /// </summary>
-public sealed class RuntimeMetrics : IInformerObserver
+public sealed class RuntimeMetrics : IInformerObserver, IDisposable
 {
+    // controller-runtime's reconcile-time buckets (pkg/internal/controller/metrics) and client-go's workqueue buckets
+    // (10 ns to 1000 s, factor 10).
+    private static readonly double[] ReconcileTimeBuckets =
+    [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+        1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+    ];
+
+    private static readonly double[] WorkqueueBuckets = Histogram.ExponentialBuckets(10e-9, 10, 12);
+
+    // Prometheus client_golang's DefBuckets, which upstream LLMKube's llmkube_reconcile_duration_seconds uses.
+    private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static readonly string[] Results = ["success", "error", "requeue", "requeue_after"];
+
     private readonly Counter _reconciles;
     private readonly Counter _reconcileErrors;
-    private readonly Histogram _reconcileDuration;
+    private readonly Counter _terminalErrors;
+    private readonly Histogram _reconcileTime;
+    private readonly Gauge _maxConcurrent;
+    private readonly Gauge _activeWorkers;
+    private readonly Counter _upstreamReconciles;
+    private readonly Histogram _upstreamReconcileDuration;
     private readonly Gauge _queueDepth;
     private readonly Counter _queueAdds;
+    private readonly Histogram _queueDuration;
+    private readonly Histogram _workDuration;
+    private readonly Gauge _unfinishedWork;
+    private readonly Gauge _longestProcessor;
     private readonly Counter _queueRetries;
+    private readonly Counter _restRequests;
     private readonly Counter _apiRequests;
+    private readonly Gauge _leaderStatus;
+    private readonly Counter _leaderFailures;
     private readonly Counter _informerLists;
     private readonly Counter _informerResyncs;
     private readonly Counter _informerErrors;
     private readonly Counter _watchEvents;
-    private readonly Gauge _leader;
     private readonly Counter _events;
+    private readonly ConcurrentDictionary<string, Func<(TimeSpan Total, TimeSpan Longest)>> _runningQueues = new(StringComparer.Ordinal);
+    private readonly ProcessMetrics _process;
 
     /// <summary>Creates the metrics in a new registry.</summary>
     public RuntimeMetrics()
@@ -34,20 +68,44 @@ public sealed class RuntimeMetrics : IInformerObserver
     {
         Registry = registry ?? throw new ArgumentNullException(nameof(registry));
         var f = Prometheus.Metrics.WithCustomRegistry(registry);
-        _reconciles = f.CreateCounter("llmkube_controller_reconcile_total", "Reconciles by controller and result (success, requeue, requeue_after, error, permanent_error).", ["controller", "result"]);
-        _reconcileErrors = f.CreateCounter("llmkube_controller_reconcile_errors_total", "Reconciles that ended in an error.", ["controller"]);
-        _reconcileDuration = f.CreateHistogram("llmkube_controller_reconcile_duration_seconds", "Duration of reconciles.", ["controller"],
-            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        _queueDepth = f.CreateGauge("llmkube_workqueue_depth", "Keys ready in the work queue.", ["name"]);
-        _queueAdds = f.CreateCounter("llmkube_workqueue_adds_total", "Adds to the work queue.", ["name"]);
-        _queueRetries = f.CreateCounter("llmkube_workqueue_retries_total", "Rate-limited re-adds to the work queue.", ["name"]);
-        _apiRequests = f.CreateCounter("llmkube_api_requests_total", "Requests to the Kubernetes API by verb, resource and status code.", ["verb", "resource", "code"]);
+        string[] controller = ["controller"];
+        string[] queue = ["name", "controller"];
+
+        _reconciles = f.CreateCounter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", ["controller", "result"]);
+        _reconcileErrors = f.CreateCounter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", controller);
+        _terminalErrors = f.CreateCounter("controller_runtime_terminal_reconcile_errors_total", "Total number of terminal reconciliation errors per controller", controller);
+        _reconcileTime = f.CreateHistogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", controller,
+            new HistogramConfiguration { Buckets = ReconcileTimeBuckets });
+        _maxConcurrent = f.CreateGauge("controller_runtime_max_concurrent_reconciles", "Maximum number of concurrent reconciles per controller", controller);
+        _activeWorkers = f.CreateGauge("controller_runtime_active_workers", "Number of currently used workers per controller", controller);
+        _upstreamReconciles = f.CreateCounter("llmkube_reconcile_total", "Total number of reconciliation cycles (upstream LLMKube's name; result success or error).", ["controller", "result"]);
+        _upstreamReconcileDuration = f.CreateHistogram("llmkube_reconcile_duration_seconds", "Duration of reconciliation cycles (upstream LLMKube's name).", controller,
+            new HistogramConfiguration { Buckets = DefaultBuckets });
+
+        _queueDepth = f.CreateGauge("workqueue_depth", "Current depth of workqueue", queue);
+        _queueAdds = f.CreateCounter("workqueue_adds_total", "Total number of adds handled by workqueue", queue);
+        _queueDuration = f.CreateHistogram("workqueue_queue_duration_seconds", "How long in seconds an item stays in workqueue before being requested", queue,
+            new HistogramConfiguration { Buckets = WorkqueueBuckets });
+        _workDuration = f.CreateHistogram("workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes.", queue,
+            new HistogramConfiguration { Buckets = WorkqueueBuckets });
+        _unfinishedWork = f.CreateGauge("workqueue_unfinished_work_seconds",
+            "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.", queue);
+        _longestProcessor = f.CreateGauge("workqueue_longest_running_processor_seconds", "How many seconds has the longest running processor for workqueue been running.", queue);
+        _queueRetries = f.CreateCounter("workqueue_retries_total", "Total number of retries handled by workqueue", queue);
+
+        _restRequests = f.CreateCounter("rest_client_requests_total", "Number of HTTP requests, partitioned by status code, method, and host.", ["code", "method", "host"]);
+        _apiRequests = f.CreateCounter("llmkube_api_requests_total", "Requests to the Kubernetes API by verb, resource and status code (0: no response).", ["verb", "resource", "code"]);
+        _leaderStatus = f.CreateGauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.", ["name"]);
+        _leaderFailures = f.CreateCounter("llmkube_leader_election_failures_total", "Failed attempts to read, create or renew the leader Lease, by reason (NamespaceNotFound, Forbidden, Unauthorized, Unreachable, ServerError, Other).", ["name", "reason"]);
+
         _informerLists = f.CreateCounter("llmkube_informer_lists_total", "Full lists by resource (type: initial or relist).", ["resource", "type"]);
         _informerResyncs = f.CreateCounter("llmkube_informer_resyncs_total", "Periodic cache replays by resource.", ["resource"]);
         _informerErrors = f.CreateCounter("llmkube_informer_errors_total", "List/watch failures by resource.", ["resource"]);
         _watchEvents = f.CreateCounter("llmkube_informer_watch_events_total", "Watch events by resource and type.", ["resource", "type"]);
-        _leader = f.CreateGauge("llmkube_leader", "1 while this process holds the leader lease (or runs without leader election).");
         _events = f.CreateCounter("llmkube_events_total", "Kubernetes Events by outcome (created, patched, suppressed, dropped, failed).", ["outcome"]);
+
+        registry.AddBeforeCollectCallback(UpdateUnfinishedWork);
+        _process = new ProcessMetrics(registry);
     }
 
     /// <summary>The registry the metrics live in.</summary>
@@ -56,31 +114,78 @@ public sealed class RuntimeMetrics : IInformerObserver
     /// <summary>Writes the text exposition format.</summary>
     public Task ExportAsync(Stream stream, CancellationToken cancellationToken) => Registry.CollectAndExportAsTextAsync(stream, cancellationToken);
 
+    /// <inheritdoc/>
+    public void Dispose() => _process.Dispose();
+
+    /// <summary>Creates a controller's series at zero, as controller-runtime does when a controller is built, so
+    /// <c>rate()</c> and alerts see them before the first reconcile (and on standbys).</summary>
+    internal void ControllerCreated(string controller, int workers)
+    {
+        foreach (var result in Results)
+        {
+            _reconciles.WithLabels(controller, result);
+        }
+
+        _upstreamReconciles.WithLabels(controller, "success");
+        _upstreamReconciles.WithLabels(controller, "error");
+        _reconcileErrors.WithLabels(controller);
+        _terminalErrors.WithLabels(controller); // controller-runtime's series; our reconcilers report no terminal error, so it stays 0
+        _maxConcurrent.WithLabels(controller).Set(workers);
+        _activeWorkers.WithLabels(controller).Set(0);
+        _queueDepth.WithLabels(controller, controller).Set(0);
+        _queueAdds.WithLabels(controller, controller);
+        _queueRetries.WithLabels(controller, controller);
+        _unfinishedWork.WithLabels(controller, controller).Set(0);
+        _longestProcessor.WithLabels(controller, controller).Set(0);
+    }
+
+    internal void ReconcileStarted(string controller) => _activeWorkers.WithLabels(controller).Inc();
+
+    /// <summary>A reconcile ended: controller-runtime's result names.</summary>
     internal void Reconciled(string controller, ReconcileOutcome outcome, TimeSpan duration)
     {
+        _activeWorkers.WithLabels(controller).Dec();
         var result = outcome switch
         {
             ReconcileOutcome.Done => "success",
             ReconcileOutcome.Requeue => "requeue",
             ReconcileOutcome.RequeueAfter => "requeue_after",
             ReconcileOutcome.TransientError => "error",
-            _ => "permanent_error",
         };
         _reconciles.WithLabels(controller, result).Inc();
-        if (outcome is ReconcileOutcome.TransientError or ReconcileOutcome.PermanentError)
+        if (outcome == ReconcileOutcome.TransientError)
         {
             _reconcileErrors.WithLabels(controller).Inc();
         }
 
-        _reconcileDuration.WithLabels(controller).Observe(duration.TotalSeconds);
+        _reconcileTime.WithLabels(controller).Observe(duration.TotalSeconds);
+        _upstreamReconciles.WithLabels(controller, outcome == ReconcileOutcome.TransientError ? "error" : "success").Inc();
+        _upstreamReconcileDuration.WithLabels(controller).Observe(duration.TotalSeconds);
     }
 
-    internal IWorkQueueObserver QueueObserver(string name) => new QueueMetrics(this, name);
+    /// <summary>A reconcile that never ended because the controller was stopped (the worker is free again).</summary>
+    internal void ReconcileAbandoned(string controller) => _activeWorkers.WithLabels(controller).Dec();
 
-    internal void ApiRequest(string verb, string resource, int code) =>
-        _apiRequests.WithLabels(verb, resource, code.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+    /// <summary>The observer of a controller's queue; its name is the controller's, as controller-runtime names queues.</summary>
+    internal IWorkQueueObserver QueueObserver(string controller) => new QueueMetrics(this, controller);
 
-    internal void SetLeader(bool leader) => _leader.Set(leader ? 1 : 0);
+    /// <summary>Reports the in-progress work of a running queue at every scrape, until disposed.</summary>
+    internal IDisposable TrackUnfinishedWork(string controller, Func<(TimeSpan Total, TimeSpan Longest)> unfinished)
+    {
+        _runningQueues[controller] = unfinished;
+        return new Untrack(this, controller);
+    }
+
+    internal void ApiRequest(string verb, string resource, string method, string host, int? code)
+    {
+        var text = code is { } c ? c.ToString(CultureInfo.InvariantCulture) : "<error>";
+        _restRequests.WithLabels(text, method, host).Inc();
+        _apiRequests.WithLabels(verb, resource, code is { } n ? n.ToString(CultureInfo.InvariantCulture) : "0").Inc();
+    }
+
+    internal void LeaderStatus(string lease, bool leading) => _leaderStatus.WithLabels(lease).Set(leading ? 1 : 0);
+
+    internal void LeaderElectionFailed(string lease, string reason) => _leaderFailures.WithLabels(lease, reason).Inc();
 
     internal void Event(string outcome) => _events.WithLabels(outcome).Inc();
 
@@ -96,12 +201,37 @@ public sealed class RuntimeMetrics : IInformerObserver
     /// <inheritdoc/>
     void IInformerObserver.WatchEvent(ApiResource resource, WatchEventType type) => _watchEvents.WithLabels(resource.Name, type.ToString()).Inc();
 
-    private sealed class QueueMetrics(RuntimeMetrics m, string name) : IWorkQueueObserver
+    private void UpdateUnfinishedWork()
     {
-        public void Added() => m._queueAdds.WithLabels(name).Inc();
+        foreach (var (controller, unfinished) in _runningQueues)
+        {
+            var (total, longest) = unfinished();
+            _unfinishedWork.WithLabels(controller, controller).Set(total.TotalSeconds);
+            _longestProcessor.WithLabels(controller, controller).Set(longest.TotalSeconds);
+        }
+    }
 
-        public void Retried() => m._queueRetries.WithLabels(name).Inc();
+    private sealed class QueueMetrics(RuntimeMetrics m, string controller) : IWorkQueueObserver
+    {
+        public void Added() => m._queueAdds.WithLabels(controller, controller).Inc();
 
-        public void DepthChanged(int depth) => m._queueDepth.WithLabels(name).Set(depth);
+        public void Retried() => m._queueRetries.WithLabels(controller, controller).Inc();
+
+        public void DepthChanged(int depth) => m._queueDepth.WithLabels(controller, controller).Set(depth);
+
+        public void Taken(TimeSpan waited) => m._queueDuration.WithLabels(controller, controller).Observe(waited.TotalSeconds);
+
+        public void Processed(TimeSpan processing) => m._workDuration.WithLabels(controller, controller).Observe(processing.TotalSeconds);
+    }
+
+    private sealed class Untrack(RuntimeMetrics m, string controller) : IDisposable
+    {
+        public void Dispose()
+        {
+            m._runningQueues.TryRemove(controller, out _);
+            m._unfinishedWork.WithLabels(controller, controller).Set(0);
+            m._longestProcessor.WithLabels(controller, controller).Set(0);
+            m._queueDepth.WithLabels(controller, controller).Set(0);
+        }
     }
 }

@@ -1,16 +1,22 @@
 namespace LlmKube.ControllerRuntime;
 
-/// <summary>Observes a <see cref="WorkQueue{TKey}"/> (metrics).</summary>
+/// <summary>Observes a <see cref="WorkQueue{TKey}"/> (metrics), with client-go's workqueue semantics.</summary>
 public interface IWorkQueueObserver
 {
-    /// <summary>A key was added (whether or not it was already queued).</summary>
+    /// <summary>A key entered the queue (an add of a key that was already waiting is not counted).</summary>
     void Added();
 
     /// <summary>A key was scheduled for a rate-limited retry.</summary>
     void Retried();
 
-    /// <summary>The number of keys ready to be processed changed.</summary>
+    /// <summary>The number of keys waiting to be handed out (including ones re-added while being processed) changed.</summary>
     void DepthChanged(int depth);
+
+    /// <summary>A key was handed to a worker after waiting <paramref name="waited"/> since it was added.</summary>
+    void Taken(TimeSpan waited);
+
+    /// <summary>A worker finished a key it had held for <paramref name="processing"/>.</summary>
+    void Processed(TimeSpan processing);
 }
 
 /// <summary>
@@ -32,7 +38,8 @@ public sealed class WorkQueue<TKey> : IDisposable
     private readonly object _lock = new();
     private readonly LinkedList<TKey> _queue = new();
     private readonly HashSet<TKey> _dirty = new();
-    private readonly HashSet<TKey> _processing = new();
+    private readonly Dictionary<TKey, long> _processing = new();
+    private readonly Dictionary<TKey, long> _addedAt = new();
     private readonly LinkedList<TaskCompletionSource<(TKey, bool)>> _waiters = new();
     private readonly PriorityQueue<TKey, (DateTimeOffset At, long Seq)> _delayed = new();
     private readonly Dictionary<TKey, DateTimeOffset> _delayedAt = new();
@@ -145,6 +152,28 @@ public sealed class WorkQueue<TKey> : IDisposable
     public int NumRequeues(TKey key) => _limiter.NumRequeues(key);
 
     /// <summary>
+    /// Work in progress, as client-go's <c>workqueue_unfinished_work_seconds</c> (sum of the ages of keys being
+    /// processed; growing steadily means stuck workers) and <c>workqueue_longest_running_processor_seconds</c>.
+    /// </summary>
+    public (TimeSpan Total, TimeSpan Longest) UnfinishedWork()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            var total = TimeSpan.Zero;
+            var longest = TimeSpan.Zero;
+            foreach (var since in _processing.Values)
+            {
+                var age = _time.GetElapsedTime(since, now);
+                total += age;
+                longest = age > longest ? age : longest;
+            }
+
+            return (total, longest);
+        }
+    }
+
+    /// <summary>
     /// Waits for the next key and marks it processing. Returns <c>(default, true)</c> once the queue is shut down.
     /// The caller must call <see cref="Done"/> for every key it gets.
     /// </summary>
@@ -190,10 +219,12 @@ public sealed class WorkQueue<TKey> : IDisposable
     {
         lock (_lock)
         {
-            if (!_processing.Remove(key))
+            if (!_processing.Remove(key, out var since))
             {
                 return;
             }
+
+            _observer?.Processed(_time.GetElapsedTime(since));
 
             if (_dirty.Contains(key) && !_shuttingDown)
             {
@@ -258,13 +289,16 @@ public sealed class WorkQueue<TKey> : IDisposable
             return;
         }
 
-        _observer?.Added();
         if (!_dirty.Add(key))
         {
             return;
         }
 
-        if (_processing.Contains(key))
+        _observer?.Added();
+
+        _addedAt.TryAdd(key, _time.GetTimestamp());
+        _observer?.DepthChanged(_dirty.Count);
+        if (_processing.ContainsKey(key))
         {
             return;
         }
@@ -277,9 +311,15 @@ public sealed class WorkQueue<TKey> : IDisposable
     {
         var key = _queue.First!.Value;
         _queue.RemoveFirst();
-        _processing.Add(key);
+        var now = _time.GetTimestamp();
+        _processing.Add(key, now);
         _dirty.Remove(key);
-        _observer?.DepthChanged(_queue.Count);
+        if (_addedAt.Remove(key, out var added))
+        {
+            _observer?.Taken(_time.GetElapsedTime(added, now));
+        }
+
+        _observer?.DepthChanged(_dirty.Count);
         return key;
     }
 
@@ -290,8 +330,6 @@ public sealed class WorkQueue<TKey> : IDisposable
             _waiters.RemoveFirst();
             node.Value.TrySetResult((TakeLocked(), false));
         }
-
-        _observer?.DepthChanged(_queue.Count);
     }
 
     private void OnTimer()

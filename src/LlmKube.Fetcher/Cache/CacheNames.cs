@@ -44,7 +44,7 @@ internal static class CacheNames
         {
             if (System.Text.Encoding.UTF8.GetByteCount(directory) > NameMax)
             {
-                throw new Failures.FetchException(Failures.FailureReason.InvalidSource,
+                throw new Failures.FetchException(FailureReason.InvalidSource,
                     $"the directory name '{directory[..40]}…' in '{relative[..Math.Min(relative.Length, 60)]}…' has {System.Text.Encoding.UTF8.GetByteCount(directory)} bytes; NAME_MAX is {NameMax}");
             }
         }
@@ -52,7 +52,7 @@ internal static class CacheNames
         var bytes = System.Text.Encoding.UTF8.GetByteCount(segments[^1]);
         if (bytes > MaxModelFileNameBytes)
         {
-            throw new Failures.FetchException(Failures.FailureReason.InvalidSource,
+            throw new Failures.FetchException(FailureReason.InvalidSource,
                 $"the file name '{segments[^1][..Math.Min(segments[^1].Length, 40)]}…' has {bytes} bytes; at most {MaxModelFileNameBytes} fit, because the fetcher's own files beside it add {LongestDotFileOverhead} and NAME_MAX is {NameMax}");
         }
     }

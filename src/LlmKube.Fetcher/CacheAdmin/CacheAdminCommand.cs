@@ -9,15 +9,8 @@ namespace LlmKube.Fetcher.CacheAdmin;
 /// </summary>
 internal static partial class CacheAdminCommand
 {
-    public const string List = "cache-ls";
-    public const string Remove = "cache-rm";
-
-    /// <summary>The kubelet keeps at most 4096 bytes of a termination message.</summary>
-    public const int TerminationLogLimit = 4096;
-
-    public const int ExitOk = 0;
-    public const int ExitNotAllRemoved = 1;
-    public const int ExitInvalidArguments = 2;
+    public const string List = FetcherCommands.CacheList;
+    public const string Remove = FetcherCommands.CacheRemove;
 
     public const string Usage = """
         usage:
@@ -40,13 +33,13 @@ internal static partial class CacheAdminCommand
         if (args.Skip(1).Any(a => a is "-h" or "--help"))
         {
             stderr.WriteLine(Usage);
-            return ExitOk;
+            return CacheCommandExitCodes.Ok;
         }
 
         var line = new Cli.FetcherCommandLine();
         var verb = args[0] == List ? line.List : line.Remove;
         var parse = verb.Parse(args[1..]);
-        var terminationLog = parse.GetValue(args[0] == List ? line.ListTerminationLog : line.RemoveTerminationLog) ?? "/dev/termination-log";
+        var terminationLog = parse.GetValue(args[0] == List ? line.ListTerminationLog : line.RemoveTerminationLog) ?? TerminationMessage.DefaultPath;
         if (parse.UnmatchedTokens.FirstOrDefault(t => t.StartsWith("--", StringComparison.Ordinal)) is { } unknown)
         {
             return Invalid(stderr, terminationLog, $"{args[0]}: unknown flag {unknown}");
@@ -78,8 +71,8 @@ internal static partial class CacheAdminCommand
             }
 
             var scan = CacheScanner.Scan(root);
-            Report(stdout, terminationLog, CacheReportWriter.Listing(scan, int.MaxValue), CacheReportWriter.Listing(scan, TerminationLogLimit));
-            return ExitOk;
+            Report(stdout, terminationLog, CacheReportWriter.Listing(scan, int.MaxValue), CacheReportWriter.Listing(scan, TerminationMessage.MaxBytes));
+            return CacheCommandExitCodes.Ok;
         }
 
         var keys = positional.Skip(1).Distinct(StringComparer.Ordinal).ToList();
@@ -95,13 +88,13 @@ internal static partial class CacheAdminCommand
         }
 
         var result = CacheRemover.Remove(root, keys);
-        Report(stdout, terminationLog, CacheReportWriter.Removal(result, int.MaxValue), CacheReportWriter.Removal(result, TerminationLogLimit));
+        Report(stdout, terminationLog, CacheReportWriter.Removal(result, int.MaxValue), CacheReportWriter.Removal(result, TerminationMessage.MaxBytes));
         foreach (var (key, error) in result.Failed)
         {
             stderr.WriteLine($"{Remove}: {key}: {error}");
         }
 
-        return result.Failed.Count == 0 ? ExitOk : ExitNotAllRemoved;
+        return result.Failed.Count == 0 ? CacheCommandExitCodes.Ok : CacheCommandExitCodes.NotAllRemoved;
     }
 
     public static bool IsKey(string text) => KeyPattern().IsMatch(text);
@@ -114,10 +107,10 @@ internal static partial class CacheAdminCommand
 
     private static int Invalid(TextWriter stderr, string terminationLog, string message)
     {
-        var line = $"reason=InvalidArguments message={message.Split('\n')[0]}";
+        var line = TerminationMessage.Format(FailureReason.InvalidArguments, message.Split('\n')[0]);
         stderr.WriteLine(message.Contains('\n', StringComparison.Ordinal) ? message : line);
         WriteTerminationLog(terminationLog, line);
-        return ExitInvalidArguments;
+        return (int)FailureReason.InvalidArguments;
     }
 
     private static void WriteTerminationLog(string path, string text)

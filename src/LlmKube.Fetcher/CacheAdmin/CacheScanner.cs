@@ -107,7 +107,7 @@ internal static class CacheScanner
             }
 
             // Redacted again: the sidecar may come from an older fetcher, or from a co-tenant.
-            var source = Text(json, "source") is { } recorded ? Failures.Redaction.Text(recorded) : null;
+            var source = Text(json, "source") is { } recorded ? Redaction.Text(recorded) : null;
             return new FileRecord(Text(json, "sha256"), Text(json, "sha256Check"), source, Text(json, "fetchedAt"), Text(json, "origin"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

@@ -19,24 +19,24 @@ internal static class FetchOptionsParser
         var files = new List<string>(flags.GetValue(line.Files) ?? []);
         var roots = new List<string>(flags.GetValue(line.FileRoots) ?? []);
         var networks = new List<string>(flags.GetValue(line.Networks) ?? []);
-        source ??= Env(env, "LLMKUBE_SOURCE");
-        dest ??= Env(env, "LLMKUBE_DEST");
-        destDir ??= Env(env, "LLMKUBE_DEST_DIR");
-        if (files.Count == 0 && Env(env, "LLMKUBE_FILES") is { } fileList)
+        source ??= Env(env, FetcherEnvironment.Source);
+        dest ??= Env(env, FetcherEnvironment.Dest);
+        destDir ??= Env(env, FetcherEnvironment.DestDir);
+        if (files.Count == 0 && Env(env, FetcherEnvironment.Files) is { } fileList)
         {
             files.AddRange(fileList.Split('\n').Select(f => f.Trim('\r', ' ', '\t')).Where(f => f.Length > 0));
         }
 
-        sha ??= Env(env, "LLMKUBE_SHA256");
-        refresh ??= Env(env, "LLMKUBE_REFRESH_POLICY");
-        connections ??= Env(env, "LLMKUBE_CONNECTIONS");
-        caDir ??= Env(env, "LLMKUBE_CA_DIR");
-        if (roots.Count == 0 && Env(env, "LLMKUBE_ALLOWED_FILE_ROOTS") is { } rootList)
+        sha ??= Env(env, FetcherEnvironment.Sha256);
+        refresh ??= Env(env, FetcherEnvironment.RefreshPolicy);
+        connections ??= Env(env, FetcherEnvironment.Connections);
+        caDir ??= Env(env, FetcherEnvironment.CaDir);
+        if (roots.Count == 0 && Env(env, FetcherEnvironment.AllowedFileRoots) is { } rootList)
         {
             roots.AddRange(rootList.Split(':').Where(r => r.Length > 0));
         }
 
-        if (networks.Count == 0 && Env(env, "LLMKUBE_ALLOWED_NETWORKS") is { } networkList)
+        if (networks.Count == 0 && Env(env, FetcherEnvironment.AllowedNetworks) is { } networkList)
         {
             networks.Add(networkList);
         }
@@ -88,18 +88,18 @@ internal static class FetchOptionsParser
             Connections = ParseInt(connections, "--connections", FetchOptions.DefaultConnections, 1, FetchOptions.MaxConnections),
             ChunkSize = ParseInt(chunk, "--chunk-size-mib", (int)(FetchOptions.DefaultChunkSize >> 20), 1, 256) * (1L << 20),
             DirectIo = ParseBool(directIo, "--direct-io"),
-            Fsync = ParseBool(fsync ?? Env(env, "LLMKUBE_FSYNC"), "--fsync (LLMKUBE_FSYNC)"),
+            Fsync = ParseBool(fsync ?? Env(env, FetcherEnvironment.Fsync), "--fsync (LLMKUBE_FSYNC)"),
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
             Network = ParseNetworks(networks),
-            HfToken = Env(env, "HF_TOKEN"),
-            HfEndpoint = (Env(env, "HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/'),
+            HfToken = Env(env, FetcherEnvironment.HfToken),
+            HfEndpoint = (Env(env, FetcherEnvironment.HfEndpoint) ?? "https://huggingface.co").TrimEnd('/'),
             S3 = new S3Settings(
-                Env(env, "AWS_ACCESS_KEY_ID"),
-                Env(env, "AWS_SECRET_ACCESS_KEY"),
-                Env(env, "AWS_SESSION_TOKEN"),
-                Env(env, "AWS_REGION") ?? Env(env, "AWS_DEFAULT_REGION"),
-                Env(env, "AWS_ENDPOINT_URL_S3") ?? Env(env, "AWS_ENDPOINT_URL")),
+                Env(env, FetcherEnvironment.AwsAccessKeyId),
+                Env(env, FetcherEnvironment.AwsSecretAccessKey),
+                Env(env, FetcherEnvironment.AwsSessionToken),
+                Env(env, FetcherEnvironment.AwsRegion) ?? Env(env, FetcherEnvironment.AwsDefaultRegion),
+                Env(env, FetcherEnvironment.AwsEndpointUrlS3) ?? Env(env, FetcherEnvironment.AwsEndpointUrl)),
             Progress = progress switch
             {
                 null or "auto" => ProgressMode.Auto,
@@ -107,14 +107,14 @@ internal static class FetchOptionsParser
                 "none" => ProgressMode.None,
                 _ => throw Usage($"--progress must be auto, lines or none, not '{progress}'"),
             },
-            TerminationLogPath = termLog ?? TerminationLog.DefaultPath,
+            TerminationLogPath = termLog ?? TerminationMessage.DefaultPath,
             StallTimeout = TimeSpan.FromSeconds(ParseInt(stall, "--stall-timeout-seconds", 30, 1, 3600)),
             MaxAttempts = ParseInt(attempts, "--max-attempts", 6, 1, 100),
-            MinThroughputBytesPerSecond = ParseInt(minThroughput ?? Env(env, "LLMKUBE_MIN_THROUGHPUT_BYTES_PER_SECOND"),
+            MinThroughputBytesPerSecond = ParseInt(minThroughput ?? Env(env, FetcherEnvironment.MinThroughputBytesPerSecond),
                 "--min-throughput-bytes-per-second (LLMKUBE_MIN_THROUGHPUT_BYTES_PER_SECOND)", FetchOptions.DefaultMinThroughput, 0, int.MaxValue),
-            ThroughputWindow = TimeSpan.FromSeconds(ParseInt(window ?? Env(env, "LLMKUBE_THROUGHPUT_WINDOW_SECONDS"),
+            ThroughputWindow = TimeSpan.FromSeconds(ParseInt(window ?? Env(env, FetcherEnvironment.ThroughputWindowSeconds),
                 "--throughput-window-seconds (LLMKUBE_THROUGHPUT_WINDOW_SECONDS)", FetchOptions.DefaultThroughputWindowSeconds, 1, 3600)),
-            Deadline = TimeSpan.FromSeconds(ParseInt(deadline ?? Env(env, "LLMKUBE_DEADLINE_SECONDS"),
+            Deadline = TimeSpan.FromSeconds(ParseInt(deadline ?? Env(env, FetcherEnvironment.DeadlineSeconds),
                 "--deadline-seconds (LLMKUBE_DEADLINE_SECONDS)", FetchOptions.DefaultDeadlineSeconds, 1, 7 * 24 * 3600)),
         };
     }

@@ -12,14 +12,14 @@ internal sealed class FetcherCommandLine
 {
     public FetcherCommandLine()
     {
-        Fetch = new Command("fetch", "Put a model (or a set of files) in place: atomic, verified, resumable, safe with concurrent fetchers. Every flag also comes from the environment (LLMKUBE_*, HF_*, AWS_*); a flag wins.")
+        Fetch = new Command(FetcherCommands.Fetch, "Put a model (or a set of files) in place: atomic, verified, resumable, safe with concurrent fetchers. Every flag also comes from the environment (LLMKUBE_*, HF_*, AWS_*); a flag wins.")
         {
             Source, Dest, DestDir, Files, Sha256, Refresh, Connections, CaDir, FileRoots, Networks, ChunkSizeMib, Progress,
             FetchTerminationLog, StallTimeoutSeconds, MaxAttempts, MinThroughput, ThroughputWindow, Deadline, DirectIo, Fsync,
         };
-        Prep = new Command("prep", "chown and chmod the cache volume's root directory itself (never recursive), by descriptor.") { PrepDirectory, Owner, Mode, PrepTerminationLog };
-        List = new Command("cache-ls", "Report every entry of a mounted cache volume as JSON.") { ListRoot, ListTerminationLog };
-        Remove = new Command("cache-rm", "Remove whole cache entries ROOT/KEY and nothing else.") { RemoveRoot, RemoveKeys, RemoveTerminationLog };
+        Prep = new Command(FetcherCommands.Prep, "chown and chmod the cache volume's root directory itself (never recursive), by descriptor.") { PrepDirectory, Owner, Mode, PrepTerminationLog };
+        List = new Command(FetcherCommands.CacheList, "Report every entry of a mounted cache volume as JSON.") { ListRoot, ListTerminationLog };
+        Remove = new Command(FetcherCommands.CacheRemove, "Remove whole cache entries ROOT/KEY and nothing else.") { RemoveRoot, RemoveKeys, RemoveTerminationLog };
         Root = new RootCommand("llmkube-fetch: fills the model cache (prep, fetch) and inspects it (cache-ls, cache-rm). Exit codes and reasons: src/LlmKube.Fetcher/README.md.") { Prep, Fetch, List, Remove };
         foreach (var verb in new[] { Fetch, Prep, List, Remove })
         {

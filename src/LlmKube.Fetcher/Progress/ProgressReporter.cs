@@ -25,7 +25,7 @@ internal sealed class ProgressReporter(TextWriter stderr, ProgressMode mode, boo
         lock (_gate)
         {
             EndLine();
-            stderr.WriteLine("llmkube-fetch: " + Failures.Redaction.Text(message));
+            stderr.WriteLine("llmkube-fetch: " + Redaction.Text(message));
             stderr.Flush();
         }
     }

@@ -54,7 +54,11 @@ internal sealed class ApiException : Exception
             details["group"] = group;
         }
 
-        details["kind"] = kind;
+        if (!string.IsNullOrEmpty(kind))
+        {
+            details["kind"] = kind;
+        }
+
         return details;
     }
 

@@ -18,6 +18,9 @@ internal enum PropagationPolicy
 internal sealed record DeleteOptions(PropagationPolicy? Policy, string? PreconditionUid, string? PreconditionResourceVersion)
 {
     public static DeleteOptions Default { get; } = new(null, null, null);
+
+    /// <summary>The deprecated <c>orphanDependents</c> as sent (null when absent); only its explicit false changes the answer's code.</summary>
+    public bool? OrphanDependents { get; init; }
 }
 
 /// <summary>The result of a delete: the last state, and whether the object is gone or only marked for deletion.</summary>
@@ -54,7 +57,8 @@ internal sealed partial class ResourceService
                 finalizers.Add(CrdCleanupFinalizer);
             }
 
-            switch (options.Policy)
+            // Without a policy the kind's default applies: Background, except batch/v1 Jobs, which orphan their pods.
+            switch (options.Policy ?? (type.OrphansByDefault ? PropagationPolicy.Orphan : null))
             {
                 case PropagationPolicy.Foreground:
                     finalizers.Remove(OrphanFinalizer);

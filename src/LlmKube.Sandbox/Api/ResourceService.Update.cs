@@ -220,6 +220,12 @@ internal sealed partial class ResourceService
     /// </summary>
     private StoredObject? Commit(ResourceType type, StoredObject current, JsonObject incoming, WriteContext context, Subresource subresource)
     {
+        if (!context.Internal)
+        {
+            // Every write path (PUT, each patch type, apply, status): an object cannot be moved to another namespace.
+            CheckNamespace(type, current.Namespace, JsonUtil.Metadata(incoming));
+        }
+
         var old = current.Object;
         var next = subresource == Subresource.Status
             ? StatusOnly(current, incoming)

@@ -18,7 +18,6 @@ internal sealed class ApiHandler
     private readonly ResourceRegistry _registry;
     private readonly Authenticator _authenticator;
     private readonly RbacAuthorizer _authorizer;
-    private readonly bool _enforceRbac;
     private readonly FaultInjector _faults;
     private readonly RequestCounters _counters;
     private readonly ResourceEndpoints _endpoints;
@@ -40,7 +39,6 @@ internal sealed class ApiHandler
         _registry = registry;
         _authenticator = authenticator;
         _authorizer = authorizer;
-        _enforceRbac = options.Rbac.Enforce;
         _faults = faults;
         _counters = counters;
         _endpoints = endpoints;
@@ -58,20 +56,16 @@ internal sealed class ApiHandler
             return;
         }
 
-        var user = _authenticator.Authenticate(http.Request);
-        if (user is null)
+        var requestor = _authenticator.Authenticate(http.Request);
+        if (requestor is null)
         {
             await HttpIo.WriteStatusAsync(http, new ApiException(401, "Unauthorized", "Unauthorized")).ConfigureAwait(false);
             return;
         }
 
-        if (await TryNonResourceAsync(http, path).ConfigureAwait(false))
-        {
-            return;
-        }
-
         var watch = HttpIo.QueryFlag(http.Request, "watch");
         var request = ResourceRequest.Parse(http.Request.Method, path, watch);
+        var user = requestor;
         var counted = false;
         if (request is not null)
         {
@@ -91,21 +85,19 @@ internal sealed class ApiHandler
 
         try
         {
+            user = Impersonation.Apply(requestor, http.Request, _authorizer);
             if (request is null)
             {
-                throw ApiException.NotFoundPath("the server could not find the requested resource");
+                Authorize(user, RequestAttributes.NonResource(http.Request.Method.ToLowerInvariant(), path));
+                await ServeNonResourceAsync(http, path).ConfigureAwait(false);
+                return;
             }
 
-            var type = _registry.Find(request.Group, request.Version, request.Resource)
-                ?? throw ApiException.NotFoundPath("the server could not find the requested resource");
-            if (_enforceRbac && !user.IsAdmin)
+            var type = _registry.Find(request.Group, request.Version, request.Resource);
+            Authorize(user, new RequestAttributes(request.Verb, request.Group, request.Resource, request.Subresource, request.Namespace, request.Name));
+            if (type is null)
             {
-                var attributes = new RequestAttributes(request.Verb, request.Group, request.Resource, request.Subresource, request.Namespace, request.Name);
-                if (!_authorizer.Allows(user, attributes))
-                {
-                    _logger.LogInformation("RBAC denied {User} {Verb} {Resource} in {Namespace}", user.Name, request.Verb, request.Resource, request.Namespace);
-                    throw ApiException.Forbidden(request.Group, request.Resource, request.Name, RbacAuthorizer.ForbiddenMessage(user, attributes));
-                }
+                throw ApiException.NotFoundPath("the server could not find the requested resource");
             }
 
             await _faults.DelayAsync(user, http.RequestAborted).ConfigureAwait(false);
@@ -153,10 +145,21 @@ internal sealed class ApiHandler
         }
     }
 
+    /// <summary>403 with the real server's message unless the identity may make the request.</summary>
+    private void Authorize(UserInfo user, RequestAttributes attributes)
+    {
+        if (!_authorizer.Allows(user, attributes))
+        {
+            _logger.LogInformation("RBAC denied {User} {Verb} {Resource}{Path} in {Namespace}", user.Name, attributes.Verb, attributes.Resource, attributes.Path, attributes.Namespace);
+            throw ApiException.Forbidden(attributes.Group, attributes.Resource, attributes.Name, attributes.ForbiddenMessage(user));
+        }
+    }
+
     private void Count(UserInfo user, ResourceRequest request, int code) =>
         _counters.Record(user.Name, request.Verb, request.Group, request.Resource, request.Subresource, request.Namespace, code);
 
-    private async Task<bool> TryNonResourceAsync(HttpContext http, string path)
+    /// <summary>Discovery, OpenAPI, version and health; 404 for any other path that is not a resource path.</summary>
+    private async Task ServeNonResourceAsync(HttpContext http, string path)
     {
         var trimmed = path.TrimEnd('/');
         var all = _registry.All;
@@ -165,10 +168,10 @@ internal sealed class ApiHandler
         {
             case "/healthz" or "/livez" or "/readyz":
                 await HttpIo.WriteBytesAsync(http, 200, "ok"u8.ToArray(), "text/plain").ConfigureAwait(false);
-                return true;
+                return;
             case "/version":
                 await HttpIo.WriteJsonAsync(http, 200, DiscoveryDocuments.Version(_options.KubernetesVersion, DateTimeOffset.UnixEpoch)).ConfigureAwait(false);
-                return true;
+                return;
             case "/api" or "/apis":
                 var core = trimmed == "/api";
                 if (DiscoveryDocuments.AggregatedContentType(accept) is { } aggregated)
@@ -182,13 +185,13 @@ internal sealed class ApiHandler
                     await HttpIo.WriteJsonAsync(http, 200, body).ConfigureAwait(false);
                 }
 
-                return true;
+                return;
             case "/openapi/v3":
                 await HttpIo.WriteJsonAsync(http, 200, OpenApiDocuments.Root(all, _registry.Generation)).ConfigureAwait(false);
-                return true;
+                return;
             case "/openapi/v2":
                 await HttpIo.WriteStatusAsync(http, ApiException.NotFoundPath("the sandbox serves no OpenAPI v2 document")).ConfigureAwait(false);
-                return true;
+                return;
         }
 
         var parts = trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -199,21 +202,14 @@ internal sealed class ApiHandler
             ["api", var v] => DiscoveryDocuments.ResourceList(all, string.Empty, v),
             ["apis", var g] => DiscoveryDocuments.Group(all, g),
             ["apis", var g, var v] => DiscoveryDocuments.ResourceList(all, g, v),
-            ["api", _, _, ..] or ["apis", _, _, _, ..] => null,
             _ => null,
         };
         if (document is not null)
         {
             await HttpIo.WriteJsonAsync(http, 200, document).ConfigureAwait(false);
-            return true;
-        }
-
-        if (parts is ["api", _, _, ..] or ["apis", _, _, _, ..])
-        {
-            return false;
+            return;
         }
 
         await HttpIo.WriteStatusAsync(http, ApiException.NotFoundPath("the server could not find the requested resource")).ConfigureAwait(false);
-        return true;
     }
 }

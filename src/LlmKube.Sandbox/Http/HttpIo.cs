@@ -36,7 +36,7 @@ internal static class HttpIo
             }
 
             return decoded ?? throw ApiException.UnsupportedMediaType(
-                "the sandbox decodes protobuf bodies only for Namespace, ConfigMap, Secret, ServiceAccount, RBAC kinds and SelfSubjectAccessReview; send JSON or YAML (kubectl apply -f, kubectl create -f)");
+                "the sandbox decodes protobuf bodies only for Namespace, ConfigMap, Secret, ServiceAccount, RBAC kinds, SelfSubjectAccessReview and SelfSubjectReview; send JSON or YAML (kubectl apply -f, kubectl create -f)");
         }
 
         try

@@ -18,15 +18,13 @@ internal sealed class ResourceEndpoints
     private readonly ResourceService _service;
     private readonly WatchStreamer _watch;
     private readonly RbacAuthorizer _authorizer;
-    private readonly bool _enforceRbac;
     private readonly TimeProvider _time;
 
-    public ResourceEndpoints(ResourceService service, WatchStreamer watch, RbacAuthorizer authorizer, bool enforceRbac, TimeProvider time)
+    public ResourceEndpoints(ResourceService service, WatchStreamer watch, RbacAuthorizer authorizer, TimeProvider time)
     {
         _service = service;
         _watch = watch;
         _authorizer = authorizer;
-        _enforceRbac = enforceRbac;
         _time = time;
     }
 
@@ -45,6 +43,7 @@ internal sealed class ResourceEndpoints
             await ReviewAsync(http, r, type, user).ConfigureAwait(false);
             return;
         }
+
 
         switch (r.Verb)
         {
@@ -87,8 +86,9 @@ internal sealed class ResourceEndpoints
                 await PatchAsync(http, r, type, user, subresource).ConfigureAwait(false);
                 break;
             case "delete":
-                var outcome = _service.Delete(type, r.Namespace, r.Name, await DeleteOptionsAsync(http).ConfigureAwait(false), Context(request, user));
-                await WriteDeletedAsync(http, type, outcome).ConfigureAwait(false);
+                var options = await DeleteOptionsAsync(http).ConfigureAwait(false);
+                var outcome = _service.Delete(type, r.Namespace, r.Name, options, Context(request, user));
+                await WriteDeletedAsync(http, type, options, outcome).ConfigureAwait(false);
                 break;
             case "deletecollection":
                 var deleted = _service.DeleteCollection(
@@ -249,14 +249,14 @@ internal sealed class ResourceEndpoints
             return;
         }
 
-        if (_enforceRbac && !user.IsAdmin && contentType.StartsWith("application/apply-patch", StringComparison.OrdinalIgnoreCase) &&
+        if (contentType.StartsWith("application/apply-patch", StringComparison.OrdinalIgnoreCase) &&
             subresource == Subresource.None && _service.Find(type, r.Namespace, r.Name) is null)
         {
             // An apply that creates needs create as well as patch, as on the real server.
             var create = new RequestAttributes("create", r.Group, r.Resource, string.Empty, r.Namespace, r.Name);
             if (!_authorizer.Allows(user, create))
             {
-                throw ApiException.Forbidden(r.Group, r.Resource, r.Name, RbacAuthorizer.ForbiddenMessage(user, create));
+                throw ApiException.Forbidden(r.Group, r.Resource, r.Name, create.ForbiddenMessage(user));
             }
         }
 
@@ -300,10 +300,18 @@ internal sealed class ResourceEndpoints
             },
             _ => throw ApiException.Unprocessable($"propagationPolicy: Unsupported value: \"{policyText}\": supported values: \"Foreground\", \"Background\", \"Orphan\""),
         };
-        return new DeleteOptions(policy, JsonUtil.String(options, "preconditions", "uid"), JsonUtil.String(options, "preconditions", "resourceVersion"));
+        return new DeleteOptions(policy, JsonUtil.String(options, "preconditions", "uid"), JsonUtil.String(options, "preconditions", "resourceVersion"))
+        {
+            OrphanDependents = orphan,
+        };
     }
 
-    private static async Task WriteDeletedAsync(HttpContext http, ResourceType type, DeleteOutcome outcome)
+    /// <summary>
+    /// A removed object is answered with a Success Status unless its kind returns the deleted object (the registry's
+    /// <c>ReturnDeletedObject</c>); an object kept by finalizers is answered with its current state, with 202 Accepted
+    /// when the caller asked explicitly not to orphan (the API server's compromise for old clients).
+    /// </summary>
+    private static async Task WriteDeletedAsync(HttpContext http, ResourceType type, DeleteOptions options, DeleteOutcome outcome)
     {
         if (outcome.Removed && !type.ReturnDeletedObject)
         {
@@ -311,10 +319,14 @@ internal sealed class ResourceEndpoints
             return;
         }
 
-        await HttpIo.WriteBytesAsync(http, 200, Presenter.Bytes(type, outcome.Object)).ConfigureAwait(false);
+        var code = !outcome.Removed && options.OrphanDependents == false ? 202 : 200;
+        await HttpIo.WriteBytesAsync(http, code, Presenter.Bytes(type, outcome.Object)).ConfigureAwait(false);
     }
 
-    /// <summary><c>SelfSubjectAccessReview</c>: answers whether the caller may do what the review names (for <c>kubectl auth can-i</c>).</summary>
+    /// <summary>
+    /// The create-only review kinds: <c>SelfSubjectAccessReview</c> answers whether the caller may do what the review
+    /// names (<c>kubectl auth can-i</c>); <c>SelfSubjectReview</c> answers who the caller is (<c>kubectl auth whoami</c>).
+    /// </summary>
     private async Task ReviewAsync(HttpContext http, ResourceRequest r, ResourceType type, UserInfo user)
     {
         if (r.Verb != "create")
@@ -323,17 +335,49 @@ internal sealed class ResourceEndpoints
         }
 
         var body = HttpIo.ParseObject(await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false), http.Request.ContentType);
-        var attributes = JsonUtil.Object(body, "spec", "resourceAttributes");
-        var allowed = user.IsAdmin || !_enforceRbac || (attributes is not null && _authorizer.Allows(user, new RequestAttributes(
+        body["apiVersion"] = type.ApiVersion;
+        body["kind"] = type.Kind;
+        body["status"] = type.Kind == "SelfSubjectReview" ? new JsonObject { ["userInfo"] = UserInfoJson(user) } : new JsonObject { ["allowed"] = _authorizer.Allows(user, Reviewed(body)) };
+        await HttpIo.WriteJsonAsync(http, 201, body).ConfigureAwait(false);
+    }
+
+    private static RequestAttributes Reviewed(JsonObject review)
+    {
+        if (JsonUtil.Object(review, "spec", "nonResourceAttributes") is { } nonResource)
+        {
+            return RequestAttributes.NonResource(JsonUtil.String(nonResource, "verb") ?? string.Empty, JsonUtil.String(nonResource, "path") ?? string.Empty);
+        }
+
+        var attributes = JsonUtil.Object(review, "spec", "resourceAttributes");
+        return new RequestAttributes(
             JsonUtil.String(attributes, "verb") ?? string.Empty,
             JsonUtil.String(attributes, "group") ?? string.Empty,
             JsonUtil.String(attributes, "resource") ?? string.Empty,
             JsonUtil.String(attributes, "subresource") ?? string.Empty,
             JsonUtil.String(attributes, "namespace") ?? string.Empty,
-            JsonUtil.String(attributes, "name") ?? string.Empty)));
-        body["apiVersion"] = type.ApiVersion;
-        body["kind"] = type.Kind;
-        body["status"] = new JsonObject { ["allowed"] = allowed };
-        await HttpIo.WriteJsonAsync(http, 201, body).ConfigureAwait(false);
+            JsonUtil.String(attributes, "name") ?? string.Empty);
+    }
+
+    private static JsonObject UserInfoJson(UserInfo user)
+    {
+        var info = new JsonObject { ["username"] = user.Name };
+        if (user.Uid.Length > 0)
+        {
+            info["uid"] = user.Uid;
+        }
+
+        info["groups"] = JsonUtil.ToArray(user.Groups);
+        if (user.Extra.Count > 0)
+        {
+            var extra = new JsonObject();
+            foreach (var (key, values) in user.Extra)
+            {
+                extra[key] = JsonUtil.ToArray(values);
+            }
+
+            info["extra"] = extra;
+        }
+
+        return info;
     }
 }

@@ -6,7 +6,7 @@ namespace LlmKube.Sandbox.Json;
 /// <summary>
 /// Decodes the Kubernetes protobuf envelope (<c>k8s\0</c> + <c>runtime.Unknown</c>) for the few kinds kubectl's
 /// typed commands send as protobuf (<c>create namespace|configmap|secret|serviceaccount|role|clusterrole|
-/// rolebinding|clusterrolebinding</c>, <c>auth can-i</c>). Zero values are dropped, as Go's JSON omitempty would.
+/// rolebinding|clusterrolebinding</c>, <c>auth can-i</c>, <c>auth whoami</c>). Zero values are dropped, as Go's JSON omitempty would.
 /// Returns null for any other kind.
 /// </summary>
 internal static class ProtobufDecoder
@@ -79,6 +79,7 @@ internal static class ProtobufDecoder
                 [2] = new("nonResourceAttributes", T.Msg, new() { [1] = new("path", T.Str), [2] = new("verb", T.Str) }),
             }),
         },
+        ["SelfSubjectReview"] = new() { [1] = new("metadata", T.Msg, Meta) },
     };
 
     public static JsonObject? Decode(ReadOnlySpan<byte> body)

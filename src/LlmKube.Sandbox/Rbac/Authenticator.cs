@@ -4,62 +4,48 @@ using Microsoft.AspNetCore.Http;
 namespace LlmKube.Sandbox.Rbac;
 
 /// <summary>
-/// Bearer tokens to users. The admin token (from the options) is the cluster admin; a user token is
-/// <c>u-</c> followed by the base64url user name, so any name can be minted without configuration
-/// (<see cref="TokenFor"/>). The admin may impersonate (<c>Impersonate-User</c>, as <c>kubectl --as</c> sends).
-/// Requests without a token are <c>system:anonymous</c>, or the admin when anonymous access is allowed.
+/// Bearer tokens to users. The admin token (from the options) is the cluster admin (group <c>system:masters</c>);
+/// a user token is <c>u-</c> followed by the base64url user name, so any name can be minted without configuration
+/// (<see cref="TokenFor"/>). A request without a token is <c>system:anonymous</c> (group
+/// <c>system:unauthenticated</c>), as on an API server with anonymous authentication on: never the admin.
+/// Impersonation headers are handled afterwards by <see cref="Impersonation"/>.
 /// </summary>
 internal sealed class Authenticator
 {
     private const string UserPrefix = "u-";
     private readonly string _adminToken;
-    private readonly bool _anonymousIsAdmin;
 
-    public Authenticator(string adminToken, bool anonymousIsAdmin)
+    public Authenticator(string adminToken)
     {
         _adminToken = adminToken;
-        _anonymousIsAdmin = anonymousIsAdmin;
     }
 
     public static string TokenFor(string user) =>
         UserPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes(user)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>The caller, or null when the credentials are present but invalid (401).</summary>
     public UserInfo? Authenticate(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        UserInfo user;
         if (string.IsNullOrEmpty(header))
         {
-            user = _anonymousIsAdmin ? UserInfo.For(UserInfo.AdminName, isAdmin: true) : UserInfo.Anonymous;
+            return UserInfo.Anonymous;
         }
-        else if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
-        else
+
+        var token = header["Bearer ".Length..].Trim();
+        if (token == _adminToken)
         {
-            var token = header["Bearer ".Length..].Trim();
-            if (token == _adminToken)
-            {
-                user = UserInfo.For(UserInfo.AdminName, isAdmin: true);
-            }
-            else if (token.StartsWith(UserPrefix, StringComparison.Ordinal) && Decode(token[UserPrefix.Length..]) is { Length: > 0 } name)
-            {
-                user = UserInfo.For(name, isAdmin: false);
-            }
-            else
-            {
-                return null;
-            }
+            return UserInfo.Admin;
         }
 
-        var impersonate = request.Headers["Impersonate-User"].ToString();
-        if (user.IsAdmin && impersonate.Length > 0)
-        {
-            return UserInfo.For(impersonate, isAdmin: false, request.Headers["Impersonate-Group"].Where(g => !string.IsNullOrEmpty(g)).Select(g => g!));
-        }
-
-        return user;
+        return token.StartsWith(UserPrefix, StringComparison.Ordinal) && Decode(token[UserPrefix.Length..]) is { Length: > 0 } name
+            ? UserInfo.Named(name)
+            : null;
     }
 
     private static string? Decode(string text)

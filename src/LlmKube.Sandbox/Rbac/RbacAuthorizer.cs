@@ -6,29 +6,31 @@ using LlmKube.Sandbox.Storage;
 
 namespace LlmKube.Sandbox.Rbac;
 
-/// <summary>What a request asks to do, in RBAC terms.</summary>
-internal sealed record RequestAttributes(string Verb, string Group, string Resource, string Subresource, string Namespace, string Name);
-
 /// <summary>
-/// Authorises non-admin users with the RBAC objects stored in the sandbox: ClusterRoleBindings grant their
-/// ClusterRole everywhere, RoleBindings grant a Role or ClusterRole in their namespace. Subjects of kind
-/// User, Group and ServiceAccount; verbs, apiGroups, resources (with <c>resource/subresource</c> and
-/// wildcards) and resourceNames; aggregated ClusterRoles are followed.
+/// The authorisation decision for every request. Without enforcement everybody may do anything (an
+/// AlwaysAllow authorizer). With it, <c>system:masters</c> is always allowed, then the bootstrap policy every
+/// cluster has (<see cref="BootstrapPolicy"/>), then the RBAC objects stored in the sandbox: ClusterRoleBindings
+/// grant their ClusterRole everywhere, RoleBindings grant a Role or ClusterRole in their namespace. Subjects of
+/// kind User, Group and ServiceAccount; verbs, apiGroups, resources (with <c>resource/subresource</c> and
+/// wildcards), resourceNames and nonResourceURLs (ClusterRoleBindings only); aggregated ClusterRoles are followed.
 /// </summary>
 internal sealed class RbacAuthorizer
 {
     private const string Group = "rbac.authorization.k8s.io";
     private readonly ObjectStore _store;
+    private readonly BootstrapPolicy _bootstrap = new();
 
-    public RbacAuthorizer(ObjectStore store)
+    public RbacAuthorizer(ObjectStore store, bool enforce)
     {
         _store = store;
+        Enforced = enforce;
     }
+
+    public bool Enforced { get; }
 
     public bool Allows(UserInfo user, RequestAttributes request)
     {
-        // system:basic-user: every authenticated user may ask what it may do.
-        if (request.Group == "authorization.k8s.io" && request.Resource is "selfsubjectaccessreviews" or "selfsubjectrulesreviews" && request.Verb == "create")
+        if (!Enforced || user.IsAdmin || _bootstrap.Allows(user, request))
         {
             return true;
         }
@@ -41,7 +43,7 @@ internal sealed class RbacAuthorizer
             }
         }
 
-        if (request.Namespace.Length == 0)
+        if (request.Namespace.Length == 0 || !request.IsResourceRequest)
         {
             return false;
         }
@@ -55,15 +57,6 @@ internal sealed class RbacAuthorizer
         }
 
         return false;
-    }
-
-    public static string ForbiddenMessage(UserInfo user, RequestAttributes request)
-    {
-        var resource = request.Subresource.Length > 0 ? $"{request.Resource}/{request.Subresource}" : request.Resource;
-        var scope = request.Namespace.Length > 0 ? $"in the namespace \"{request.Namespace}\"" : "at the cluster scope";
-        var groupResource = request.Group.Length == 0 ? request.Resource : $"{request.Resource}.{request.Group}";
-        var subject = request.Name.Length > 0 ? $"{groupResource} \"{request.Name}\"" : groupResource;
-        return $"{subject} is forbidden: User \"{user.Name}\" cannot {request.Verb} resource \"{resource}\" in API group \"{request.Group}\" {scope}";
     }
 
     private IReadOnlyList<StoredObject> Items(string plural, string? ns) =>
@@ -81,7 +74,7 @@ internal sealed class RbacAuthorizer
                     return true;
                 case "ServiceAccount":
                     var ns = JsonUtil.String(subject, "namespace") is { Length: > 0 } given ? given : bindingNamespace;
-                    if (user.Name == $"system:serviceaccount:{ns}:{name}")
+                    if (user.Name == ServiceAccountName.Of(ns, name))
                     {
                         return true;
                     }
@@ -133,12 +126,19 @@ internal sealed class RbacAuthorizer
         }
     }
 
-    private static bool Matches(JsonObject rule, RequestAttributes request)
+    /// <summary>Whether one PolicyRule grants the request.</summary>
+    public static bool Matches(JsonObject rule, RequestAttributes request)
     {
         var verbs = JsonUtil.StringList(rule["verbs"]);
         if (!verbs.Contains("*") && !verbs.Contains(request.Verb))
         {
             return false;
+        }
+
+        if (!request.IsResourceRequest)
+        {
+            var path = request.Path!;
+            return JsonUtil.StringList(rule["nonResourceURLs"]).Any(u => u == "*" || u == path || (u.EndsWith('*') && path.StartsWith(u[..^1], StringComparison.Ordinal)));
         }
 
         var groups = JsonUtil.StringList(rule["apiGroups"]);

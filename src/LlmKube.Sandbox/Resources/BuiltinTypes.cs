@@ -21,11 +21,11 @@ internal static class BuiltinTypes
             coreEvents,
             ResourceType.Builtin(string.Empty, "v1", "persistentvolumeclaims", "PersistentVolumeClaim", shortNames: ["pvc"], status: true, returnDeleted: true),
             ResourceType.Builtin(string.Empty, "v1", "persistentvolumes", "PersistentVolume", namespaced: false, shortNames: ["pv"], status: true, returnDeleted: true),
-            ResourceType.Builtin(string.Empty, "v1", "serviceaccounts", "ServiceAccount", shortNames: ["sa"]),
-            ResourceType.Builtin(string.Empty, "v1", "nodes", "Node", namespaced: false, shortNames: ["no"], status: true, returnDeleted: true),
-            ResourceType.Builtin("apps", "v1", "deployments", "Deployment", shortNames: ["deploy"], status: true, scale: true, generation: true, returnDeleted: true, categories: all),
-            ResourceType.Builtin("apps", "v1", "replicasets", "ReplicaSet", shortNames: ["rs"], status: true, scale: true, generation: true, returnDeleted: true, categories: all),
-            ResourceType.Builtin("batch", "v1", "jobs", "Job", status: true, generation: true, returnDeleted: true, categories: all),
+            ResourceType.Builtin(string.Empty, "v1", "serviceaccounts", "ServiceAccount", shortNames: ["sa"], returnDeleted: true),
+            ResourceType.Builtin(string.Empty, "v1", "nodes", "Node", namespaced: false, shortNames: ["no"], status: true),
+            ResourceType.Builtin("apps", "v1", "deployments", "Deployment", shortNames: ["deploy"], status: true, scale: true, generation: true, categories: all),
+            ResourceType.Builtin("apps", "v1", "replicasets", "ReplicaSet", shortNames: ["rs"], status: true, scale: true, generation: true, categories: all),
+            ResourceType.Builtin("batch", "v1", "jobs", "Job", status: true, generation: true, categories: all) with { OrphansByDefault = true },
             ResourceType.Builtin("coordination.k8s.io", "v1", "leases", "Lease"),
             coreEvents with
             {
@@ -36,9 +36,10 @@ internal static class BuiltinTypes
             ResourceType.Builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced: false),
             ResourceType.Builtin("rbac.authorization.k8s.io", "v1", "roles", "Role"),
             ResourceType.Builtin("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
-            ResourceType.Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"], status: true, generation: true, returnDeleted: true),
-            ResourceType.Builtin("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced: false, shortNames: ["sc"]),
+            ResourceType.Builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"], status: true, generation: true),
+            ResourceType.Builtin("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced: false, shortNames: ["sc"], returnDeleted: true),
             ResourceType.Builtin("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced: false) with { CreateOnly = true },
+            ResourceType.Builtin("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", namespaced: false) with { CreateOnly = true },
         ];
     }
 }

@@ -49,7 +49,6 @@ internal static class CrdTypes
                         JsonUtil.String(scale, "statusReplicasPath") ?? ".status.replicas",
                         JsonUtil.String(scale, "labelSelectorPath")),
                 HasGeneration = true,
-                ReturnDeletedObject = true,
                 StorageKey = $"{group}/{plural}",
                 StorageApiVersion = $"{group}/{storageVersion}",
                 Custom = new CustomResourceInfo(

@@ -39,8 +39,15 @@ internal sealed record ResourceType
     /// <summary>Whether <c>metadata.generation</c> is maintained (custom resources, workloads, CRDs).</summary>
     public bool HasGeneration { get; init; }
 
-    /// <summary>Whether DELETE answers with the deleted object (otherwise a Success Status).</summary>
+    /// <summary>
+    /// Whether DELETE answers with the deleted object (the API server's <c>ReturnDeletedObject</c>: Pods, Services,
+    /// Namespaces, PVCs, PVs, ServiceAccounts, StorageClasses) rather than a Success Status (everything else,
+    /// custom resources included).
+    /// </summary>
     public bool ReturnDeletedObject { get; init; }
+
+    /// <summary>Whether a DELETE without a propagation policy orphans the dependents (batch/v1 Jobs), instead of Background.</summary>
+    public bool OrphansByDefault { get; init; }
 
     /// <summary>Resources that can only be created (reviews), never stored.</summary>
     public bool CreateOnly { get; init; }

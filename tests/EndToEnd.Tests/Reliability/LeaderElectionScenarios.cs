@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json;
+using k8s;
+using LlmKube.ControllerRuntime;
 using EndToEnd.Tests.Support;
 using LlmKube.Sandbox;
 
@@ -15,7 +18,6 @@ public sealed class LeaderElectionScenarios
     public async Task Only_the_leader_writes_and_a_standby_takes_over_within_the_lease_after_kill_9()
     {
         await using var cluster = await TestCluster.StartAsync(new SandboxOptions { Simulation = new SimulationOptions { Deployments = true, PvcBinding = true } });
-        await cluster.CreateNamespaceAsync("llmkube-system");
         await cluster.CreateNamespaceAsync("le");
         await cluster.ApplyAsync(Manifests.Model("m") + Manifests.Service("first", "m"), "le");
         var configA = cluster.Server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"a-{Guid.NewGuid():N}.kubeconfig"), UserA);
@@ -42,6 +44,45 @@ public sealed class LeaderElectionScenarios
         Console.WriteLine($"leader election: new work converged {takeover.TotalSeconds:F1} s after kill -9 of the leader (lease {LeaseDuration.TotalSeconds} s)");
         await a.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_missing_lease_namespace_is_said_on_the_log_readyz_and_metrics_and_the_lease_is_taken_once_it_exists()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateNamespaceAsync("work");
+        // No --leader-election-namespace: the Lease goes to the operator's own namespace, from the downward API.
+        await using var op = await OperatorProcess.StartAsync(cluster.OperatorKubeconfig, ["--leader-elect"],
+            environment: new Dictionary<string, string> { ["POD_NAMESPACE"] = "own-ns" });
+
+        var warning = await TestCluster.EventuallyAsync(() => Task.FromResult(LogLines(op).FirstOrDefault(LeaseWarning)),
+            l => l.ValueKind == JsonValueKind.Object, "a warning about the Lease");
+        Assert.StartsWith("Cannot acquire or renew the leader Lease own-ns/llmkube-operator-leader: NamespaceNotFound: HTTP 404", warning.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Contains("namespace own-ns does not exist: create it", warning.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Contains(LogLines(op), l => l.GetProperty("msg").GetString() == "leader election on Lease own-ns/llmkube-operator-leader (namespace from POD_NAMESPACE)");
+        Assert.Contains("leader: no: cannot acquire lease own-ns/llmkube-operator-leader: NamespaceNotFound", await op.ReadyzAsync(), StringComparison.Ordinal);
+        var metrics = await TestCluster.EventuallyAsync(op.MetricsAsync, m => m.Contains("reason=\"NamespaceNotFound\"} 2", StringComparison.Ordinal), "two failed attempts counted");
+        Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 0", metrics, StringComparison.Ordinal);
+        await cluster.ApplyAsync(Manifests.Model("m"), "work");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Null((await cluster.GetModelAsync("work", "m"))!.Status); // nobody leads, nobody reconciles
+        Assert.Single(LogLines(op), LeaseWarning); // rate-limited: one report per run of failures
+
+        await cluster.CreateNamespaceAsync("own-ns");
+        var lease = await TestCluster.EventuallyAsync(() => NotFound.OrNullAsync(() => cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("llmkube-operator-leader", "own-ns")),
+            l => !string.IsNullOrEmpty(l?.Spec?.HolderIdentity), "the Lease taken in the operator's own namespace", TimeSpan.FromSeconds(20));
+        await TestCluster.EventuallyAsync(() => cluster.GetModelAsync("work", "m"), m => m?.Status?.CacheKey is not null, "reconciled by the new leader");
+        Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 1", await op.MetricsAsync(), StringComparison.Ordinal);
+        Assert.Contains($"leader: yes (lease own-ns/llmkube-operator-leader)", await op.ReadyzAsync(), StringComparison.Ordinal);
+        Assert.Contains(LogLines(op), l => l.GetProperty("msg").GetString()!.StartsWith("Leader Lease own-ns/llmkube-operator-leader is usable again after", StringComparison.Ordinal));
+        Console.WriteLine($"lease held by {lease!.Spec.HolderIdentity}");
+    }
+
+    // The leader election's warnings (the configuration publisher warns about the missing namespace too, separately).
+    private static bool LeaseWarning(JsonElement line) =>
+        line.GetProperty("level").GetString() == "warn" && line.GetProperty("logger").GetString() == "LlmKube.ControllerRuntime.LeaderElection";
+
+    private static List<JsonElement> LogLines(OperatorProcess op) =>
+        [.. op.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
     // Writes other than the lease itself: what "only the leader writes" is about.
     private static long WorkWrites(RequestCountSnapshot counts, string user) =>

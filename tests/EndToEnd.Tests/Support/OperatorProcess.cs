@@ -6,7 +6,7 @@ using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests.Support;
 
-/// <summary>The real operator binary (llmkube-operator.dll, built beside the tests) running as a child process.</summary>
+/// <summary>The real operator binary (llmkube-operator.dll, as its project built it) running as a child process.</summary>
 internal sealed class OperatorProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -46,21 +46,30 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
-    public static string Binary => Path.Combine(AppContext.BaseDirectory, "llmkube-operator.dll");
+    public static string Binary => BuiltExecutables.OperatorDll;
 
     /// <summary>Starts the operator and waits until /readyz answers (informers synced).</summary>
-    public static async Task<OperatorProcess> StartAsync(string kubeconfig, IEnumerable<string>? extraArgs = null, bool waitReady = true)
+    public static async Task<OperatorProcess> StartAsync(string kubeconfig, IEnumerable<string>? extraArgs = null, bool waitReady = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var health = LocalPorts.Free();
         var metrics = LocalPorts.Free();
         string[] args = ["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture), "--allow-private-source-probes", .. extraArgs ?? []];
-        return await StartWithArgsAsync(args, health, metrics, waitReady);
+        return await StartWithArgsAsync(args, health, metrics, waitReady, environment);
     }
 
-    /// <summary>Starts the operator with exactly <paramref name="args"/>, which must bind the health port given.</summary>
-    public static async Task<OperatorProcess> StartWithArgsAsync(IReadOnlyList<string> args, int healthPort, int metricsPort, bool waitReady = true)
+    /// <summary>Starts the operator with exactly <paramref name="args"/>, which must bind the health port given.
+    /// <c>POD_NAMESPACE</c> is never inherited from the test run; <paramref name="environment"/> may set it.</summary>
+    public static async Task<OperatorProcess> StartWithArgsAsync(IReadOnlyList<string> args, int healthPort, int metricsPort, bool waitReady = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment.Remove("POD_NAMESPACE");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Binary);
         foreach (var arg in args)
         {
@@ -109,6 +118,14 @@ internal sealed class OperatorProcess : IAsyncDisposable
     {
         using var http = new HttpClient();
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"));
+    }
+
+    /// <summary>The body of /readyz (whatever its status code).</summary>
+    public async Task<string> ReadyzAsync()
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HealthPort}/readyz"));
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>kill -9: no graceful shutdown, as a crash or an OOM kill.</summary>

@@ -5,6 +5,7 @@ using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
 using LlmKube.Tests.Shared;
+using Microsoft.Extensions.Logging;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
@@ -50,8 +51,7 @@ internal sealed class WidgetReconciler(Manager manager, Informer<Widget> widgets
         copy.Status ??= new WidgetStatus();
         copy.Status.Phase = "Ready";
         copy.Status.ObservedGeneration = w.Metadata.Generation;
-        copy.Status.Conditions ??= [];
-        Conditions.Set(copy.Status.Conditions, "Ready", Conditions.True, "Reconciled", "size " + w.Spec.Size, w.Metadata.Generation);
+        ConditionSetter.For(w, copy.Status.Conditions ??= [], DateTimeOffset.UtcNow).MarkTrue("Ready", "Reconciled", "size " + w.Spec.Size);
         manager.Events.Normal(w, "Reconciled", "widget is ready");
         var result = await helper.PatchAsync(manager.ClientFor(Widget.Descriptor), copy, cancellationToken);
         return result.ToReconcileResult();
@@ -127,14 +127,20 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Contains("widgets.demo.llmkube.dev: synced", await ready.Content.ReadAsStringAsync());
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{manager.MetricsPort}/metrics");
-        Assert.Contains("llmkube_controller_reconcile_total{controller=\"widgets\",result=\"success\"}", metrics);
-        Assert.Contains("llmkube_controller_reconcile_duration_seconds_bucket{controller=\"widgets\"", metrics);
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"success\"}", metrics);
+        Assert.Contains("controller_runtime_reconcile_time_seconds_bucket{controller=\"widgets\",le=\"0.005\"}", metrics);
+        Assert.Contains("controller_runtime_max_concurrent_reconciles{controller=\"widgets\"} 4", metrics);
+        Assert.Matches("rest_client_requests_total\\{code=\"200\",method=\"GET\",host=\"127\\.0\\.0\\.1:[0-9]+\"\\} [1-9]", metrics);
         Assert.Contains("llmkube_api_requests_total{verb=\"list\",resource=\"widgets\",code=\"200\"}", metrics);
         Assert.Contains("llmkube_api_requests_total{verb=\"patch\",resource=\"widgets/status\",code=\"200\"}", metrics);
-        Assert.Contains("llmkube_workqueue_depth{name=\"widgets\"}", metrics);
+        Assert.Contains("workqueue_depth{name=\"widgets\",controller=\"widgets\"}", metrics);
+        Assert.Contains("workqueue_work_duration_seconds_bucket{name=\"widgets\",controller=\"widgets\",le=\"1e-08\"}", metrics);
         Assert.Contains("llmkube_informer_resyncs_total{resource=\"widgets.demo.llmkube.dev\"}", metrics);
         Assert.Contains("llmkube_events_total{outcome=\"suppressed\"}", metrics);
-        Assert.Contains("llmkube_leader 1", metrics);
+        Assert.Contains("process_cpu_seconds_total", metrics);
+        Assert.Contains("process_resident_memory_bytes", metrics);
+        Assert.Contains("dotnet_gc_collections_total", metrics);
+        Assert.DoesNotContain("leader_election_master_status{", metrics); // a series only with leader election, as controller-runtime
 
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
@@ -194,7 +200,11 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             var ready = await http.GetAsync($"http://127.0.0.1:{b.HealthPort}/readyz");
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-            Assert.Contains("leader: no (standby)", await ready.Content.ReadAsStringAsync());
+            var readyText = await ready.Content.ReadAsStringAsync();
+            Assert.True(readyText.Contains("leader: no (standby; lease ns/llmkube-operator-leader held by a)", StringComparison.Ordinal), readyText);
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{b.MetricsPort}/metrics");
+            Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 0", metrics);
+            Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 1", await http.GetStringAsync($"http://127.0.0.1:{a.MetricsPort}/metrics"));
         }
 
         await cluster.CreateWidgetAsync(Widget.New("ns", "second"));
@@ -214,6 +224,56 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
 
         await ctsB.CancelAsync();
         await runB.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_missing_lease_namespace_is_reported_on_readyz_in_metrics_and_once_in_the_log_until_it_exists()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var logs = new ListLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        var options = Options() with
+        {
+            LeaderElection = new LeaderElectionOptions
+            {
+                Enabled = true,
+                LeaseNamespace = "lease-ns",
+                LeaseDuration = TimeSpan.FromSeconds(2),
+                RenewDeadline = TimeSpan.FromSeconds(1.5),
+                RetryPeriod = TimeSpan.FromMilliseconds(100),
+            },
+        };
+        await using var manager = new Manager(cluster.ConfigFor(UserOf("m")), options, loggers);
+        manager.Informer(Widget.Descriptor);
+        using var cts = new CancellationTokenSource();
+        var run = manager.RunAsync(cts.Token);
+
+        var failure = await Eventually.ThatAsync(() => Task.FromResult(manager.LeaderElectionFailure), f => f is { Attempts: >= 5 }, "five failed attempts");
+        Assert.Equal("NamespaceNotFound", failure!.Reason);
+        Assert.Contains("namespaces \"lease-ns\" not found", failure.Message, StringComparison.Ordinal);
+        Assert.False(manager.IsLeader);
+        using var http = new HttpClient();
+        var ready = await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode); // readiness is the informers'; the pod stays in the metrics Service
+        Assert.Contains("leader: no: cannot acquire lease lease-ns/llmkube-operator-leader: NamespaceNotFound: HTTP 404", await ready.Content.ReadAsStringAsync());
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{manager.MetricsPort}/metrics");
+        Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 0", metrics);
+        Assert.Matches("llmkube_leader_election_failures_total\\{name=\"llmkube-operator-leader\",reason=\"NamespaceNotFound\"\\} ([5-9]|[1-9][0-9]+)", metrics);
+        var warnings = logs.Lines.Where(l => l.Level == LogLevel.Warning).ToList();
+        var report = Assert.Single(warnings); // rate-limited: one report for the whole run of identical failures
+        Assert.Null(report.Exception);
+        Assert.Contains("Cannot acquire or renew the leader Lease lease-ns/llmkube-operator-leader: NamespaceNotFound", report.Message, StringComparison.Ordinal);
+        Assert.Contains("create it", report.Message, StringComparison.Ordinal);
+
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "lease-ns" } });
+        await Eventually.TrueAsync(() => manager.IsLeader, "leads once the namespace exists");
+        Assert.Null(manager.LeaderElectionFailure);
+        Assert.Contains("leader_election_master_status{name=\"llmkube-operator-leader\"} 1", await http.GetStringAsync($"http://127.0.0.1:{manager.MetricsPort}/metrics"));
+        Assert.Contains("leader: yes (lease lease-ns/llmkube-operator-leader)", await (await http.GetAsync($"http://127.0.0.1:{manager.HealthPort}/readyz")).Content.ReadAsStringAsync());
+        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Information && l.Message.Contains("usable again", StringComparison.Ordinal));
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]

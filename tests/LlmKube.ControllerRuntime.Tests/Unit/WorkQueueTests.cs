@@ -260,4 +260,58 @@ public class WorkQueueTests
         q.Add("x");
         Assert.Equal("x", (await get.WaitAsync(Timeout)).Key);
     }
+
+    [Fact]
+    public async Task Observer_sees_client_go_workqueue_semantics()
+    {
+        var observed = new RecordingObserver();
+        using var q = new WorkQueue<string>(null, _time, observed);
+        q.Add("a");
+        q.Add("a"); // already waiting: not an add, as in client-go
+        q.Add("b");
+        Assert.Equal((2, 2), (observed.Adds, observed.Depth));
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("a", await Take(q));
+        Assert.Equal([TimeSpan.FromSeconds(3)], observed.Waits);
+        Assert.Equal(1, observed.Depth);
+
+        q.Add("a"); // re-added while processing: waiting again (depth counts it), handed out after Done
+        Assert.Equal((3, 2), (observed.Adds, observed.Depth));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)), q.UnfinishedWork());
+        Assert.Equal("b", await Take(q));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3)), q.UnfinishedWork());
+
+        q.Done("a");
+        Assert.Equal([TimeSpan.FromSeconds(3)], observed.Processing);
+        Assert.Equal("a", await Take(q));
+        Assert.Equal(TimeSpan.FromSeconds(3), observed.Waits[^1]); // from the re-add, not from the first add
+        q.AddRateLimited("c");
+        Assert.Equal(1, observed.Retries);
+    }
+
+    private sealed class RecordingObserver : IWorkQueueObserver
+    {
+        public int Adds { get; private set; }
+
+        public int Retries { get; private set; }
+
+        public int Depth { get; private set; }
+
+        public List<TimeSpan> Waits { get; } = [];
+
+        public List<TimeSpan> Processing { get; } = [];
+
+        public void Added() => Adds++;
+
+        public void Retried() => Retries++;
+
+        public void DepthChanged(int depth) => Depth = depth;
+
+        public void Taken(TimeSpan waited) => Waits.Add(waited);
+
+        public void Processed(TimeSpan processing) => Processing.Add(processing);
+    }
 }

@@ -134,7 +134,7 @@ public sealed class CredentialOriginTests : IDisposable
         var refused = await Assert.ThrowsAsync<Failures.FetchException>(() => http.Client.SendAsync(other));
         using var anonymous = await http.Client.GetAsync(server.Origin("127.0.0.2") + "/c");
 
-        Assert.Equal(Failures.FailureReason.SourceUntrusted, refused.Reason);
+        Assert.Equal(FailureReason.SourceUntrusted, refused.Reason);
         Assert.Equal(["/a", "/c"], server.Requests.Select(q => q.PathAndQuery));
     }
 }

@@ -93,14 +93,14 @@ public sealed class RedactionTests : IDisposable
     [InlineData("hf://org/repo@rev/m.gguf", "hf://org/repo@rev/m.gguf")]
     [InlineData("not a url?x=1", "not a url?x=REDACTED")]
     public void Urls_lose_userinfo_query_values_and_fragments_and_nothing_else(string url, string redacted) =>
-        Assert.Equal(redacted, Failures.Redaction.Url(url));
+        Assert.Equal(redacted, Redaction.Url(url));
 
     [Fact]
     public void Every_url_inside_a_free_text_is_redacted()
     {
         var text = "GET https://u:p@a.example/x?sig=1 failed; retried http://b.example/y?X-Amz-Signature=2 then gave up";
         Assert.Equal("GET https://REDACTED@a.example/x?sig=REDACTED failed; retried http://b.example/y?X-Amz-Signature=REDACTED then gave up",
-            Failures.Redaction.Text(text));
+            Redaction.Text(text));
     }
 
     private static async Task<RunResult> RunAsync(string[] args, bool fetch = true)
