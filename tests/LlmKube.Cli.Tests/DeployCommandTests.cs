@@ -127,6 +127,22 @@ public class DeployCommandTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Deploy_refuses_a_name_that_cannot_name_a_service_before_creating_anything()
+    {
+        var ns = await cluster.NamespaceAsync("deploy");
+
+        var (code, _, stderr) = await cluster.CliAsync("deploy", "8b-llama", "-s", Source, "-n", ns);
+
+        Assert.Equal(2, code);
+        Assert.Contains("inferenceservice 8b-llama would be rejected", stderr, StringComparison.Ordinal);
+        Assert.Contains("metadata.name must start with a lowercase letter", stderr, StringComparison.Ordinal);
+        Assert.Contains("Rename it, e.g. llama-8b", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was created", stderr, StringComparison.Ordinal);
+        Assert.Null(await cluster.MaybeModelAsync(ns, "8b-llama"));
+        Assert.Null(await cluster.MaybeServiceAsync(ns, "8b-llama"));
+    }
+
+    [Fact]
     public async Task Deploy_refuses_an_unsupported_source_with_the_operators_own_check()
     {
         var ns = await cluster.NamespaceAsync("deploy");

@@ -149,6 +149,26 @@ public class RenderCommandTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Names_that_cannot_name_the_service_or_its_labels_are_refused_with_the_fix()
+    {
+        string Service(string name, string model) => $"apiVersion: inference.llmkube.dev/v1alpha1\nkind: InferenceService\nmetadata: {{name: \"{name}\"}}\nspec: {{modelRef: {model}}}\n---\n";
+        string Model(string name) => $"apiVersion: inference.llmkube.dev/v1alpha1\nkind: Model\nmetadata: {{name: {name}}}\nspec: {{source: \"https://example.com/m.gguf\"}}\n---\n";
+        var longModel = new string('m', 64);
+        var path = CliRunner.TempYaml(Model("m") + Model(longModel) + Service("8b-llama", "m") + Service(new string('s', 64), "m") + Service("llama-3.1-8b", "m"));
+
+        var (code, _, stderr) = await CliRunner.RunAsync("render", "-f", path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("inferenceservice default/8b-llama", stderr, StringComparison.Ordinal);
+        Assert.Contains("metadata.name must start with a lowercase letter and be at most 63 characters", stderr, StringComparison.Ordinal);
+        Assert.Contains("Rename it", stderr, StringComparison.Ordinal);
+        Assert.Contains($"inferenceservice default/{new string('s', 64)}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"model default/{longModel}", stderr, StringComparison.Ordinal);
+        Assert.Contains("label inference.llmkube.dev/model", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("error: inferenceservice default/llama-3.1-8b", stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("source: ftp://example.com/m.gguf", "spec.source")]
     [InlineData("source: \"hf://org/repo\"\n  files: [\"../../etc/passwd\"]", "spec.files[0]")]
