@@ -125,6 +125,37 @@ public class ReconcileRulesTests
         Assert.Contains("my-cache", health.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(CacheClaimKind.User, "Bound", "create a new claim named my-cache")]
+    [InlineData(CacheClaimKind.Shared, "Bound", "the operator creates it again")]
+    [InlineData(CacheClaimKind.User, "Lost", "create a new claim named my-cache")]
+    public void A_claim_being_deleted_is_terminating_whatever_its_phase(CacheClaimKind kind, string phase, string fix)
+    {
+        var claim = Claim(phase);
+        claim.Metadata.DeletionTimestamp = Now.UtcDateTime;
+        claim.Metadata.Finalizers = ["kubernetes.io/pvc-protection"];
+
+        var health = ClaimHealth.Evaluate(ClaimPlan(kind), "ns", claim, null, null);
+
+        Assert.Equal(("False", "ClaimTerminating"), (health.Status, health.Reason));
+        Assert.True(health.Warns);
+        Assert.Contains("PersistentVolumeClaim my-cache is being deleted", health.Message, StringComparison.Ordinal);
+        Assert.Contains("running pods keep serving", health.Message, StringComparison.Ordinal);
+        Assert.Contains(fix, health.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lost_claim_says_its_volume_and_the_fix()
+    {
+        var health = ClaimHealth.Evaluate(ClaimPlan(), "ns", Claim("Lost"), null, null);
+
+        Assert.Equal(("False", "ClaimLost"), (health.Status, health.Reason));
+        Assert.True(health.Warns);
+        Assert.Contains("volume pv-1", health.Message, StringComparison.Ordinal);
+        Assert.Contains("delete the claim and create it again", health.Message, StringComparison.Ordinal);
+        Assert.False(ClaimHealth.Evaluate(ClaimPlan(), "ns", Claim("Bound"), null, null).Warns);
+    }
+
     [Fact]
     public void A_missing_user_claim_names_claim_namespace_and_field()
     {

@@ -139,7 +139,9 @@ internal static class StatusCommand
         ArgumentNullException.ThrowIfNull(claim);
         var size = claim.Status?.Capacity?.TryGetValue("storage", out var capacity) == true ? capacity.ToString()
             : claim.Spec?.Resources?.Requests?.TryGetValue("storage", out var requested) == true ? $"{requested} requested" : "size unknown";
-        return $"{claim.Status?.Phase ?? "Pending"}, {size}, {string.Join(",", claim.Spec?.AccessModes ?? [])}";
+        // kubectl shows a claim with a deletionTimestamp as Terminating whatever its phase: pvc-protection holds it while in use.
+        var phase = claim.Metadata?.DeletionTimestamp is null ? claim.Status?.Phase ?? "Pending" : "Terminating";
+        return $"{phase}, {size}, {string.Join(",", claim.Spec?.AccessModes ?? [])}";
     }
 
     private static void AppendConditions(StringBuilder text, IEnumerable<V1Condition>? conditions)
