@@ -125,6 +125,21 @@ public class ReconcileRulesTests
         Assert.Contains("my-cache", health.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Scaling_to_zero_is_announced_without_a_count_that_contradicts_itself()
+    {
+        var status = new InferenceServiceStatus();
+        var spec = new InferenceServiceSpec { ModelRef = "m", Replicas = 0 };
+        var stillRunning = new V1Deployment { Metadata = new V1ObjectMeta { Generation = 2 }, Status = new V1DeploymentStatus { ReadyReplicas = 1, ObservedGeneration = 2 } };
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 2, Now), spec, stillRunning);
+
+        var message = InferenceServiceStatusRules.Milestone(status, ServicePhases.Ready);
+
+        Assert.Equal(ServicePhases.Stopped, status.Phase);
+        Assert.Equal("scaled to 0 replicas (spec.replicas 0); its pods are stopping (was Ready)", message);
+        Assert.Equal("1/1 replicas ready (was Creating)", InferenceServiceStatusRules.Milestone(new InferenceServiceStatus { Phase = ServicePhases.Ready, ReadyReplicas = 1, DesiredReplicas = 1 }, ServicePhases.Creating));
+    }
+
     [Theory]
     [InlineData(CacheClaimKind.User, "Bound", "create a new claim named my-cache")]
     [InlineData(CacheClaimKind.Shared, "Bound", "the operator creates it again")]

@@ -98,7 +98,11 @@ internal static class StatusCommand
         Field(text, "Phase", status?.Phase ?? "(no status yet)");
         Field(text, "Source", model.Spec.Source);
         Field(text, "Cache key", key.Length > 0 ? key : "(none: not cached)");
-        Field(text, "Size", status?.Size ?? "0");
+        if (ByteSize.Reported(status?.Size) is { } size)
+        {
+            Field(text, "Size", size);
+        }
+
         if (model.Spec.Sha256 is { } sha)
         {
             Field(text, "sha256", sha);
