@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using System.Text.Json.Nodes;
+using LlmKube.Admission;
 using LlmKube.Api;
 using LlmKube.Core.Builders;
 using static LlmKube.Core.Tests.Fixtures;
@@ -9,18 +10,8 @@ namespace LlmKube.Core.Tests;
 /// Every name and label value the builders derive from the longest names admission lets through (ObjectNames) is one
 /// the API server accepts, so no admitted object can leave a child that is refused (issue 13).
 /// </summary>
-public sealed partial class DerivedNamesTests
+public sealed class DerivedNamesTests
 {
-    // The API server's rules (k8s.io/apimachinery validation): DNS-1035 label for Services, label values, subdomains.
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1035Label();
-
-    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
-    private static partial Regex LabelValue();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex Subdomain();
-
     // A ReplicaSet is named <deployment>-<pod-template-hash>; the hash is at most 10 characters.
     private const int ReplicaSetSuffix = 11;
 
@@ -39,10 +30,9 @@ public sealed partial class DerivedNamesTests
         var state = State(model, service, Options(o => o with { ModelCacheMode = mode }));
 
         var kubernetesService = state.KubernetesService!;
-        Assert.Matches(Dns1035Label(), kubernetesService.Metadata.Name);
-        Assert.True(kubernetesService.Metadata.Name.Length <= 63, kubernetesService.Metadata.Name);
+        Assert.Empty(MetadataValidation.ValidateName(kubernetesService.Metadata.Name, NameRule.Dns1035Label));
         var deployment = state.Deployment!;
-        Assert.Matches(Subdomain(), deployment.Metadata.Name);
+        Assert.Empty(MetadataValidation.ValidateName(deployment.Metadata.Name, NameRule.Dns1123Subdomain));
         Assert.True(deployment.Metadata.Name.Length + ReplicaSetSuffix <= 253);
         var labelSets = new List<IDictionary<string, string>?>
         {
@@ -52,16 +42,17 @@ public sealed partial class DerivedNamesTests
         var values = labelSets.Where(l => l is not null).SelectMany(l => l!.Values).ToList();
         Assert.Contains(serviceName, values);
         Assert.Contains(modelName, values);
-        Assert.All(values, v => Assert.True(v.Length <= 63 && LabelValue().IsMatch(v), $"label value {v}"));
+        var labelErrors = new List<FieldError>();
+        MetadataValidation.ValidateMeta(new JsonObject { ["labels"] = new JsonObject(values.Distinct().Select((v, i) => KeyValuePair.Create($"l{i}", (JsonNode?)v))) }, labelErrors, []);
+        Assert.Empty(labelErrors);
         if (state.Claim is { } claim)
         {
-            Assert.Matches(Subdomain(), claim.Metadata.Name);
-            Assert.True(claim.Metadata.Name.Length <= 253);
+            Assert.Empty(MetadataValidation.ValidateName(claim.Metadata.Name, NameRule.Dns1123Subdomain));
             Assert.All(claim.Metadata.OwnerReferences ?? [], o => Assert.Equal(serviceName, o.Name));
             Assert.Equal(mode == CacheModes.PerService ? serviceName + "-model-cache" : "llmkube-model-cache", claim.Metadata.Name);
         }
 
-        Assert.All(Pod(state).Volumes, v => Assert.True(v.Name.Length <= 63 && Dns1035Label().IsMatch(v.Name), $"volume {v.Name}"));
+        Assert.All(Pod(state).Volumes, v => Assert.Empty(MetadataValidation.ValidateName(v.Name, NameRule.Dns1123Label, "volumes")));
     }
 
     [Fact]
