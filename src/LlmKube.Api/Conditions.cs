@@ -53,6 +53,7 @@ public static class Reasons
     public const string ClaimNotFound = "ClaimNotFound";
     public const string ClaimIgnored = "ClaimIgnored";
     public const string ClaimLost = "ClaimLost";
+    public const string ClaimTerminating = "ClaimTerminating";
     public const string NoClaimNeeded = "NoClaimNeeded";
     public const string ModelCachePvcNotFound = "ModelCachePVCNotFound";
     public const string ModelCacheClaimIgnored = "ModelCacheClaimIgnored";

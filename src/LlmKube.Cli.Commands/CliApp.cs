@@ -18,8 +18,8 @@ public static class CliApp
         root.Add(Commands.Delete.DeleteCommand.Create(environment));
         root.Add(Commands.Scale.ScaleCommand.Create(environment));
         root.Add(Commands.Cache.CacheCommand.Create(environment));
-        root.Add(Commands.Render.RenderCommand.Create());
-        root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create()));
+        root.Add(Commands.Render.RenderCommand.Create(environment));
+        root.Add(Commands.Sandbox.SandboxCommand.Create(Commands.Sandbox.SandboxUpCommand.Create(environment)));
         root.Add(Commands.Version.VersionCommand.Create(environment));
         root.Add(Commands.Catalog.CatalogCommand.Create(environment));
         root.Add(Commands.Completion.CompletionCommand.Create());

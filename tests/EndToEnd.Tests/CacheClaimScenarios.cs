@@ -136,6 +136,34 @@ public sealed class CacheClaimScenarios(SharedOperatorFixture fixture)
     }
 
     [Fact]
+    public async Task A_user_claim_deleted_while_in_use_is_reported_terminating_and_the_service_keeps_serving()
+    {
+        var ns = Ns("terminating");
+        await Cluster.CreateNamespaceAsync(ns);
+        // The API server's admission plugin adds kubernetes.io/pvc-protection to every claim; the sandbox has none, so the manifest carries it.
+        await Cluster.ApplyAsync(Manifests.Claim("held").Replace("  name: held\n", "  name: held\n  finalizers: [kubernetes.io/pvc-protection]\n", StringComparison.Ordinal), ns);
+        Cluster.Server.Control.BindClaim(ns, "held");
+        await Cluster.ApplyAsync(Manifests.Model("m") + Manifests.Service("svc", "m", "  modelCache: {claimName: held}"), ns);
+        await Cluster.WaitForServiceAsync(ns, "svc", s => s.Status?.Phase == ServicePhases.Ready, "Ready on the user's claim");
+
+        await Cluster.Kubectl.OkAsync("delete", "pvc", "held", "-n", ns, "--wait=false");
+
+        var service = await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s, ConditionTypes.ModelCacheReady) == Reasons.ClaimTerminating, "ModelCacheReady=False/ClaimTerminating");
+        Assert.Equal(ServicePhases.Ready, service!.Status!.Phase);
+        Assert.Contains("held", service.Status.Conditions!.Single(c => c.Type == ConditionTypes.ModelCacheReady).Message, StringComparison.Ordinal);
+        var events = await TestCluster.EventuallyAsync(() => Cluster.EventsAsync(ns, "svc"), e => e.Any(x => x.Reason == Reasons.ClaimTerminating), "ClaimTerminating event");
+        var warning = Assert.Single(events, x => x.Reason == Reasons.ClaimTerminating);
+        Assert.Equal("Warning", warning.Type);
+        Assert.Contains("held", warning.Message, StringComparison.Ordinal);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await LlmKube.Cli.CliApp.RunAsync(["status", "svc", "-n", ns, "--kubeconfig", Cluster.AdminKubeconfig], output, error, CancellationToken.None);
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("ModelCacheReady: False (ClaimTerminating)", output.ToString(), StringComparison.Ordinal);
+        Assert.Matches(@"Claim:\s+held \(Terminating", output.ToString());
+    }
+
+    [Fact]
     public async Task A_rwo_claim_pinned_to_another_node_is_reported_as_a_node_mismatch()
     {
         var ns = Ns("mismatch");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s;
 using LlmKube.Api.Cache;
 using LlmKube.Cli.Tests.Cluster;
 
@@ -124,6 +125,43 @@ public class DeployCommandTests(ClusterFixture cluster)
         Assert.Contains(field, stderr, StringComparison.Ordinal);
         Assert.Contains("nothing was created", stderr, StringComparison.Ordinal);
         Assert.Null(await cluster.MaybeModelAsync(ns, "bad"));
+    }
+
+    [Fact]
+    public async Task Deploy_refuses_a_name_that_cannot_name_a_service_before_creating_anything()
+    {
+        var ns = await cluster.NamespaceAsync("deploy");
+
+        var (code, _, stderr) = await cluster.CliAsync("deploy", "8b-llama", "-s", Source, "-n", ns);
+
+        Assert.Equal(2, code);
+        Assert.Contains("inferenceservice 8b-llama would be rejected", stderr, StringComparison.Ordinal);
+        Assert.Contains("metadata.name must start with a lowercase letter", stderr, StringComparison.Ordinal);
+        Assert.Contains("Rename it, e.g. llama-8b", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was created", stderr, StringComparison.Ordinal);
+        Assert.Null(await cluster.MaybeModelAsync(ns, "8b-llama"));
+        Assert.Null(await cluster.MaybeServiceAsync(ns, "8b-llama"));
+    }
+
+    [Fact]
+    public async Task Deploy_wait_without_an_operator_says_none_has_reported_and_how_to_check()
+    {
+        await using var server = await Sandbox.SandboxServer.StartAsync(new Sandbox.SandboxOptions());
+        var kubeconfig = server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"llmkube-nooperator-{Guid.NewGuid():N}.kubeconfig"));
+        using (var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)))
+        {
+            foreach (var crd in Api.Schema.CrdDefinitions.All())
+            {
+                await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+            }
+        }
+
+        var (code, _, stderr) = await CliRunner.RunAsync("deploy", "alone", "-s", Source, "--wait", "--timeout", "2s", "--kubeconfig", kubeconfig);
+
+        Assert.Equal(4, code);
+        Assert.Contains("error: no operator has reported on model or inferenceservice default/alone in 2s", stderr, StringComparison.Ordinal);
+        Assert.Contains("kubectl get deployments -n llmkube-system", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(no status yet)):", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

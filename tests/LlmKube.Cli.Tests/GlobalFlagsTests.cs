@@ -97,6 +97,8 @@ public class ClusterErrorsTests
         var nobody = server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"llmkube-nobody-{Guid.NewGuid():N}.kubeconfig"), "nobody");
 
         var (crdCode, _, crdErr) = await CliRunner.RunAsync("list", "--kubeconfig", admin);
+        var (statusCode, _, statusErr) = await CliRunner.RunAsync("status", "x", "--kubeconfig", admin);
+        var (deployCode, _, deployErr) = await CliRunner.RunAsync("deploy", "x", "-s", "https://example.com/m.gguf", "--kubeconfig", admin);
         using (var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(admin)))
         {
             foreach (var crd in Api.Schema.CrdDefinitions.All())
@@ -109,6 +111,10 @@ public class ClusterErrorsTests
 
         Assert.Equal(5, crdCode);
         Assert.Equal("error: the cluster does not serve inferenceservices.inference.llmkube.dev: install llmkube's CRDs (kubectl apply -f config/crd/, or the Helm chart)\n", crdErr);
+        // One message and one exit code, whichever command meets the missing CRDs first.
+        Assert.Equal((5, 5), (statusCode, deployCode));
+        Assert.Matches(@"^error: the cluster does not serve (inferenceservices|models)\.inference\.llmkube\.dev: install llmkube's CRDs", statusErr);
+        Assert.Matches(@"^error: the cluster does not serve (inferenceservices|models)\.inference\.llmkube\.dev: install llmkube's CRDs", deployErr);
         Assert.Equal(5, rbacCode);
         Assert.StartsWith("error: forbidden: ", rbacErr, StringComparison.Ordinal);
         Assert.Contains("ask your cluster admin for that permission or use another --kubeconfig", rbacErr, StringComparison.Ordinal);

@@ -165,4 +165,15 @@ public sealed class HelpAndCompletionTests
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    [Fact]
+    public async Task Deploy_help_says_the_pods_write_into_the_users_claim()
+    {
+        var (code, stdout, _) = await CliRunner.RunAsync("deploy", "-h");
+
+        Assert.Equal(0, code);
+        var words = string.Join(' ', stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("only read", words, StringComparison.Ordinal);
+        Assert.Contains("the pods write the model files into it", words, StringComparison.Ordinal);
+    }
 }

@@ -49,6 +49,8 @@ public class ListAndStatusTests(ClusterFixture cluster)
         Assert.Equal(0, modelsCode);
         Assert.Matches(@"^NAME\s+PHASE\s+SIZE\s+CACHE KEY\s+SOURCE\s+AGE", models);
         Assert.Contains(CacheKeys.Compute(Source), models, StringComparison.Ordinal);
+        // The source's size is unknown (the probe cannot reach example.invalid): the SIZE column is empty, not "0".
+        Assert.Matches($@"\nshared-one\s+Ready\s+{CacheKeys.Compute(Source)}\s", models);
         Assert.Equal(0, allCode);
         Assert.Matches(@"^NAMESPACE\s+NAME\s+MODEL", all);
         Assert.Matches($@"\n{ns}\s+shared-one\s+", all);
@@ -81,6 +83,7 @@ public class ListAndStatusTests(ClusterFixture cluster)
         Assert.True(code == 0, stderr);
         Assert.Contains($"Model {ns}/own-one\n  Phase:      Ready\n", stdout, StringComparison.Ordinal);
         Assert.Contains($"  Cache key:  {key}\n", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("  Size:", stdout, StringComparison.Ordinal);
         Assert.Contains($"InferenceService {ns}/own-one\n  Phase:      Ready\n  Model:      own-one\n  Replicas:   1/1 ready\n", stdout, StringComparison.Ordinal);
         Assert.Matches(@"    Available: True \(InferenceReady\) - 1/1 replicas ready\n", stdout);
         Assert.Matches(@"    ModelCacheReady: True \(ClaimBound\) - .*mine", stdout);

@@ -116,6 +116,43 @@ public class RenderCommandTests
         Assert.Contains("pre-staged pvc:// volume", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task One_bad_reference_in_a_directory_still_prints_every_valid_object_and_exits_1()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"llmkube-render-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        foreach (var example in Directory.GetFiles(RepoPaths.Combine("examples"), "*.yaml"))
+        {
+            File.Copy(example, Path.Combine(directory, Path.GetFileName(example)));
+        }
+
+        File.WriteAllText(Path.Combine(directory, "zz-orphan.yaml"), "apiVersion: inference.llmkube.dev/v1alpha1\nkind: InferenceService\nmetadata: {name: orphan}\nspec: {modelRef: not-here}\n");
+
+        var (code, stdout, stderr) = await CliRunner.RunAsync("render", "-f", directory);
+
+        Assert.Equal(1, code);
+        var objects = KubernetesYaml.LoadAllFromString(stdout).Cast<IKubernetesObject>().ToList();
+        Assert.Equal(5, objects.OfType<V1Deployment>().Count());
+        Assert.DoesNotContain(objects, o => ((IMetadata<V1ObjectMeta>)o).Metadata.Name == "orphan");
+        Assert.Contains("error: inferenceservice default/orphan: spec.modelRef: Model \"not-here\" is not among the input manifests", stderr, StringComparison.Ordinal);
+        Assert.Contains("only the valid ones were rendered", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dash_f_dash_reads_the_manifests_from_standard_input()
+    {
+        var yaml = await File.ReadAllTextAsync(Example("quickstart.yaml"));
+        var environment = new Output.CliEnvironment(new StringReader(yaml), false, false);
+
+        var (code, stdout, stderr) = await CliRunner.RunAsync(environment, "render", "-f", "-");
+        var (twice, _, twiceErr) = await CliRunner.RunAsync(environment with { In = new StringReader(yaml) }, "render", "-f", "-", "-f", "-");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains(KubernetesYaml.LoadAllFromString(stdout), o => o is V1Deployment);
+        Assert.Equal(2, twice);
+        Assert.Contains("only once", twiceErr, StringComparison.Ordinal);
+    }
+
     private const string GoodModel = """
         apiVersion: inference.llmkube.dev/v1alpha1
         kind: Model
@@ -147,6 +184,26 @@ public class RenderCommandTests
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
         Assert.Contains("inferenceservice default/s", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Names_that_cannot_name_the_service_or_its_labels_are_refused_with_the_fix()
+    {
+        string Service(string name, string model) => $"apiVersion: inference.llmkube.dev/v1alpha1\nkind: InferenceService\nmetadata: {{name: \"{name}\"}}\nspec: {{modelRef: {model}}}\n---\n";
+        string Model(string name) => $"apiVersion: inference.llmkube.dev/v1alpha1\nkind: Model\nmetadata: {{name: {name}}}\nspec: {{source: \"https://example.com/m.gguf\"}}\n---\n";
+        var longModel = new string('m', 64);
+        var path = CliRunner.TempYaml(Model("m") + Model(longModel) + Service("8b-llama", "m") + Service(new string('s', 64), "m") + Service("llama-3.1-8b", "m"));
+
+        var (code, _, stderr) = await CliRunner.RunAsync("render", "-f", path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("inferenceservice default/8b-llama", stderr, StringComparison.Ordinal);
+        Assert.Contains("metadata.name must start with a lowercase letter and be at most 63 characters", stderr, StringComparison.Ordinal);
+        Assert.Contains("Rename it", stderr, StringComparison.Ordinal);
+        Assert.Contains($"inferenceservice default/{new string('s', 64)}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"model default/{longModel}", stderr, StringComparison.Ordinal);
+        Assert.Contains("label inference.llmkube.dev/model", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("error: inferenceservice default/llama-3.1-8b", stderr, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -37,8 +37,9 @@ public class LlamaCppArgsTests
     [Theory]
     [InlineData(null, "99")]
     [InlineData(-1, "99")]
-    [InlineData(0, "0")]
-    public void Unset_or_minus_one_layers_offload_everything(int? layers, string expected)
+    [InlineData(0, "99")]
+    [InlineData(1, "1")]
+    public void Unset_zero_or_minus_one_layers_offload_everything_as_upstream(int? layers, string expected)
     {
         var args = Args(model: m => m.Hardware = new() { Gpu = new() { Count = 1, Layers = layers } });
 

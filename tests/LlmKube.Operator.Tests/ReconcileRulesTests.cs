@@ -126,6 +126,52 @@ public class ReconcileRulesTests
     }
 
     [Fact]
+    public void Scaling_to_zero_is_announced_without_a_count_that_contradicts_itself()
+    {
+        var status = new InferenceServiceStatus();
+        var spec = new InferenceServiceSpec { ModelRef = "m", Replicas = 0 };
+        var stillRunning = new V1Deployment { Metadata = new V1ObjectMeta { Generation = 2 }, Status = new V1DeploymentStatus { ReadyReplicas = 1, ObservedGeneration = 2 } };
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 2, Now), spec, stillRunning);
+
+        var message = InferenceServiceStatusRules.Milestone(status, ServicePhases.Ready);
+
+        Assert.Equal(ServicePhases.Stopped, status.Phase);
+        Assert.Equal("scaled to 0 replicas (spec.replicas 0); its pods are stopping (was Ready)", message);
+        Assert.Equal("1/1 replicas ready (was Creating)", InferenceServiceStatusRules.Milestone(new InferenceServiceStatus { Phase = ServicePhases.Ready, ReadyReplicas = 1, DesiredReplicas = 1 }, ServicePhases.Creating));
+    }
+
+    [Theory]
+    [InlineData(CacheClaimKind.User, "Bound", "create a new claim named my-cache")]
+    [InlineData(CacheClaimKind.Shared, "Bound", "the operator creates it again")]
+    [InlineData(CacheClaimKind.User, "Lost", "create a new claim named my-cache")]
+    public void A_claim_being_deleted_is_terminating_whatever_its_phase(CacheClaimKind kind, string phase, string fix)
+    {
+        var claim = Claim(phase);
+        claim.Metadata.DeletionTimestamp = Now.UtcDateTime;
+        claim.Metadata.Finalizers = ["kubernetes.io/pvc-protection"];
+
+        var health = ClaimHealth.Evaluate(ClaimPlan(kind), "ns", claim, null, null);
+
+        Assert.Equal(("False", "ClaimTerminating"), (health.Status, health.Reason));
+        Assert.True(health.Warns);
+        Assert.Contains("PersistentVolumeClaim my-cache is being deleted", health.Message, StringComparison.Ordinal);
+        Assert.Contains("running pods keep serving", health.Message, StringComparison.Ordinal);
+        Assert.Contains(fix, health.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lost_claim_says_its_volume_and_the_fix()
+    {
+        var health = ClaimHealth.Evaluate(ClaimPlan(), "ns", Claim("Lost"), null, null);
+
+        Assert.Equal(("False", "ClaimLost"), (health.Status, health.Reason));
+        Assert.True(health.Warns);
+        Assert.Contains("volume pv-1", health.Message, StringComparison.Ordinal);
+        Assert.Contains("delete the claim and create it again", health.Message, StringComparison.Ordinal);
+        Assert.False(ClaimHealth.Evaluate(ClaimPlan(), "ns", Claim("Bound"), null, null).Warns);
+    }
+
+    [Fact]
     public void A_missing_user_claim_names_claim_namespace_and_field()
     {
         var health = ClaimHealth.Evaluate(ClaimPlan(), "team-a", null, null, null);

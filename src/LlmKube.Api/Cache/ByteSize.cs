@@ -2,10 +2,13 @@ using System.Globalization;
 
 namespace LlmKube.Api.Cache;
 
-/// <summary>Sizes as upstream shows them: base 1024 with one decimal ("4.6 GiB"), "0" when unknown.</summary>
+/// <summary>Sizes as upstream shows them: base 1024 with one decimal ("4.6 GiB"); a Model's size is left unset when unknown.</summary>
 public static class ByteSize
 {
     private static readonly string[] Units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+    /// <summary>A Model's status.size as it can be shown: null when unknown (unset, or "0" as upstream and older versions wrote it).</summary>
+    public static string? Reported(string? size) => size is { Length: > 0 } and not "0" ? size : null;
 
     public static string Format(long? bytes)
     {

@@ -6,6 +6,7 @@ namespace LlmKube.Api.Models;
 /// A model's weights: where they come from, how they are verified and refreshed, and the hardware they are meant for.
 /// InferenceServices in the same namespace serve it (LLMKube's inference.llmkube.dev/v1alpha1 API).
 /// </summary>
+[Schema.CelRule(ObjectNames.ModelRule, ObjectNames.ModelMessage)]
 [KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 public sealed class Model() : CustomResource<ModelSpec, ModelStatus>(KindName)
 {

@@ -183,7 +183,10 @@ public sealed class GpuSpec
     [AllowedValues(GpuRuntimes.Vulkan, GpuRuntimes.Rocm)]
     public string? Runtime { get; set; }
 
-    /// <summary>llama.cpp's --n-gpu-layers when the pod has GPUs: how many layers are offloaded. -1 or unset offloads all (99).</summary>
+    /// <summary>
+    /// llama.cpp's --n-gpu-layers when the pod has GPUs: how many layers are offloaded. Unset, 0 or -1 offloads all (99),
+    /// as upstream: 0 is not "none" (a pod holding GPUs would compute on its CPU); to run on the CPU, request no GPU.
+    /// </summary>
     [Range(-1, int.MaxValue)]
     public int? Layers { get; set; }
 

@@ -7,6 +7,7 @@ namespace LlmKube.Api.Services;
 /// weights into the model cache with init containers, and reports phase, endpoint and cache wiring in status
 /// (LLMKube's inference.llmkube.dev/v1alpha1 API).
 /// </summary>
+[Schema.CelRule(ObjectNames.InferenceServiceRule, ObjectNames.InferenceServiceMessage)]
 [KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 public sealed class InferenceService() : CustomResource<InferenceServiceSpec, InferenceServiceStatus>(KindName)
 {

@@ -66,7 +66,8 @@ public sealed class InferenceServiceStatus
     /// <summary>
     /// The latest observations, one per type: Available (ready replicas serve), Progressing, Degraded (a failure: the
     /// reason, and a message naming the object, the field and the fix), Suspended, ★ ModelCacheReady (whether the
-    /// cache claim is usable: ClaimBound, ClaimPending, ClaimNotFound, ClaimIgnored, ClaimLost, ModelCacheNodeMismatch,
+    /// cache claim is usable: ClaimBound, ClaimPending, ClaimNotFound, ClaimIgnored, ClaimLost, ClaimTerminating (being
+    /// deleted; running pods keep serving), ModelCacheNodeMismatch,
     /// NoClaimNeeded) and ModelTransferHealthy (the fetcher's last failure reason, from its termination message).
     /// </summary>
     [ListMapKeys("type")]

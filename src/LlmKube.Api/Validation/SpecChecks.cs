@@ -12,9 +12,6 @@ namespace LlmKube.Api.Validation;
 /// </summary>
 public static partial class SpecChecks
 {
-    /// <summary>The service name becomes a Service name (DNS-1123 label) and a label value.</summary>
-    public const int MaxServiceNameLength = 63;
-
     public static IReadOnlyList<SpecIssue> CheckModel(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -95,10 +92,9 @@ public static partial class SpecChecks
                 $"\"{runtime}\" is not supported: this operator serves the llamacpp runtime only"));
         }
 
-        if (service.Metadata?.Name is { Length: > MaxServiceNameLength } name)
+        if (service.Metadata?.Name is { Length: > 0 } name && ObjectNames.InferenceServiceNameProblem(name) is { } problem)
         {
-            issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidSpec, "metadata.name",
-                $"\"{name}\" is {name.Length} characters long; at most {MaxServiceNameLength} are allowed, because it becomes a Service name and a label value"));
+            issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidSpec, "metadata.name", problem));
         }
 
         issues.AddRange(NotSupportedFields.Find(spec, "spec"));

@@ -82,16 +82,28 @@ internal sealed class KubeApi(IKubernetes client)
     }
 
     private async Task<T?> GetCustomAsync<T>(string ns, string plural, string name, CancellationToken ct)
-        where T : class =>
-        await NotFound.OrNullAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, name, cancellationToken: ct)).ConfigureAwait(false);
+        where T : class
+    {
+        var found = await NotFound.OrNullAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, name, cancellationToken: ct)).ConfigureAwait(false);
+        if (found is null)
+        {
+            // A 404 is also what a cluster without our CRDs answers: tell the two apart with a list of at most one item.
+            await Served(() => client.CustomObjects.ListNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, ns, plural, limit: 1, cancellationToken: ct), plural).ConfigureAwait(false);
+        }
 
-    private async Task<T> ListCustomAsync<T>(string? ns, string plural, CancellationToken ct)
+        return found;
+    }
+
+    private Task<T> ListCustomAsync<T>(string? ns, string plural, CancellationToken ct) => Served(() => ns is null
+        ? client.CustomObjects.ListClusterCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, plural, cancellationToken: ct)
+        : client.CustomObjects.ListNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, cancellationToken: ct), plural);
+
+    /// <summary>Runs a list; a 404 means the resource type is not served: the CRDs are missing (exit 5, with the fix).</summary>
+    private static async Task<T> Served<T>(Func<Task<T>> list, string plural)
     {
         try
         {
-            return ns is null
-                ? await client.CustomObjects.ListClusterCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, plural, cancellationToken: ct).ConfigureAwait(false)
-                : await client.CustomObjects.ListNamespacedCustomObjectAsync<T>(ApiGroup.Group, ApiGroup.Version, ns, plural, cancellationToken: ct).ConfigureAwait(false);
+            return await list().ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -21,25 +21,38 @@ internal sealed record ManifestDocument(string File, int Index, JsonObject Objec
 /// <summary>Raised for input the reader cannot use at all (missing file, broken YAML); exit code 2.</summary>
 internal sealed class ManifestReadException(string message) : Exception(message);
 
-/// <summary>Reads manifests from files and directories (*.yaml, *.yml, *.json), skipping empty documents.</summary>
+/// <summary>
+/// Reads manifests from files and directories (*.yaml, *.yml, *.json), skipping empty documents; <c>-</c> is standard
+/// input, as with kubectl (<c>llmkube deploy … --dry-run -o yaml | llmkube render -f -</c>).
+/// </summary>
 internal static class ManifestReader
 {
-    public static List<ManifestDocument> Read(IEnumerable<string> paths)
+    public const string StdinPath = "-";
+    private const string StdinName = "(stdin)";
+
+    public static List<ManifestDocument> Read(IEnumerable<string> paths, TextReader stdin)
     {
+        ArgumentNullException.ThrowIfNull(stdin);
         var documents = new List<ManifestDocument>();
-        foreach (var file in paths.SelectMany(Expand))
+        var list = paths.ToList();
+        if (list.Count(p => p == StdinPath) > 1)
+        {
+            throw new ManifestReadException("-f - (standard input) can be given only once");
+        }
+
+        foreach (var file in list.SelectMany(p => p == StdinPath ? [StdinPath] : Expand(p)))
         {
             string text;
             try
             {
-                text = File.ReadAllText(file);
+                text = file == StdinPath ? stdin.ReadToEnd() : File.ReadAllText(file);
             }
             catch (IOException e)
             {
                 throw new ManifestReadException($"cannot read {file}: {e.Message}");
             }
 
-            documents.AddRange(Parse(file, text));
+            documents.AddRange(Parse(file == StdinPath ? StdinName : file, text));
         }
 
         return documents;

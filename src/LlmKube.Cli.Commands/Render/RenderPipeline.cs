@@ -49,7 +49,7 @@ internal sealed class RenderPipeline(RenderRequest request)
             RenderService(service, models, objects, sharedClaims);
         }
 
-        return new RenderResult(_messages.Any(m => m.Level == RenderLevel.Error) ? [] : objects, _messages);
+        return new RenderResult(objects, _messages);
     }
 
     private void Admit(ManifestDocument document, Dictionary<(string, string), Model> models, List<InferenceService> services)

@@ -63,7 +63,8 @@ public static class LlamaCppArgs
             return;
         }
 
-        var layers = spec?.Layers is { } l && l >= 0 ? l : AllLayers;
+        // Upstream treats 0 as unset: --n-gpu-layers 0 would leave a pod that holds GPUs computing on its CPU.
+        var layers = spec?.Layers is { } l && l > 0 ? l : AllLayers;
         args.AddRange(["--n-gpu-layers", Number(layers)]);
         if (gpu.Count <= 1)
         {

@@ -35,7 +35,7 @@ public enum ModelVolumeKind
 /// <summary>The claim a cached service keeps its model on.</summary>
 public sealed record CacheClaim(CacheClaimKind Kind, string Name)
 {
-    /// <summary>The operator creates this claim (and owns it when perService); a user's claim is only read.</summary>
+    /// <summary>The operator creates this claim (and owns it when perService); a user's claim object is never written (its pods write files into the volume).</summary>
     public bool OperatorProvisions => Kind switch
     {
         CacheClaimKind.Shared or CacheClaimKind.PerService => true,

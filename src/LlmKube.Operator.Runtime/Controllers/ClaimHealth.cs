@@ -8,6 +8,9 @@ namespace LlmKube.Operator.Controllers;
 /// <summary>★ The <c>ModelCacheReady</c> verdict for a service: is its cache claim usable, or why is none used.</summary>
 public sealed record ClaimHealth(string Status, string Reason, string Message)
 {
+    /// <summary>A state the user must act on: also a Warning event of the same reason (the recorder writes it once).</summary>
+    public bool Warns => Reason is Reasons.ModelCacheNodeMismatch or Reasons.ClaimTerminating or Reasons.ClaimLost;
+
     public static ClaimHealth Evaluate(CachePlan plan, string namespaceName, V1PersistentVolumeClaim? claim, V1PersistentVolume? volume, IDictionary<string, string>? nodeSelector)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -30,16 +33,30 @@ public sealed record ClaimHealth(string Status, string Reason, string Message)
                 : new(ConditionStatus.False, Reasons.ClaimNotFound, MissingUserClaim(name, namespaceName));
         }
 
+        // Deleted while pods use it: kubernetes.io/pvc-protection holds the claim (phase still Bound) until they stop.
+        if (claim.Metadata?.DeletionTimestamp is { } deleted)
+        {
+            return new(ConditionStatus.False, Reasons.ClaimTerminating,
+                $"PersistentVolumeClaim {name} is being deleted (since {deleted:yyyy-MM-ddTHH:mm:ssZ}); it stays while pods use it, so running pods keep serving, " +
+                $"but a restarted or new pod cannot start. {Recreate(cacheClaim, name)} once it is gone");
+        }
+
         return claim.Status?.Phase switch
         {
             "Bound" => NodeMismatch(name, claim, volume, nodeSelector) is { } mismatch
                 ? new(ConditionStatus.False, Reasons.ModelCacheNodeMismatch, mismatch)
                 : new(ConditionStatus.True, Reasons.ClaimBound, $"PersistentVolumeClaim {name} is Bound to volume {claim.Spec?.VolumeName}"),
-            "Lost" => new(ConditionStatus.False, Reasons.ClaimLost, $"PersistentVolumeClaim {name} lost its volume {claim.Spec?.VolumeName}; recreate the claim"),
+            "Lost" => new(ConditionStatus.False, Reasons.ClaimLost,
+                $"PersistentVolumeClaim {name} lost its volume {claim.Spec?.VolumeName} (the PersistentVolume is gone); running pods keep what they have, new pods cannot start: " +
+                $"delete the claim and create it again ({Recreate(cacheClaim, name)}); the model is downloaded again"),
             _ => new(ConditionStatus.False, Reasons.ClaimPending,
                 $"PersistentVolumeClaim {name} is Pending: no volume is bound yet (with a WaitForFirstConsumer storage class it binds when the first pod is scheduled)"),
         };
     }
+
+    private static string Recreate(CacheClaim claim, string name) => claim.OperatorProvisions
+        ? "the operator creates it again"
+        : $"create a new claim named {name} (spec.modelCache.claimName), or point that field at another claim, and the service resumes on it";
 
     public static string MissingUserClaim(string claimName, string namespaceName) =>
         $"PersistentVolumeClaim {claimName} named by spec.modelCache.claimName was not found in namespace {namespaceName}: create it or remove the field; the service does not fall back to another cache";

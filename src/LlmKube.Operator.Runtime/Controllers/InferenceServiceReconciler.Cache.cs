@@ -43,9 +43,9 @@ public sealed partial class InferenceServiceReconciler
         var volume = string.IsNullOrEmpty(volumeName) ? null : caches.Volumes.Get(new ObjectKey("", volumeName));
         var health = ClaimHealth.Evaluate(plan, ns, claim, volume, service.Spec.NodeSelector);
         conditions.Set(ConditionTypes.ModelCacheReady, health.Status, health.Reason, health.Message);
-        if (health.Reason == Reasons.ModelCacheNodeMismatch)
+        if (health.Warns)
         {
-            events.Warning(service, Reasons.ModelCacheNodeMismatch, health.Message);
+            events.Warning(service, health.Reason, health.Message);
         }
 
         return null;

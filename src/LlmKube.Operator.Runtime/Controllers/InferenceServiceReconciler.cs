@@ -54,7 +54,7 @@ public sealed partial class InferenceServiceReconciler(
         if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase && status.Phase is ServicePhases.Ready or ServicePhases.Stopped or ServicePhases.Suspended)
         {
             // Milestones only; failures carry their own Warning event with the reason.
-            events.Normal(service, status.Phase, $"{status.ReadyReplicas ?? 0}/{status.DesiredReplicas ?? 0} replicas ready (was {service.Status?.Phase ?? "new"})");
+            events.Normal(service, status.Phase, InferenceServiceStatusRules.Milestone(status, service.Status?.Phase));
         }
 
         return ReconcileResult.Min(result, patch.ToReconcileResult());

@@ -29,6 +29,22 @@ public static class InferenceServiceStatusRules
         conditions.MarkWaiting(reason, message);
     }
 
+    /// <summary>
+    /// The event message of a milestone phase. Stopped and Suspended are about what was asked: their pods may still be
+    /// shutting down, so "1/0 replicas ready" would read as a contradiction.
+    /// </summary>
+    public static string Milestone(InferenceServiceStatus status, string? previousPhase)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var was = $"(was {previousPhase ?? "new"})";
+        return status.Phase switch
+        {
+            ServicePhases.Stopped => $"scaled to 0 replicas (spec.replicas 0); its pods are stopping {was}",
+            ServicePhases.Suspended => $"suspended (spec.suspend); its pods are stopping {was}",
+            _ => $"{status.ReadyReplicas ?? 0}/{status.DesiredReplicas ?? 0} replicas ready {was}",
+        };
+    }
+
     /// <summary>Phase and counts from the Deployment: Suspended, Stopped, Ready, Progressing or Creating.</summary>
     public static void FromDeployment(InferenceServiceStatus status, ConditionSetter conditions, InferenceServiceSpec spec, V1Deployment? deployment)
     {

@@ -104,7 +104,6 @@ public sealed class ModelReconciler(
 
         var probed = await probe.ProbeAsync(url, ct).ConfigureAwait(false);
         var outcome = ModelRevalidation.Apply(status, conditions, probed, RefreshPolicyView.Of(model.Spec));
-        status.Size ??= "0";
         if (outcome == DriftOutcome.Drifted)
         {
             events.Warning(model, Reasons.UpstreamChanged, conditions.List.Get(ConditionTypes.SourceDrifted)!.Message);

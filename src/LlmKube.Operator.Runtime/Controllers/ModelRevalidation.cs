@@ -45,7 +45,7 @@ public static class ModelRevalidation
         }
 
         status.LastRevalidated = conditions.Now;
-        if (probe.ContentLength is { } length)
+        if (probe.ContentLength is > 0 and var length)
         {
             status.Size = ByteSize.Format(length);
         }

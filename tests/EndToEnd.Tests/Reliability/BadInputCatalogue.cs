@@ -43,6 +43,10 @@ internal static class BadInputCatalogue
         yield return RejectModel("mmproj-too-long", $"  source: hf://org/repo\n  files: [a.gguf]\n  mmproj: \"{new string('c', 221)}\"", "NAME_MAX");
         yield return new BadInput("Bad_Name", Model("Bad_Name", "  source: https://x/m.gguf"), RejectedNaming: "metadata.name");
         yield return new BadInput("ünïcode-name", Model("ünïcode", "  source: https://x/m.gguf"), RejectedNaming: "metadata.name");
+        // Issue 13: names the Service (DNS-1035) and the label values (63) derived from them could not carry.
+        yield return new BadInput("8b-llama", Service("8b-llama", "  modelRef: good-model"), RejectedNaming: "metadata.name must start with a lowercase letter");
+        yield return new BadInput("name-too-long", Service(new string('n', 64), "  modelRef: good-model"), RejectedNaming: "Rename it");
+        yield return new BadInput("model-name-64", Model(new string('m', 64), "  source: https://x/m.gguf"), RejectedNaming: "metadata.name must be at most 63 characters");
         yield return RejectService("replicas-eleven", "  replicas: 11", "spec.replicas");
         yield return RejectService("replicas-negative", "  replicas: -1", "spec.replicas");
         yield return RejectService("context-huge", "  contextSize: 99999999999", "spec.contextSize");
@@ -75,7 +79,6 @@ internal static class BadInputCatalogue
         yield return new BadInput("metal-model", Model("metal-model", "  source: https://x/m.gguf\n  hardware: {accelerator: metal}") + "---\n" + Service("on-metal", "  modelRef: metal-model"), StatusKind: "isvc:on-metal", StatusReason: "ModelFailed", StatusMentions: "spec.hardware.accelerator");
         yield return new BadInput("missing-pvc-source", Model("missing-pvc-source", "  source: pvc://nope/m.gguf") + "---\n" + Service("on-missing-pvc", "  modelRef: missing-pvc-source"), StatusKind: "isvc:on-missing-pvc", StatusReason: "ModelFailed", StatusMentions: "nope");
         yield return new BadInput("host-path", Model("host-path", "  source: /etc/passwd"), StatusKind: "model", StatusReason: "SourceNotAllowed", StatusMentions: "--allowed-host-path-roots");
-        yield return new BadInput("name-too-long", Service(new string('n', 70), "  modelRef: good-model"), StatusKind: "isvc:" + new string('n', 70), StatusReason: "InvalidSpec", StatusMentions: "metadata.name");
         yield return new BadInput("unicode-and-long-strings", Service("unicode-strings", "  modelRef: good-model\n  env: [{name: GREETING, value: \"こんにちは 🦙 " + new string('x', 10_000) + "\"}]\n  extraArgs: [\"--alias\", \"模型\"]"), StatusKind: "isvc:unicode-strings", StatusReason: "InferenceReady", StatusMentions: "replicas ready");
     }
 }

@@ -31,7 +31,7 @@ internal static class DeployCommand
         var gpu = new Option<bool>("--gpu") { Description = "Serve on NVIDIA GPUs: CUDA image, hardware.gpu.enabled, and --gpu-count GPUs per pod." };
         var gpuCount = new Option<int?>("--gpu-count") { Description = "GPUs per pod (1-8, default 1); implies --gpu." };
         var context = new Option<int?>("--context") { Description = "llama.cpp context size in tokens (spec.contextSize)." };
-        var cacheClaim = new Option<string?>("--cache-claim") { Description = "Keep the weights on this PersistentVolumeClaim of yours (spec.modelCache.claimName); it is only read, never changed." };
+        var cacheClaim = new Option<string?>("--cache-claim") { Description = "Keep the weights on this PersistentVolumeClaim of yours (spec.modelCache.claimName): the pods write the model files into it; the operator never creates, changes or deletes the claim." };
         var ephemeral = new Option<bool>("--ephemeral") { Description = "No cache claim: an emptyDir, downloaded again at every pod start (spec.modelCache.persistence: Ephemeral)." };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the service is Ready (exit 0), Failed (exit 1) or --timeout passes (exit 4), showing progress." };
         var timeout = new Option<string>("--timeout") { Description = "How long --wait waits (30s, 10m, 1h).", DefaultValueFactory = _ => "10m" };

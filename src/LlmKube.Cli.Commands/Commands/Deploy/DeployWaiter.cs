@@ -94,8 +94,10 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
 
             if (DateTime.UtcNow >= deadline)
             {
-                return new WaitOutcome(ExitCodes.Timeout, model, service,
-                    $"inferenceservice {ns}/{name} not Ready after {Durations.Format(timeout)} ({state}): see llmkube status {name} -n {ns}, or wait longer with --timeout");
+                return new WaitOutcome(ExitCodes.Timeout, model, service, model.Status is null && service.Status is null
+                    ? $"no operator has reported on model or inferenceservice {ns}/{name} in {Durations.Format(timeout)}: is one running and watching namespace {ns}? " +
+                      $"Check with kubectl get deployments -n {session.OperatorNamespace} (and its logs), or llmkube version, which shows the running operator's version"
+                    : $"inferenceservice {ns}/{name} not Ready after {Durations.Format(timeout)} ({state}): see llmkube status {name} -n {ns}, or wait longer with --timeout");
             }
 
             await Task.Delay(Interval, ct).ConfigureAwait(false);
@@ -113,7 +115,7 @@ internal sealed class DeployWaiter(ClusterSession session, string ns, string nam
         var wiring = ServiceWiring.Resolve(service, model, await OperatorConfig.ReadAsync(session.Api, session.OperatorNamespace, CancellationToken.None).ConfigureAwait(false));
         await output.WriteLineAsync($"inferenceservice {ns}/{name} is {service.Status?.Phase} ({service.Status?.ReadyReplicas ?? 0}/{service.Status?.DesiredReplicas ?? 0} replicas ready)").ConfigureAwait(false);
         await output.WriteLineAsync($"  endpoint: {service.Status?.Endpoint ?? "(none yet)"}").ConfigureAwait(false);
-        var size = model.Status?.Size is { Length: > 0 } known && known != "0" ? known : "size not reported yet";
+        var size = Api.Cache.ByteSize.Reported(model.Status?.Size) ?? "size not reported yet";
         await output.WriteLineAsync($"  model:    {model.Status?.Phase}, {size}").ConfigureAwait(false);
         await output.WriteLineAsync($"  cache:    {wiring.Describe()}").ConfigureAwait(false);
         var port = service.Spec.Endpoint?.Port ?? 8080;

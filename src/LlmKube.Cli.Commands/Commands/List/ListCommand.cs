@@ -97,7 +97,7 @@ internal static class ListCommand
             table.Add(Row(session, model.Metadata.NamespaceProperty,
                 model.Metadata.Name,
                 new Cell(model.Status?.Phase ?? "-", PhaseTone(model.Status?.Phase)),
-                model.Status?.Size ?? "-",
+                Api.Cache.ByteSize.Reported(model.Status?.Size) ?? "",
                 key.Length > 0 ? key : "-",
                 Tail(model.Spec.Source, SourceWidth),
                 Durations.Age(model.Metadata.CreationTimestamp, now)));

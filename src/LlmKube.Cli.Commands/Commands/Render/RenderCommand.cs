@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmKube.Cli.Manifests;
+using LlmKube.Cli.Output;
 using LlmKube.Cli.Render;
 using LlmKube.Core;
 
@@ -11,11 +12,11 @@ internal static class RenderCommand
     public const int ExitInvalid = 1;
     public const int ExitUnreadable = 2;
 
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
         var files = new Option<string[]>("--filename", "-f")
         {
-            Description = "Manifest file or directory (repeatable). Models and InferenceServices are rendered; other kinds are skipped.",
+            Description = "Manifest file or directory (repeatable; - reads standard input). Models and InferenceServices are rendered; other kinds are skipped.",
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -80,7 +81,7 @@ internal static class RenderCommand
             List<ManifestDocument> documents;
             try
             {
-                documents = ManifestReader.Read(parse.GetValue(files)!);
+                documents = ManifestReader.Read(parse.GetValue(files)!, environment.In);
             }
             catch (ManifestReadException e)
             {
@@ -94,13 +95,14 @@ internal static class RenderCommand
                 stderr.WriteLine(message.ToString());
             }
 
+            // As kubectl apply: what is valid is printed, each invalid object is reported, and the exit code says so.
+            stdout.Write(RenderOutput.Format(result.Objects, parse.GetValue(output)!));
             if (result.HasErrors)
             {
-                stderr.WriteLine("error: the input has invalid manifests (see above); nothing rendered");
+                stderr.WriteLine("error: the input has invalid manifests (see above); only the valid ones were rendered");
                 return ExitInvalid;
             }
 
-            stdout.Write(RenderOutput.Format(result.Objects, parse.GetValue(output)!));
             return 0;
         });
         return command;

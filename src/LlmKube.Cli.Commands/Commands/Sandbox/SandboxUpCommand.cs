@@ -6,6 +6,7 @@ using LlmKube.Api;
 using LlmKube.Api.Schema;
 using LlmKube.Api.Services;
 using LlmKube.Cli.Manifests;
+using LlmKube.Cli.Output;
 using LlmKube.Cli.SandboxUp;
 using LlmKube.Contracts;
 using LlmKube.Core;
@@ -25,9 +26,9 @@ public static class SandboxUpCommand
 {
     public const string OperatorUser = "system:serviceaccount:llmkube-system:llmkube";
 
-    public static Command Create()
+    internal static Command Create(CliEnvironment environment)
     {
-        var files = new Option<string[]>("--filename", "-f") { Description = "Manifest files or directories to apply (repeatable).", DefaultValueFactory = _ => ["examples"] };
+        var files = new Option<string[]>("--filename", "-f") { Description = "Manifest files or directories to apply (repeatable; - reads standard input).", DefaultValueFactory = _ => ["examples"] };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "Where to write a kubeconfig for kubectl.", DefaultValueFactory = _ => "sandbox.kubeconfig" };
         var port = new Option<int>("--port", "-p") { Description = "TCP port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 0 };
         var mode = new Option<string>("--model-cache-mode") { Description = "Operator cache mode: shared or perService.", DefaultValueFactory = _ => CacheModes.Shared };
@@ -47,7 +48,7 @@ public static class SandboxUpCommand
             List<ManifestDocument> documents;
             try
             {
-                documents = ManifestReader.Read(parse.GetValue(files)!);
+                documents = ManifestReader.Read(parse.GetValue(files)!, environment.In);
             }
             catch (ManifestReadException e)
             {

@@ -98,7 +98,11 @@ internal static class StatusCommand
         Field(text, "Phase", status?.Phase ?? "(no status yet)");
         Field(text, "Source", model.Spec.Source);
         Field(text, "Cache key", key.Length > 0 ? key : "(none: not cached)");
-        Field(text, "Size", status?.Size ?? "0");
+        if (ByteSize.Reported(status?.Size) is { } size)
+        {
+            Field(text, "Size", size);
+        }
+
         if (model.Spec.Sha256 is { } sha)
         {
             Field(text, "sha256", sha);
@@ -139,7 +143,9 @@ internal static class StatusCommand
         ArgumentNullException.ThrowIfNull(claim);
         var size = claim.Status?.Capacity?.TryGetValue("storage", out var capacity) == true ? capacity.ToString()
             : claim.Spec?.Resources?.Requests?.TryGetValue("storage", out var requested) == true ? $"{requested} requested" : "size unknown";
-        return $"{claim.Status?.Phase ?? "Pending"}, {size}, {string.Join(",", claim.Spec?.AccessModes ?? [])}";
+        // kubectl shows a claim with a deletionTimestamp as Terminating whatever its phase: pvc-protection holds it while in use.
+        var phase = claim.Metadata?.DeletionTimestamp is null ? claim.Status?.Phase ?? "Pending" : "Terminating";
+        return $"{phase}, {size}, {string.Join(",", claim.Spec?.AccessModes ?? [])}";
     }
 
     private static void AppendConditions(StringBuilder text, IEnumerable<V1Condition>? conditions)
