@@ -60,4 +60,7 @@ public sealed record WorkloadSettings
     public string? CaCertConfigMap { get; init; }
 
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
+
+    /// <summary><see cref="ModelCacheStorageClass"/> as a claim carries it: null (the cluster's default class) when unset or empty.</summary>
+    public string? ClaimStorageClass => ModelCacheStorageClass is { Length: > 0 } storageClass ? storageClass : null;
 }

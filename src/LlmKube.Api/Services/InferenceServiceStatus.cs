@@ -78,11 +78,12 @@ public sealed class ModelCacheStatus
 {
     /// <summary>
     /// The volume kind: shared (the namespace's llmkube-model-cache claim, created by the operator and never deleted),
-    /// perService (the claim NAME-model-cache, owned by the service and deleted with it), claim (spec.modelCache.claimName),
+    /// perService (the claim NAME-model-cache, owned by the service and deleted with it), provisioned (the claim
+    /// NAME-model-cache made to spec.modelCache.storageClassName/size/accessMode, owned by the service), claim (spec.modelCache.claimName),
     /// ephemeral (an emptyDir, downloaded at every pod start), pvcSource (the Model's pvc:// claim, mounted read-only),
     /// none (skipModelInit).
     /// </summary>
-    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
+    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.Provisioned, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
     public string? Volume { get; set; }
 
     /// <summary>The PersistentVolumeClaim mounted (shared, perService, claim and pvcSource volumes).</summary>
@@ -93,4 +94,13 @@ public sealed class ModelCacheStatus
 
     /// <summary>The model file the server loads (llama.cpp --model), as seen in the server container.</summary>
     public string? ModelPath { get; set; }
+
+    /// <summary>The storage class a provisioned claim is made with (empty: the cluster's default class).</summary>
+    public string? StorageClassName { get; set; }
+
+    /// <summary>The size a provisioned claim is asked to have (spec.modelCache.size, else the operator's --model-cache-size).</summary>
+    public string? Size { get; set; }
+
+    /// <summary>The access mode a provisioned claim is made with.</summary>
+    public string? AccessMode { get; set; }
 }
