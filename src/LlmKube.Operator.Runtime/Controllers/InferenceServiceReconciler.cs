@@ -101,7 +101,7 @@ public sealed partial class InferenceServiceReconciler(
             return Fail(service, status, conditions, blocking.Reason, message);
         }
 
-        var cache = await CheckCacheClaimAsync(service, state, status, conditions, ct).ConfigureAwait(false);
+        var cache = await CheckCacheClaimAsync(service, model, state, status, conditions, ct).ConfigureAwait(false);
         if (cache is not null)
         {
             return cache;
