@@ -51,3 +51,29 @@ public class CachePreloadTests(ClusterFixture cluster)
         Assert.Contains("no Model nope", missing.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Every reader of the plan knows the provisioned claim (issue 17, item 5).</summary>
+public class ProvisionedClaimReaderTests
+{
+    [Fact]
+    public void Cache_list_marks_a_claim_provisioned_for_one_service()
+    {
+        var service = new LlmKube.Api.Services.InferenceService
+        {
+            Metadata = new V1ObjectMeta { Name = "svc", NamespaceProperty = "ns", Generation = 1 },
+            Spec = new LlmKube.Api.Services.InferenceServiceSpec { ModelRef = "m", ModelCache = new() { StorageClassName = "fast-local", Size = "200Gi" } },
+        };
+        var plan = LlmKube.Core.Cache.ModelCacheDecision.Decide(
+            new LlmKube.Api.Models.Model { Metadata = new V1ObjectMeta { Name = "m", NamespaceProperty = "ns" }, Spec = new() { Source = "https://x.example/m.gguf" }, Status = new() { CacheKey = "0123456789abcdef" } },
+            service, new LlmKube.Core.WorkloadSettings());
+        var claim = new V1PersistentVolumeClaim
+        {
+            Metadata = new V1ObjectMeta { Name = "svc-model-cache", OwnerReferences = [new V1OwnerReference { Kind = "InferenceService", Name = "svc", ApiVersion = "inference.llmkube.dev/v1alpha1", Uid = "u" }] },
+        };
+        var usage = new LlmKube.Cli.CacheJobs.ClaimUsage("ns", "svc-model-cache", claim);
+        usage.Services.Add(new LlmKube.Cli.CacheJobs.ServiceUse(service, new LlmKube.Cli.Wiring.ServiceWiring(plan, true, null)));
+
+        Assert.Equal("provisioned", usage.Kind);
+        Assert.Contains("provisioned claim svc-model-cache (storage class fast-local, 200Gi, ReadWriteOnce", plan.Describe(), StringComparison.Ordinal);
+    }
+}
