@@ -88,7 +88,18 @@ public class RenderCommandTests
         var (objects, _) = await RenderAsync("-f", RepoPaths.Combine("examples"));
 
         Assert.Single(objects, o => Describe(o) == "PersistentVolumeClaim/llmkube-model-cache");
-        Assert.Equal(5, objects.OfType<V1Deployment>().Count());
+        Assert.Equal(6, objects.OfType<V1Deployment>().Count());
+    }
+
+    [Fact]
+    public async Task The_provisioned_cache_example_renders_its_own_claim_with_class_and_size_and_says_so()
+    {
+        var (objects, stderr) = await RenderAsync("-f", Example("provisioned-cache.yaml"));
+
+        var claim = Assert.Single(objects.OfType<V1PersistentVolumeClaim>());
+        Assert.Equal(("qwen2-5-32b-model-cache", "local-nvme", "60Gi"), (claim.Metadata.Name, claim.Spec.StorageClassName, claim.Spec.Resources.Requests["storage"].ToString()));
+        Assert.Equal("qwen2-5-32b", Assert.Single(claim.Metadata.OwnerReferences).Name);
+        Assert.Contains("provisioned claim qwen2-5-32b-model-cache (storage class local-nvme, 60Gi, ReadWriteOnce", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
