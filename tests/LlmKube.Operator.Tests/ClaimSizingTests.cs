@@ -10,15 +10,21 @@ namespace LlmKube.Operator.Tests;
 public sealed class ClaimSizingTests
 {
     private const long Gi = 1L << 30;
+    private const string Uid = "isvc-uid";
 
     private static CachePlan Provisioned(string size, string? storageClass = "fast-local") =>
         CachePlan.OnClaim(CacheClaim.Provisioned("svc-model-cache", new ClaimRequest(storageClass, size, "ReadWriteOnce")), "k", "/models/k/m.gguf", "/models/k");
 
     private static CachePlan Shared() => CachePlan.OnClaim(CacheClaim.Shared("llmkube-model-cache"), "k", "/models/k/m.gguf", "/models/k");
 
-    private static V1PersistentVolumeClaim Claim(string request, string? capacity = null, string phase = "Bound", string storageClass = "fast-local", string? condition = null) => new()
+    private static V1PersistentVolumeClaim Claim(string request, string? capacity = null, string phase = "Bound", string storageClass = "fast-local", string? condition = null, string owner = Uid) => new()
     {
-        Metadata = new V1ObjectMeta { Name = "svc-model-cache" },
+        Metadata = new V1ObjectMeta
+        {
+            Name = "svc-model-cache",
+            Uid = "claim-uid",
+            OwnerReferences = [new V1OwnerReference { Kind = "InferenceService", Name = "svc", Uid = owner, Controller = true, ApiVersion = "inference.llmkube.dev/v1alpha1" }],
+        },
         Spec = new V1PersistentVolumeClaimSpec
         {
             AccessModes = ["ReadWriteOnce"],
@@ -41,9 +47,9 @@ public sealed class ClaimSizingTests
     {
         var plan = Provisioned("250Gi");
         var claim = Claim("200Gi");
-        Assert.True(ClaimSizing.GrowthAsked(plan, claim));
+        Assert.True(ClaimSizing.GrowthAsked(plan, claim, Uid));
 
-        var sizing = ClaimSizing.Evaluate(plan, claim, Class(expands: true), modelBytes: null);
+        var sizing = ClaimSizing.Evaluate(plan, claim, Class(expands: true), modelBytes: null, Uid);
 
         Assert.Equal("250Gi", sizing.ExpandTo);
         Assert.Equal((ConditionStatus.True, Reasons.ClaimResizing), (sizing.Verdict!.Status, sizing.Verdict.Reason));
@@ -54,7 +60,7 @@ public sealed class ClaimSizingTests
     [Fact]
     public void Growing_on_a_class_without_expansion_is_refused_with_the_reason()
     {
-        var sizing = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("200Gi"), Class(expands: false), modelBytes: null);
+        var sizing = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("200Gi"), Class(expands: false), modelBytes: null, Uid);
 
         Assert.Null(sizing.ExpandTo);
         Assert.Equal((ConditionStatus.False, Reasons.ClaimResizeRefused), (sizing.Verdict!.Status, sizing.Verdict.Reason));
@@ -67,9 +73,9 @@ public sealed class ClaimSizingTests
     public void Shrinking_is_refused_and_the_claim_keeps_its_size()
     {
         var plan = Provisioned("100Gi");
-        Assert.False(ClaimSizing.GrowthAsked(plan, Claim("200Gi")));
+        Assert.False(ClaimSizing.GrowthAsked(plan, Claim("200Gi"), Uid));
 
-        var sizing = ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: null);
+        var sizing = ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: null, Uid);
 
         Assert.Null(sizing.ExpandTo);
         Assert.Equal((ConditionStatus.False, Reasons.ClaimResizeRefused), (sizing.Verdict!.Status, sizing.Verdict.Reason));
@@ -80,32 +86,45 @@ public sealed class ClaimSizingTests
     [Fact]
     public void An_expansion_in_progress_and_its_end_are_reported()
     {
-        var resizing = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("250Gi", capacity: "200Gi", condition: "FileSystemResizePending"), null, null);
+        var resizing = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("250Gi", capacity: "200Gi", condition: "FileSystemResizePending"), null, null, Uid);
         Assert.Equal((ConditionStatus.True, Reasons.ClaimResizing), (resizing.Verdict!.Status, resizing.Verdict.Reason));
         Assert.Contains("FileSystemResizePending", resizing.Verdict.Message, StringComparison.Ordinal);
         Assert.Null(resizing.ExpandTo);
 
-        var done = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("250Gi"), null, null);
+        var done = ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("250Gi"), null, null, Uid);
         Assert.Null(done.Verdict);
         Assert.Null(done.ExpandTo);
     }
 
     [Fact]
+    public void A_same_named_claim_the_service_does_not_control_is_never_grown()
+    {
+        var claim = Claim("200Gi", owner: "someone-else");
+        Assert.False(ClaimSizing.GrowthAsked(Provisioned("250Gi"), claim, Uid));
+
+        var sizing = ClaimSizing.Evaluate(Provisioned("250Gi"), claim, Class(expands: true), null, Uid);
+
+        Assert.Null(sizing.ExpandTo);
+        Assert.Equal(Reasons.ClaimResizeRefused, sizing.Verdict!.Reason);
+        Assert.Contains("not controlled by this InferenceService", sizing.Verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_pending_claim_is_not_expanded()
     {
-        Assert.False(ClaimSizing.GrowthAsked(Provisioned("250Gi"), Claim("200Gi", phase: "Pending")));
-        Assert.Null(ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("200Gi", phase: "Pending"), Class(expands: true), null).ExpandTo);
+        Assert.False(ClaimSizing.GrowthAsked(Provisioned("250Gi"), Claim("200Gi", phase: "Pending"), Uid));
+        Assert.Null(ClaimSizing.Evaluate(Provisioned("250Gi"), Claim("200Gi", phase: "Pending"), Class(expands: true), null, Uid).ExpandTo);
     }
 
     [Fact]
     public void Another_storage_class_is_reported_as_needing_the_claim_deleted()
     {
-        var sizing = ClaimSizing.Evaluate(Provisioned("200Gi", "fast-local"), Claim("200Gi", storageClass: "standard"), null, null);
+        var sizing = ClaimSizing.Evaluate(Provisioned("200Gi", "fast-local"), Claim("200Gi", storageClass: "standard"), null, null, Uid);
 
         Assert.Equal((ConditionStatus.False, Reasons.ClaimClassMismatch), (sizing.Verdict!.Status, sizing.Verdict.Reason));
         Assert.Contains("kubectl delete pvc svc-model-cache", sizing.Verdict.Message, StringComparison.Ordinal);
         Assert.Contains("never deletes", sizing.Verdict.Message, StringComparison.Ordinal);
-        Assert.Null(ClaimSizing.Evaluate(Provisioned("200Gi", storageClass: null), Claim("200Gi", storageClass: "standard"), null, null).Verdict);
+        Assert.Null(ClaimSizing.Evaluate(Provisioned("200Gi", storageClass: null), Claim("200Gi", storageClass: "standard"), null, null, Uid).Verdict);
     }
 
     [Theory]
@@ -115,19 +134,19 @@ public sealed class ClaimSizingTests
     {
         var plan = kind == "shared" ? Shared() : Provisioned("200Gi");
 
-        var sizing = ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: 300 * Gi);
+        var sizing = ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: 300 * Gi, Uid);
 
         Assert.True(sizing.StopsServing);
         Assert.Equal((ConditionStatus.False, Reasons.CacheTooSmall), (sizing.Verdict!.Status, sizing.Verdict.Reason));
         Assert.Contains("300.0 GiB", sizing.Verdict.Message, StringComparison.Ordinal);
         Assert.Contains("200.0 GiB", sizing.Verdict.Message, StringComparison.Ordinal);
-        Assert.False(ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: 100 * Gi).StopsServing);
+        Assert.False(ClaimSizing.Evaluate(plan, Claim("200Gi"), null, modelBytes: 100 * Gi, Uid).StopsServing);
     }
 
     [Fact]
     public void A_model_that_fits_once_the_claim_grows_is_not_too_small()
     {
-        var sizing = ClaimSizing.Evaluate(Provisioned("400Gi"), Claim("200Gi"), Class(expands: true), modelBytes: 300 * Gi);
+        var sizing = ClaimSizing.Evaluate(Provisioned("400Gi"), Claim("200Gi"), Class(expands: true), modelBytes: 300 * Gi, Uid);
 
         Assert.False(sizing.StopsServing);
         Assert.Equal("400Gi", sizing.ExpandTo);

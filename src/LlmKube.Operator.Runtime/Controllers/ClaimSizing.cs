@@ -20,19 +20,20 @@ public sealed record ClaimSizing(string? ExpandTo, ClaimHealth? Verdict, bool St
     private static readonly ClaimSizing Fits = new(null, null, false);
 
     /// <summary>The provisioned claim is bound and asked to grow: only then does the reconciler read its StorageClass.</summary>
-    public static bool GrowthAsked(CachePlan plan, V1PersistentVolumeClaim claim)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(claim);
-        return plan.Claim?.Request is { } request && claim.Status?.Phase == "Bound" && Bytes(request.Size) > Requested(claim);
-    }
+    public static bool GrowthAsked(CachePlan plan, V1PersistentVolumeClaim claim, string? serviceUid) =>
+        Evaluate(plan, claim, new V1StorageClass { AllowVolumeExpansion = true }, null, serviceUid).ExpandTo is not null;
 
-    public static ClaimSizing Evaluate(CachePlan plan, V1PersistentVolumeClaim claim, V1StorageClass? storageClass, long? modelBytes)
+    /// <param name="serviceUid">The service's uid: only a claim it controls is ever grown (a same-named claim someone else made is not the operator's to change).</param>
+    public static ClaimSizing Evaluate(CachePlan plan, V1PersistentVolumeClaim claim, V1StorageClass? storageClass, long? modelBytes, string? serviceUid)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(claim);
         var name = claim.Metadata?.Name ?? plan.ClaimName;
-        var sizing = plan.Claim?.Request is { } request ? Provisioned(name!, request, claim, storageClass) : Fits;
+        var controlled = claim.Metadata?.OwnerReferences?.Any(o => o.Controller == true && o.Uid == serviceUid) == true || claim.Metadata?.Uid is null;
+        var sizing = plan.Claim?.Request is not { } request ? Fits
+            : controlled ? Provisioned(name!, request, claim, storageClass)
+            : new(null, new(ConditionStatus.False, Reasons.ClaimResizeRefused,
+                $"PersistentVolumeClaim {name} is not controlled by this InferenceService (no controller reference to it), so the operator does not change its size or class; delete or rename that claim to have one provisioned"), false);
         var room = new[] { Capacity(claim), Requested(claim), sizing.ExpandTo is { } target ? Bytes(target) : null }.Max();
         if (modelBytes is > 0 && room is { } space && modelBytes > space)
         {

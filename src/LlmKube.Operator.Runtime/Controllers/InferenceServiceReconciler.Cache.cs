@@ -78,10 +78,10 @@ public sealed partial class InferenceServiceReconciler
     /// </summary>
     private async Task<ClaimSizing> SizeClaimAsync(InferenceService service, Model model, CachePlan plan, V1PersistentVolumeClaim claim, CancellationToken ct)
     {
-        var storageClass = ClaimSizing.GrowthAsked(plan, claim) && claim.Spec?.StorageClassName is { Length: > 0 } className
+        var storageClass = ClaimSizing.GrowthAsked(plan, claim, service.Metadata.Uid) && claim.Spec?.StorageClassName is { Length: > 0 } className
             ? await ReadStorageClassAsync(className, ct).ConfigureAwait(false)
             : null;
-        var sizing = ClaimSizing.Evaluate(plan, claim, storageClass, model.Status?.SourceContentLength);
+        var sizing = ClaimSizing.Evaluate(plan, claim, storageClass, model.Status?.SourceContentLength, service.Metadata.Uid);
         if (sizing.ExpandTo is not { } size)
         {
             return sizing;
