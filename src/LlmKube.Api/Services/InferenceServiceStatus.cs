@@ -67,7 +67,8 @@ public sealed class InferenceServiceStatus
     /// The latest observations, one per type: Available (ready replicas serve), Progressing, Degraded (a failure: the
     /// reason, and a message naming the object, the field and the fix), Suspended, ★ ModelCacheReady (whether the
     /// cache claim is usable: ClaimBound, ClaimPending, ClaimNotFound, ClaimIgnored, ClaimLost, ModelCacheNodeMismatch,
-    /// NoClaimNeeded) and ModelTransferHealthy (the fetcher's last failure reason, from its termination message).
+    /// NoClaimNeeded; for a provisioned claim also ClaimResizing, ClaimResizeRefused, ClaimClassMismatch; CacheTooSmall when
+    /// the Model's known size exceeds the claim, which stops the service before any download) and ModelTransferHealthy (the fetcher's last failure reason, from its termination message).
     /// </summary>
     [ListMapKeys("type")]
     public IList<V1Condition>? Conditions { get; set; }
