@@ -65,11 +65,7 @@ public sealed class ProvisionedCacheScenarios(SharedOperatorFixture fixture)
     [Fact]
     public async Task Growing_size_expands_an_expandable_claim_and_reports_until_it_is_done()
     {
-        var ns = Ns("grow");
-        await Cluster.CreateNamespaceAsync(ns);
-        await Cluster.ApplyAsync(ExpandableClass + "\n---\n" + Manifests.Model("m") + Manifests.Service("svc", "m", Cache("storageClassName: fast-local, size: 200Gi")), ns);
-        await BindWhenCreatedAsync(ns, "svc-model-cache");
-        await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimBound, "on a bound claim");
+        var ns = await ServiceOnBoundClaimAsync("grow", "fast-local");
 
         await Cluster.ApplyAsync(Manifests.Service("svc", "m", Cache("storageClassName: fast-local, size: 250Gi")), ns);
         var grown = await TestCluster.EventuallyAsync(() => Cluster.GetClaimAsync(ns, "svc-model-cache"), c => c?.Spec.Resources.Requests["storage"].ToString() == "250Gi", "claim request 250Gi");
@@ -87,11 +83,7 @@ public sealed class ProvisionedCacheScenarios(SharedOperatorFixture fixture)
     [Fact]
     public async Task Growing_on_a_class_that_cannot_expand_and_shrinking_are_refused_in_status()
     {
-        var ns = Ns("refuse");
-        await Cluster.CreateNamespaceAsync(ns);
-        await Cluster.ApplyAsync(ExpandableClass + "\n---\n" + Manifests.Model("m") + Manifests.Service("svc", "m", Cache("storageClassName: fixed-local, size: 200Gi")), ns);
-        await BindWhenCreatedAsync(ns, "svc-model-cache");
-        await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimBound, "on a bound claim");
+        var ns = await ServiceOnBoundClaimAsync("refuse", "fixed-local");
 
         await Cluster.ApplyAsync(Manifests.Service("svc", "m", Cache("storageClassName: fixed-local, size: 300Gi")), ns);
         var refused = await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimResizeRefused, "growth refused");
@@ -125,6 +117,17 @@ public sealed class ProvisionedCacheScenarios(SharedOperatorFixture fixture)
         Assert.Equal(ServicePhases.Failed, failed!.Status!.Phase);
         Assert.Null(await Cluster.GetDeploymentAsync(ns, "svc")); // no pod, so no download
         await TestCluster.EventuallyAsync(() => Cluster.EventsAsync(ns, "svc"), e => e.Any(x => x.Reason == Reasons.CacheTooSmall && x.Type == "Warning"), "CacheTooSmall event");
+    }
+
+    /// <summary>A namespace with service svc on its 200Gi provisioned claim of <paramref name="storageClass"/>, bound.</summary>
+    private async Task<string> ServiceOnBoundClaimAsync(string test, string storageClass)
+    {
+        var ns = Ns(test);
+        await Cluster.CreateNamespaceAsync(ns);
+        await Cluster.ApplyAsync(ExpandableClass + "\n---\n" + Manifests.Model("m") + Manifests.Service("svc", "m", Cache($"storageClassName: {storageClass}, size: 200Gi")), ns);
+        await BindWhenCreatedAsync(ns, "svc-model-cache");
+        await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimBound, "on a bound claim");
+        return ns;
     }
 
     private async Task<V1PersistentVolumeClaim> BindWhenCreatedAsync(string ns, string claim)
