@@ -21,7 +21,7 @@ public enum CelOutcome
 /// </summary>
 public sealed class CelRules
 {
-    private readonly CelEnvironment _environment = new(null, string.Empty);
+    private readonly CelEnvironment _environment = NewEnvironment();
     private readonly ConcurrentDictionary<string, CelProgramDelegate> _programs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -71,6 +71,10 @@ public sealed class CelRules
         {
             return (CelOutcome.Unsupported, null, e.Message);
         }
+        catch (CelQuantityException e)
+        {
+            return (CelOutcome.Error, null, e.Message);
+        }
         catch (CelNoSuchFieldException e)
         {
             var start = e.Message.IndexOf('\'', StringComparison.Ordinal);
@@ -85,6 +89,13 @@ public sealed class CelRules
         {
             return (CelOutcome.Error, null, e.Message);
         }
+    }
+
+    private static CelEnvironment NewEnvironment()
+    {
+        var environment = new CelEnvironment(null, string.Empty);
+        CelQuantity.Register(environment);
+        return environment;
     }
 
     private CelProgramDelegate Compile(string rule) => _programs.GetOrAdd(rule, r =>

@@ -59,4 +59,19 @@ public static class Reasons
     public const string ModelCacheClaimIgnored = "ModelCacheClaimIgnored";
     public const string ModelCacheNodeMismatch = "ModelCacheNodeMismatch";
     public const string ModelCacheClaimCreated = "ModelCacheClaimCreated";
+
+    /// <summary>The Model's known size exceeds its cache claim's capacity: stopped before the download.</summary>
+    public const string CacheTooSmall = "CacheTooSmall";
+
+    /// <summary>A provisioned claim is growing to spec.modelCache.size (also the event when the operator asks for it).</summary>
+    public const string ClaimResizing = "ClaimResizing";
+
+    /// <summary>spec.modelCache.size asks for a smaller claim, or for growth its storage class cannot give.</summary>
+    public const string ClaimResizeRefused = "ClaimResizeRefused";
+
+    /// <summary>spec.modelCache.storageClassName differs from the existing provisioned claim's class, which cannot change.</summary>
+    public const string ClaimClassMismatch = "ClaimClassMismatch";
+
+    /// <summary>Event: a provisioned claim finished growing.</summary>
+    public const string ModelCacheResized = "ModelCacheResized";
 }

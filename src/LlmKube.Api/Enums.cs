@@ -130,11 +130,21 @@ public static class ServicePhases
     public const string Failed = "Failed";
 }
 
+/// <summary>The access modes a provisioned cache claim may have (<c>spec.modelCache.accessMode</c>); a cache is written, so not ReadOnlyMany.</summary>
+public static class CacheAccessModes
+{
+    public const string ReadWriteOnce = "ReadWriteOnce";
+    public const string ReadWriteOncePod = "ReadWriteOncePod";
+    public const string ReadWriteMany = "ReadWriteMany";
+}
+
 /// <summary>Which volume a service's model really lives on (★ <c>status.modelCache.volume</c>).</summary>
 public static class CacheVolumes
 {
     public const string Shared = "shared";
     public const string PerService = "perService";
+    /// <summary>The claim the operator provisions for one service from its <c>spec.modelCache.storageClassName/size/accessMode</c>.</summary>
+    public const string Provisioned = "provisioned";
     /// <summary>The user's own claim, <c>spec.modelCache.claimName</c>.</summary>
     public const string UserClaim = "claim";
     public const string Ephemeral = "ephemeral";

@@ -66,4 +66,7 @@ public sealed record WorkloadSettings
     public IReadOnlyList<string> FetcherAllowedNetworks { get; init; } = [];
 
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
+
+    /// <summary><see cref="ModelCacheStorageClass"/> as a claim carries it: null (the cluster's default class) when unset or empty.</summary>
+    public string? ClaimStorageClass => ModelCacheStorageClass is { Length: > 0 } storageClass ? storageClass : null;
 }

@@ -50,6 +50,7 @@ public sealed class RbacBoundScenarios
             await PvcSourceAsync(cluster);
             await UpdatesAsync(cluster);
             await SelectorChangeAsync(cluster);
+            await ProvisionedClaimGrowsAsync(cluster);
             var lease = await TestCluster.EventuallyAsync(ReadLeaseAsync(cluster), l => l?.Spec?.HolderIdentity is { Length: > 0 }, "a leader Lease");
             await TestCluster.EventuallyAsync(() => Task.FromResult(cluster.Server.Control.GetRequestCounts().Count(verb: "update", resource: "leases", user: Sa, code: 200)), n => n > 0, "the Lease renewed");
 
@@ -75,7 +76,8 @@ public sealed class RbacBoundScenarios
         var unused = granted.Except(used).ToList();
         Assert.True(unused.Count == 0, $"the chart grants verbs the operator never used: [{string.Join(", ", unused)}]; used: {Describe(mine)}");
         Assert.Empty(used.Except(granted)); // implied by zero 403s; stated for the reader
-        Assert.Equal(0, mine.Where(e => e.Resource == "persistentvolumeclaims" && e.Verb is not ("list" or "watch" or "create")).Sum(e => e.Count));
+        Assert.Equal(0, mine.Where(e => e.Resource == "persistentvolumeclaims" && e.Verb is not ("list" or "watch" or "create" or "patch")).Sum(e => e.Count));
+        Assert.Equal(1L, counts.Count(resource: "persistentvolumeclaims", verb: "patch", user: Sa)); // the one growth asked for, no more
     }
 
     [HelmFact]
@@ -108,6 +110,16 @@ public sealed class RbacBoundScenarios
         Assert.All(mine, e => Assert.True(
             e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource is "leases" or "configmaps") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
             $"unexpected request outside team-a: {e.Verb} {e.Resource} in '{e.Namespace}'"));
+    }
+
+    private static async Task ProvisionedClaimGrowsAsync(TestCluster cluster)
+    {
+        await cluster.ApplyAsync("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: grows}\nprovisioner: example.com/local\nallowVolumeExpansion: true\n", "rbac");
+        await cluster.ApplyAsync(Manifests.Service("grown", "m", "  modelCache: {storageClassName: grows, size: 2Gi}"), "rbac");
+        await cluster.WaitForServiceAsync("rbac", "grown", s => s.Status?.Phase == ServicePhases.Ready && s.Status.ModelCache?.Volume == CacheVolumes.Provisioned, "Ready on its provisioned claim");
+        await TestCluster.EventuallyAsync(() => cluster.GetClaimAsync("rbac", "grown-model-cache"), c => c?.Status?.Phase == "Bound", "provisioned claim bound");
+        await cluster.ApplyAsync(Manifests.Service("grown", "m", "  modelCache: {storageClassName: grows, size: 3Gi}"), "rbac");
+        await TestCluster.EventuallyAsync(() => cluster.GetClaimAsync("rbac", "grown-model-cache"), c => c?.Spec.Resources.Requests["storage"].ToString() == "3Gi", "claim request grown to 3Gi");
     }
 
     private static async Task SharedClaimAsync(TestCluster cluster)

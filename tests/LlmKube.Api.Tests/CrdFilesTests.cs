@@ -180,8 +180,7 @@ public class CrdFilesTests
     {
         var modelCache = SpecOf(GeneratedService).Properties["modelCache"];
 
-        var rule = Assert.Single(modelCache.XKubernetesValidations);
-        Assert.Equal("!(has(self.claimName) && has(self.persistence) && self.persistence == 'Ephemeral')", rule.Rule);
+        var rule = modelCache.XKubernetesValidations.Single(r => r.Rule == "!(has(self.claimName) && has(self.persistence) && self.persistence == 'Ephemeral')");
         Assert.Contains("spec.modelCache.claimName", rule.Message, StringComparison.Ordinal);
         Assert.Contains("spec.modelCache.persistence", rule.Message, StringComparison.Ordinal);
         Assert.Contains("claimName cannot be set when persistence is Ephemeral", rule.Message, StringComparison.Ordinal);
@@ -191,6 +190,19 @@ public class CrdFilesTests
         Assert.Equal(1, claimName.MinLength);
         Assert.Equal(253, claimName.MaxLength);
         Assert.Equal(["Cached", "Ephemeral"], modelCache.Properties["persistence"].EnumProperty.Cast<string>());
+    }
+
+    [Fact]
+    public void A_provisioned_cache_is_exclusive_with_claimName_and_Ephemeral_and_sized_at_least_1Gi()
+    {
+        var modelCache = SpecOf(GeneratedService).Properties["modelCache"];
+        var messages = modelCache.XKubernetesValidations.Select(r => r.Message).ToList();
+
+        Assert.Contains(messages, m => m.Contains("spec.modelCache.claimName", StringComparison.Ordinal) && m.Contains("spec.modelCache.storageClassName", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("spec.modelCache.persistence", StringComparison.Ordinal) && m.Contains("spec.modelCache.storageClassName", StringComparison.Ordinal));
+        Assert.Contains(modelCache.XKubernetesValidations, r => r.Rule.Contains("quantity(self.size).compareTo(quantity('1Gi')) >= 0", StringComparison.Ordinal));
+        Assert.Equal(Patterns.Dns1123Subdomain, modelCache.Properties["storageClassName"].Pattern);
+        Assert.Equal(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], modelCache.Properties["accessMode"].EnumProperty.Cast<string>());
     }
 
     [Theory]

@@ -88,7 +88,18 @@ public class RenderCommandTests
         var (objects, _) = await RenderAsync("-f", RepoPaths.Combine("examples"));
 
         Assert.Single(objects, o => Describe(o) == "PersistentVolumeClaim/llmkube-model-cache");
-        Assert.Equal(5, objects.OfType<V1Deployment>().Count());
+        Assert.Equal(6, objects.OfType<V1Deployment>().Count());
+    }
+
+    [Fact]
+    public async Task The_provisioned_cache_example_renders_its_own_claim_with_class_and_size_and_says_so()
+    {
+        var (objects, stderr) = await RenderAsync("-f", Example("provisioned-cache.yaml"));
+
+        var claim = Assert.Single(objects.OfType<V1PersistentVolumeClaim>());
+        Assert.Equal(("qwen2-5-32b-model-cache", "local-nvme", "60Gi"), (claim.Metadata.Name, claim.Spec.StorageClassName, claim.Spec.Resources.Requests["storage"].ToString()));
+        Assert.Equal("qwen2-5-32b", Assert.Single(claim.Metadata.OwnerReferences).Name);
+        Assert.Contains("provisioned claim qwen2-5-32b-model-cache (storage class local-nvme, 60Gi, ReadWriteOnce", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,6 +176,13 @@ public class RenderCommandTests
     [InlineData("modelRef: m\n  modelCache: {claimName: c, persistence: Ephemeral}", "claimName cannot be set when persistence is Ephemeral")]
     [InlineData("modelRef: m\n  modelCache: {claimName: My_Claim}", "spec.modelCache.claimName")]
     [InlineData("modelRef: m\n  modelCache: {persistence: Sometimes}", "spec.modelCache.persistence: Unsupported value: \"Sometimes\"")]
+    [InlineData("modelRef: m\n  modelCache: {claimName: c, storageClassName: fast-local}", "spec.modelCache.claimName cannot be set together with spec.modelCache.storageClassName, size or accessMode")]
+    [InlineData("modelRef: m\n  modelCache: {claimName: c, size: 200Gi}", "spec.modelCache.claimName cannot be set together with spec.modelCache.storageClassName, size or accessMode")]
+    [InlineData("modelRef: m\n  modelCache: {persistence: Ephemeral, size: 200Gi}", "spec.modelCache.persistence Ephemeral cannot be set together with spec.modelCache.storageClassName, size or accessMode")]
+    [InlineData("modelRef: m\n  modelCache: {size: 500Mi}", "spec.modelCache.size must be a quantity of at least 1Gi")]
+    [InlineData("modelRef: m\n  modelCache: {size: 1G}", "spec.modelCache.size must be a quantity of at least 1Gi")]
+    [InlineData("modelRef: m\n  modelCache: {size: lots}", "spec.modelCache.size")]
+    [InlineData("modelRef: m\n  modelCache: {accessMode: ReadOnlyMany}", "spec.modelCache.accessMode: Unsupported value")]
     [InlineData("modelRef: m\n  replicas: 11", "spec.replicas")]
     [InlineData("modelRef: m\n  contextSize: -5", "spec.contextSize")]
     [InlineData("modelRef: m\n  resources: {memory: 4GB}", "spec.resources.memory")]

@@ -16,6 +16,8 @@ public class CachePlanTests
         { CacheModes.PerService, "mine", null },
         { CacheModes.Shared, "mine", "pvc://store/m.gguf" },
         { CacheModes.PerService, null, "hf://org/repo/m.gguf" },
+        { CacheModes.Shared, "provisioned", null },
+        { CacheModes.Shared, "provisioned", "pvc://store/m.gguf" },
     };
 
     [Theory]
@@ -23,7 +25,12 @@ public class CachePlanTests
     public void The_watch_index_lists_the_claim_the_decision_mounts(string mode, string? claimName, string? source)
     {
         var settings = Options(o => o with { ModelCacheMode = mode });
-        var service = Service(s => s.ModelCache = claimName is null ? null : new ModelCacheSpec { ClaimName = claimName });
+        var service = Service(s => s.ModelCache = claimName switch
+        {
+            null => null,
+            "provisioned" => new ModelCacheSpec { StorageClassName = "fast-local" },
+            _ => new ModelCacheSpec { ClaimName = claimName },
+        });
 
         var plan = ModelCacheDecision.Decide(Model(source ?? HttpsSource), service, settings);
         var dependedOn = ModelCacheDecision.ClaimsDependedOn(service, settings).ToList();
@@ -47,6 +54,7 @@ public class CachePlanTests
             ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { Persistence = CachePersistence.Ephemeral }), Options()),
             ModelCacheDecision.Decide(Model("pvc://store/m.gguf"), Service(), Options()),
             ModelCacheDecision.Decide(Model(), Service(s => s.SkipModelInit = true), Options()),
+            ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { StorageClassName = "fast-local", Size = "200Gi" }), Options()),
         };
 
         foreach (var plan in plans)
@@ -58,7 +66,8 @@ public class CachePlanTests
             Assert.Equal(plan.Describe(), reread.Describe());
         }
 
-        Assert.Equal(6, plans.Select(p => p.ToStatus().Volume).Distinct().Count());
+        Assert.Equal(7, plans.Select(p => p.ToStatus().Volume).Distinct().Count());
+        Assert.Contains("storage class fast-local, 200Gi", plans[^1].Describe(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,7 +89,7 @@ public class CachePlanTests
     [Fact]
     public void A_plan_on_a_claim_cannot_be_built_without_its_key()
     {
-        Assert.Throws<ArgumentException>(() => CachePlan.OnClaim(new CacheClaim(CacheClaimKind.Shared, "llmkube-model-cache"), "", "/models//m", "/models/"));
+        Assert.Throws<ArgumentException>(() => CachePlan.OnClaim(CacheClaim.Shared("llmkube-model-cache"), "", "/models//m", "/models/"));
         Assert.Throws<ArgumentException>(() => CachePlan.FromPvcSource("", "/model-source/m", "/model-source"));
     }
 }

@@ -87,6 +87,27 @@ public class KubernetesServiceAndClaimBuilderTests
     [Theory]
     [InlineData(CacheModes.Shared)]
     [InlineData(CacheModes.PerService)]
+    public void A_provisioned_claim_has_the_services_class_size_and_mode_and_is_owned_like_perService(string mode)
+    {
+        var service = Service(s => s.ModelCache = new() { StorageClassName = "fast-local", Size = "200Gi", AccessMode = "ReadWriteOncePod" });
+        var state = State(service: service, options: Options(o => o with { ModelCacheMode = mode, ModelCacheStorageClass = "standard", ModelCacheAccessMode = "ReadWriteMany" }));
+        var claim = state.Claim!;
+
+        Assert.Equal("chat-model-cache", claim.Metadata.Name);
+        Assert.Equal(Namespace, claim.Metadata.NamespaceProperty);
+        Assert.Equal("fast-local", claim.Spec.StorageClassName);
+        Assert.Equal("200Gi", claim.Spec.Resources.Requests["storage"].ToString());
+        Assert.Equal(["ReadWriteOncePod"], claim.Spec.AccessModes);
+        var owner = Assert.Single(claim.Metadata.OwnerReferences);
+        Assert.Equal(("InferenceService", "chat", "isvc-uid", true), (owner.Kind, owner.Name, owner.Uid, owner.Controller == true));
+        Assert.Equal("chat", claim.Metadata.Labels["inference.llmkube.dev/service"]);
+        Assert.Equal("model-cache", claim.Metadata.Labels["app.kubernetes.io/component"]);
+        Assert.Equal("chat-model-cache", Pod(state).Volumes.Single(v => v.Name == "model-cache").PersistentVolumeClaim.ClaimName);
+    }
+
+    [Theory]
+    [InlineData(CacheModes.Shared)]
+    [InlineData(CacheModes.PerService)]
     public void A_users_claim_is_never_built_by_the_operator(string mode)
     {
         var state = State(service: Service(s => s.ModelCache = new() { ClaimName = "my-cache" }), options: Options(o => o with { ModelCacheMode = mode }));

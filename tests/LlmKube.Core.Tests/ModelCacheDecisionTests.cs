@@ -17,6 +17,46 @@ public class ModelCacheDecisionTests
         { CacheModes.PerService, "my-model-cache", CacheVolumes.UserClaim, "my-model-cache", "claimName wins over perService" },
     };
 
+    public static TheoryData<string, string?, string?, string?, string?, string, string> ProvisionedRequests => new()
+    {
+        // mode, storageClassName, size, accessMode, operator's class; expected class, size (accessMode below)
+        { CacheModes.Shared, "fast-local", "200Gi", null, null, "fast-local", "200Gi" },
+        { CacheModes.PerService, "fast-local", "200Gi", null, "standard", "fast-local", "200Gi" },
+        { CacheModes.Shared, "fast-local", null, null, "standard", "fast-local", "100Gi" },
+        { CacheModes.Shared, null, "300Gi", null, "standard", "standard", "300Gi" },
+        { CacheModes.Shared, null, null, "ReadWriteMany", null, "", "100Gi" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProvisionedRequests))]
+    public void Any_of_class_size_or_access_mode_provisions_a_claim_for_the_service_whatever_the_mode(
+        string mode, string? storageClass, string? size, string? accessMode, string? operatorClass, string expectedClass, string expectedSize)
+    {
+        var service = Service(s => s.ModelCache = new() { StorageClassName = storageClass, Size = size, AccessMode = accessMode });
+
+        var plan = ModelCacheDecision.Decide(Model(), service, Options(o => o with { ModelCacheMode = mode, ModelCacheStorageClass = operatorClass }));
+
+        Assert.Equal((CacheVolumes.Provisioned, "chat-model-cache"), (plan.ToStatus().Volume, plan.ClaimName));
+        Assert.Equal(CacheClaimKind.Provisioned, plan.Claim!.Kind);
+        Assert.True(plan.Claim.OperatorProvisions);
+        var request = plan.Claim.Request!;
+        Assert.Equal((expectedClass, expectedSize, accessMode ?? "ReadWriteOnce"), (request.StorageClassName ?? "", request.Size, request.AccessMode));
+        Assert.Equal((request.StorageClassName, expectedSize), (plan.ToStatus().StorageClassName, plan.ToStatus().Size));
+        Assert.Equal($"/models/{Key()}/tiny-Q4_K_M.gguf", plan.ModelPath);
+        Assert.Equal(["chat-model-cache"], ModelCacheDecision.ClaimsDependedOn(service, Options(o => o with { ModelCacheMode = mode })));
+    }
+
+    [Fact]
+    public void Only_a_provisioned_claim_carries_a_request()
+    {
+        foreach (var mode in new[] { CacheModes.Shared, CacheModes.PerService })
+        {
+            Assert.Null(ModelCacheDecision.Decide(Model(), Service(), Options(o => o with { ModelCacheMode = mode })).Claim!.Request);
+        }
+
+        Assert.Null(ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { ClaimName = "mine" }), Options()).Claim!.Request);
+    }
+
     [Theory]
     [MemberData(nameof(ClaimPrecedence))]
     public void Claim_precedence_is_claimName_then_perService_then_shared(string mode, string? claimName, string volume, string claim, string description)

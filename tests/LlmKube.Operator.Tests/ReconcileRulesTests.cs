@@ -89,7 +89,15 @@ public class ReconcileRulesTests
 
     private static ConditionSetter Conditions(ModelStatus status, long generation, DateTimeOffset now) => new(generation, status.Conditions ??= [], now);
 
-    private static CachePlan ClaimPlan(CacheClaimKind kind = CacheClaimKind.User) => CachePlan.OnClaim(new CacheClaim(kind, "my-cache"), "k", "/models/k/m.gguf", "/models/k");
+    private static CachePlan ClaimPlan(CacheClaimKind kind = CacheClaimKind.User) => CachePlan.OnClaim(
+        kind switch
+        {
+            CacheClaimKind.Shared => CacheClaim.Shared("my-cache"),
+            CacheClaimKind.PerService => CacheClaim.PerService("my-cache"),
+            CacheClaimKind.Provisioned => CacheClaim.Provisioned("my-cache", new ClaimRequest("fast-local", "200Gi", "ReadWriteOnce")),
+            CacheClaimKind.User => CacheClaim.User("my-cache"),
+        },
+        "k", "/models/k/m.gguf", "/models/k");
 
     private static V1PersistentVolumeClaim Claim(string phase, string mode = "ReadWriteOnce") => new()
     {

@@ -225,3 +225,52 @@ public sealed class ClientStorageTests
 
     private static long Generation(JsonElement obj) => obj.GetProperty("metadata").GetProperty("generation").GetInt64();
 }
+
+/// <summary>
+/// Claim expansion as an API server allows it: only a bound claim's request may change (validation), never below its
+/// capacity, and growing needs a StorageClass with allowVolumeExpansion (the PersistentVolumeClaimResize admission plugin).
+/// </summary>
+public sealed class ClaimResizeTests
+{
+    [Fact]
+    public async Task Only_bound_claims_on_an_expandable_class_grow_and_none_shrink()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        var client = sandbox.Client;
+        await client.StorageV1.CreateStorageClassAsync(new V1StorageClass { Metadata = new V1ObjectMeta { Name = "grows" }, Provisioner = "x", AllowVolumeExpansion = true });
+        await client.StorageV1.CreateStorageClassAsync(new V1StorageClass { Metadata = new V1ObjectMeta { Name = "fixed" }, Provisioner = "x" });
+        foreach (var (name, storageClass) in new[] { ("a", "grows"), ("b", "fixed") })
+        {
+            await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Spec = new V1PersistentVolumeClaimSpec
+                {
+                    AccessModes = ["ReadWriteOnce"],
+                    StorageClassName = storageClass,
+                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("200Gi") } },
+                },
+            }, "default");
+        }
+
+        static V1Patch Size(string size) => new("{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"" + size + "\"}}}}", V1Patch.PatchType.MergePatch);
+
+        var pending = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(Size("250Gi"), "a", "default"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, pending.Response.StatusCode);
+        Assert.Contains("spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims", pending.Response.Content, StringComparison.Ordinal);
+
+        sandbox.Server.Control.BindClaim("default", "a");
+        sandbox.Server.Control.BindClaim("default", "b");
+        var grown = await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(Size("250Gi"), "a", "default");
+        Assert.Equal("250Gi", grown.Spec.Resources.Requests["storage"].ToString());
+
+        var shrink = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(Size("100Gi"), "a", "default"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, shrink.Response.StatusCode);
+        Assert.Contains("spec.resources.requests.storage: Forbidden: field can not be less than status.capacity", shrink.Response.Content, StringComparison.Ordinal);
+
+        var fixedClass = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(Size("250Gi"), "b", "default"));
+        Assert.Equal(HttpStatusCode.Forbidden, fixedClass.Response.StatusCode);
+        Assert.Equal("persistentvolumeclaims \"b\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+            KubernetesJson.Deserialize<V1Status>(fixedClass.Response.Content).Message);
+    }
+}

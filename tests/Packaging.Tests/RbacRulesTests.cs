@@ -79,7 +79,8 @@ public sealed class RbacRulesTests
         var keys = Rendered.Keys(OperatorPermissions.All);
 
         Assert.DoesNotContain(keys, k => k.Contains('*', StringComparison.Ordinal));
-        Assert.Equal(["core persistentvolumeclaims create", "core persistentvolumeclaims list", "core persistentvolumeclaims watch"],
+        // Claims: never updated or deleted; patch only grows a provisioned claim's request (issue 17).
+        Assert.Equal(["core persistentvolumeclaims create", "core persistentvolumeclaims list", "core persistentvolumeclaims patch", "core persistentvolumeclaims watch"],
             keys.Where(k => k.Contains(" persistentvolumeclaims ", StringComparison.Ordinal)));
         Assert.DoesNotContain(keys, k => k.Contains(" secrets ", StringComparison.Ordinal) || k.Contains(" nodes ", StringComparison.Ordinal));
         // ConfigMaps: only creating, reading and replacing the operator's own, in its own namespace.

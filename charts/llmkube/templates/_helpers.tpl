@@ -74,7 +74,7 @@ behind each verb). Rendered into a ClusterRole, or into a Role in watchNamespace
   verbs: [list, watch, create, update]
 - apiGroups: [""]
   resources: [persistentvolumeclaims]
-  verbs: [list, watch, create]
+  verbs: [list, watch, create, patch]
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch]
@@ -88,6 +88,9 @@ behind each verb). Rendered into a ClusterRole, or into a Role in watchNamespace
 - apiGroups: [""]
   resources: [persistentvolumes]
   verbs: [list, watch]
+- apiGroups: [storage.k8s.io]
+  resources: [storageclasses]
+  verbs: [get]
 {{- end }}
 
 {{/* The series selector of the operator's own scrape target in rules (the ServiceMonitor's job is the Service name). */}}

@@ -216,6 +216,15 @@ public sealed class ServiceResources
 [CelRule(
     "!(has(self.claimName) && has(self.persistence) && self.persistence == 'Ephemeral')",
     "spec.modelCache.claimName cannot be set when spec.modelCache.persistence is Ephemeral (claimName cannot be set when persistence is Ephemeral): one names a cache volume to use, the other declines to use any")]
+[CelRule(
+    "!(has(self.claimName) && (has(self.storageClassName) || has(self.size) || has(self.accessMode)))",
+    "spec.modelCache.claimName cannot be set together with spec.modelCache.storageClassName, size or accessMode: the claim you bring already has its class and size, and the others ask the operator to provision one; remove one or the other")]
+[CelRule(
+    "!(has(self.persistence) && self.persistence == 'Ephemeral' && (has(self.storageClassName) || has(self.size) || has(self.accessMode)))",
+    "spec.modelCache.persistence Ephemeral cannot be set together with spec.modelCache.storageClassName, size or accessMode: Ephemeral declines any claim, the others ask the operator to provision one; remove one or the other")]
+[CelRule(
+    "!has(self.size) || isQuantity(self.size) && quantity(self.size).compareTo(quantity('1Gi')) >= 0",
+    "spec.modelCache.size must be a quantity of at least 1Gi, such as 200Gi")]
 public sealed class ModelCacheSpec
 {
     /// <summary>
@@ -240,6 +249,33 @@ public sealed class ModelCacheSpec
     /// </summary>
     [AllowedValues(CachePersistence.Cached, CachePersistence.Ephemeral)]
     public string? Persistence { get; set; }
+
+    /// <summary>
+    /// ★ The storage class of a cache claim the operator provisions for this service alone, NAME-model-cache (owned by
+    /// the service and deleted with it), whatever the operator's --model-cache-mode: for node-local or faster storage
+    /// for one large model. Setting any of storageClassName, size or accessMode asks for that claim; the others then
+    /// default to the operator's --model-cache-storage-class, --model-cache-size and ReadWriteOnce. A claim's class
+    /// cannot change: changing the field on an existing claim is reported (ModelCacheReady=False,
+    /// ClaimClassMismatch) until you delete the claim; the operator never deletes it on its own.
+    /// Not together with claimName or persistence Ephemeral.
+    /// </summary>
+    [MinLength(1)]
+    [MaxLength(253)]
+    [RegularExpression(Patterns.Dns1123Subdomain)]
+    public string? StorageClassName { get; set; }
+
+    /// <summary>
+    /// ★ The size of the provisioned claim (see storageClassName), a quantity of at least 1Gi such as 200Gi. Growing it
+    /// expands the claim when its storage class allows volume expansion (progress in ModelCacheReady); shrinking, or
+    /// growing on a class that cannot expand, is refused in status (ModelCacheReady=False, ClaimResizeRefused): claims
+    /// do not shrink.
+    /// </summary>
+    [MaxLength(64)]
+    public string? Size { get; set; }
+
+    /// <summary>★ The access mode of the provisioned claim (see storageClassName). Unset: ReadWriteOnce.</summary>
+    [AllowedValues(CacheAccessModes.ReadWriteOnce, CacheAccessModes.ReadWriteOncePod, CacheAccessModes.ReadWriteMany)]
+    public string? AccessMode { get; set; }
 }
 
 /// <summary>Replacements for the server container's probes; each one given replaces the default entirely.</summary>

@@ -67,8 +67,10 @@ public sealed class InferenceServiceStatus
     /// The latest observations, one per type: Available (ready replicas serve), Progressing, Degraded (a failure: the
     /// reason, and a message naming the object, the field and the fix), Suspended, ★ ModelCacheReady (whether the
     /// cache claim is usable: ClaimBound, ClaimPending, ClaimNotFound, ClaimIgnored, ClaimLost, ClaimTerminating (being
-    /// deleted; running pods keep serving), ModelCacheNodeMismatch,
-    /// NoClaimNeeded) and ModelTransferHealthy (the fetcher's last failure reason, from its termination message).
+    /// deleted; running pods keep serving), ModelCacheNodeMismatch, NoClaimNeeded; for a provisioned claim also
+    /// ClaimResizing, ClaimResizeRefused, ClaimClassMismatch; CacheTooSmall when the Model's known size exceeds the claim,
+    /// which stops the service before any download) and ModelTransferHealthy (the fetcher's last failure reason, from its
+    /// termination message).
     /// </summary>
     [ListMapKeys("type")]
     public IList<V1Condition>? Conditions { get; set; }
@@ -79,11 +81,12 @@ public sealed class ModelCacheStatus
 {
     /// <summary>
     /// The volume kind: shared (the namespace's llmkube-model-cache claim, created by the operator and never deleted),
-    /// perService (the claim NAME-model-cache, owned by the service and deleted with it), claim (spec.modelCache.claimName),
+    /// perService (the claim NAME-model-cache, owned by the service and deleted with it), provisioned (the claim
+    /// NAME-model-cache made to spec.modelCache.storageClassName/size/accessMode, owned by the service), claim (spec.modelCache.claimName),
     /// ephemeral (an emptyDir, downloaded at every pod start), pvcSource (the Model's pvc:// claim, mounted read-only),
     /// none (skipModelInit).
     /// </summary>
-    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
+    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.Provisioned, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
     public string? Volume { get; set; }
 
     /// <summary>The PersistentVolumeClaim mounted (shared, perService, claim and pvcSource volumes).</summary>
@@ -94,4 +97,13 @@ public sealed class ModelCacheStatus
 
     /// <summary>The model file the server loads (llama.cpp --model), as seen in the server container.</summary>
     public string? ModelPath { get; set; }
+
+    /// <summary>The storage class a provisioned claim is made with (empty: the cluster's default class).</summary>
+    public string? StorageClassName { get; set; }
+
+    /// <summary>The size a provisioned claim is asked to have (spec.modelCache.size, else the operator's --model-cache-size).</summary>
+    public string? Size { get; set; }
+
+    /// <summary>The access mode a provisioned claim is made with.</summary>
+    public string? AccessMode { get; set; }
 }

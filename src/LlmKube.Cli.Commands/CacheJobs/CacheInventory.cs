@@ -32,9 +32,10 @@ internal sealed class ClaimUsage(string ns, string name, V1PersistentVolumeClaim
 
     public List<ServiceUse> Services { get; } = [];
 
-    /// <summary>shared, perService, yours (named by spec.modelCache.claimName) or cache (labelled, no user).</summary>
+    /// <summary>shared, provisioned (for one service, to its spec.modelCache class and size), perService, yours (named by spec.modelCache.claimName) or cache (labelled, no user).</summary>
     public string Kind =>
         Name == ModelCacheDecision.SharedClaimName ? CacheVolumes.Shared
+        : Services.Any(s => s.Wiring.Plan?.Claim?.Kind == CacheClaimKind.Provisioned) ? CacheVolumes.Provisioned
         : Claim?.Metadata.OwnerReferences?.Any(o => o.Kind == InferenceService.KindName) == true ? CacheVolumes.PerService
         : Services.Any(s => s.Wiring.Plan?.Claim?.Kind == CacheClaimKind.PerService) ? CacheVolumes.PerService
         : Services.Any(s => s.Wiring.Plan?.Claim?.Kind == CacheClaimKind.User) ? "yours"

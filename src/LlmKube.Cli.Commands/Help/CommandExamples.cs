@@ -34,6 +34,12 @@ internal static class CommandExamples
             "llmkube cache clear --model phi-4-mini --yes",
             "llmkube cache clear --claim llmkube-model-cache --key 0123456789abcdef",
         ],
+        ["cache preload"] =
+        [
+            "llmkube cache preload phi-4-mini --wait",
+            "llmkube cache preload my-model --claim my-models -n team-a",
+            "llmkube cache preload my-model --service chat",
+        ],
         ["render"] =
         [
             "llmkube render -f examples/quickstart.yaml",

@@ -5,8 +5,9 @@ using LlmKube.Core.Cache;
 namespace LlmKube.Core.Builders;
 
 /// <summary>
-/// The claims the operator creates: the shared per-namespace claim (no owner, never deleted) and the
-/// perService claim (owned by its service, always ReadWriteOnce). A user's claimName is never built here.
+/// The claims the operator creates: the shared per-namespace claim (no owner, never deleted), the perService
+/// claim (owned by its service, always ReadWriteOnce) and the provisioned claim (owned by its service, made to its
+/// spec.modelCache class, size and access mode). A user's claimName is never built here.
 /// </summary>
 public static class CacheClaimBuilder
 {
@@ -22,6 +23,7 @@ public static class CacheClaimBuilder
         {
             CacheClaimKind.Shared => Shared(service.Metadata.NamespaceProperty ?? "default", settings),
             CacheClaimKind.PerService => PerService(service, settings),
+            CacheClaimKind.Provisioned => Provisioned(service, plan.Claim.Request!),
             CacheClaimKind.User or null => null,
         };
     }
@@ -31,19 +33,27 @@ public static class CacheClaimBuilder
         ArgumentNullException.ThrowIfNull(settings);
         // Only the exact value ReadWriteMany selects RWX, as upstream; anything else is RWO.
         var accessMode = settings.ModelCacheAccessMode == ReadWriteMany ? ReadWriteMany : ReadWriteOnce;
-        return Claim(ModelCacheDecision.SharedClaimName, namespaceName, accessMode, settings, owner: null);
+        return Claim(ModelCacheDecision.SharedClaimName, namespaceName, new ClaimRequest(settings.ClaimStorageClass, settings.ModelCacheSize, accessMode), owner: null);
     }
 
     public static V1PersistentVolumeClaim PerService(InferenceService service, WorkloadSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(settings);
-        var claim = Claim(ModelCacheDecision.PerServiceClaimName(service.Metadata.Name), service.Metadata.NamespaceProperty ?? "default", ReadWriteOnce, settings, ObjectLabels.ControllerReference(service));
+        return Owned(service, new ClaimRequest(settings.ClaimStorageClass, settings.ModelCacheSize, ReadWriteOnce));
+    }
+
+    /// <summary>The claim made to the service's own class, size and access mode; owned and labelled like a perService claim.</summary>
+    public static V1PersistentVolumeClaim Provisioned(InferenceService service, ClaimRequest request) => Owned(service, request);
+
+    private static V1PersistentVolumeClaim Owned(InferenceService service, ClaimRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var claim = Claim(ModelCacheDecision.PerServiceClaimName(service.Metadata.Name), service.Metadata.NamespaceProperty ?? "default", request, ObjectLabels.ControllerReference(service));
         claim.Metadata.Labels[ObjectLabels.InferenceServiceLabel] = service.Metadata.Name;
         return claim;
     }
 
-    private static V1PersistentVolumeClaim Claim(string name, string namespaceName, string accessMode, WorkloadSettings settings, V1OwnerReference? owner) => new()
+    private static V1PersistentVolumeClaim Claim(string name, string namespaceName, ClaimRequest request, V1OwnerReference? owner) => new()
     {
         ApiVersion = "v1",
         Kind = "PersistentVolumeClaim",
@@ -56,11 +66,11 @@ public static class CacheClaimBuilder
         },
         Spec = new V1PersistentVolumeClaimSpec
         {
-            AccessModes = [accessMode],
-            StorageClassName = settings.ModelCacheStorageClass is { Length: > 0 } storageClass ? storageClass : null,
+            AccessModes = [request.AccessMode],
+            StorageClassName = request.StorageClassName,
             Resources = new V1VolumeResourceRequirements
             {
-                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(settings.ModelCacheSize) },
+                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(request.Size) },
             },
         },
     };

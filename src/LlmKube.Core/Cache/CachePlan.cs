@@ -12,7 +12,13 @@ public enum CacheClaimKind
     /// <summary><c>&lt;service&gt;-model-cache</c>, created by the operator and owned by the service.</summary>
     PerService,
 
-    /// <summary>The user's own <c>spec.modelCache.claimName</c>: read, never written.</summary>
+    /// <summary>
+    /// <c>&lt;service&gt;-model-cache</c> made to the service's own <c>spec.modelCache.storageClassName/size/accessMode</c>
+    /// (whatever the operator's mode), owned by the service; it grows when <c>size</c> grows.
+    /// </summary>
+    Provisioned,
+
+    /// <summary>The user's own <c>spec.modelCache.claimName</c>: the claim object is never written (its pods write files into the volume).</summary>
     User,
 }
 
@@ -32,14 +38,52 @@ public enum ModelVolumeKind
     None,
 }
 
-/// <summary>The claim a cached service keeps its model on.</summary>
-public sealed record CacheClaim(CacheClaimKind Kind, string Name)
+/// <summary>What a provisioned claim is made with: the service's fields, defaulted from the operator's flags.</summary>
+/// <param name="StorageClassName">The class; null for the cluster's default class.</param>
+public sealed record ClaimRequest(string? StorageClassName, string Size, string AccessMode)
 {
-    /// <summary>The operator creates this claim (and owns it when perService); a user's claim object is never written (its pods write files into the volume).</summary>
+    /// <summary>"storage class X, 200Gi, ReadWriteOnce", for people.</summary>
+    public string Describe() => $"storage class {StorageClassName ?? "(cluster default)"}, {Size}, {AccessMode}";
+}
+
+/// <summary>The claim a cached service keeps its model on.</summary>
+public sealed record CacheClaim
+{
+    private CacheClaim(CacheClaimKind kind, string name, ClaimRequest? request)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Kind = kind;
+        Name = name;
+        Request = request;
+    }
+
+    public CacheClaimKind Kind { get; }
+
+    public string Name { get; }
+
+    /// <summary>The class, size and access mode asked of a provisioned claim; set exactly when <see cref="Kind"/> is Provisioned.</summary>
+    public ClaimRequest? Request { get; }
+
+    public static CacheClaim Shared(string name) => new(CacheClaimKind.Shared, name, null);
+
+    public static CacheClaim PerService(string name) => new(CacheClaimKind.PerService, name, null);
+
+    public static CacheClaim Provisioned(string name, ClaimRequest request) => new(CacheClaimKind.Provisioned, name, request ?? throw new ArgumentNullException(nameof(request)));
+
+    public static CacheClaim User(string name) => new(CacheClaimKind.User, name, null);
+
+    /// <summary>The operator creates this claim (and owns it unless shared); a user's claim object is never written (its pods write files into the volume).</summary>
     public bool OperatorProvisions => Kind switch
     {
-        CacheClaimKind.Shared or CacheClaimKind.PerService => true,
+        CacheClaimKind.Shared or CacheClaimKind.PerService or CacheClaimKind.Provisioned => true,
         CacheClaimKind.User => false,
+    };
+
+    /// <summary>The claim belongs to one service (an owner reference): deleted with it.</summary>
+    public bool OwnedByService => Kind switch
+    {
+        CacheClaimKind.PerService or CacheClaimKind.Provisioned => true,
+        CacheClaimKind.Shared or CacheClaimKind.User => false,
     };
 }
 
@@ -118,6 +162,7 @@ public sealed record CachePlan
             {
                 CacheClaimKind.Shared => CacheVolumes.Shared,
                 CacheClaimKind.PerService => CacheVolumes.PerService,
+                CacheClaimKind.Provisioned => CacheVolumes.Provisioned,
                 CacheClaimKind.User => CacheVolumes.UserClaim,
             },
             ModelVolumeKind.EmptyDir => CacheVolumes.Ephemeral,
@@ -127,6 +172,9 @@ public sealed record CachePlan
         ClaimName = ClaimName,
         CacheKey = CacheKey.Length > 0 ? CacheKey : null,
         ModelPath = ModelPath.Length > 0 ? ModelPath : null,
+        StorageClassName = Claim?.Request?.StorageClassName,
+        Size = Claim?.Request?.Size,
+        AccessMode = Claim?.Request?.AccessMode,
     };
 
     /// <summary>The plan an operator reported in <c>status.modelCache</c>; null when the report is incomplete or from a newer operator.</summary>
@@ -135,12 +183,15 @@ public sealed record CachePlan
         var claim = status?.ClaimName;
         var key = status?.CacheKey ?? "";
         var path = status?.ModelPath ?? "";
-        CacheClaim? Cache(CacheClaimKind kind) => claim is { Length: > 0 } && key.Length > 0 ? new CacheClaim(kind, claim) : null;
+        CachePlan? Cache(Func<string, CacheClaim?> make) => claim is { Length: > 0 } && key.Length > 0 && make(claim) is { } c ? OnClaim(c, key, path, "") : null;
         return status?.Volume switch
         {
-            CacheVolumes.Shared => Cache(CacheClaimKind.Shared) is { } c ? OnClaim(c, key, path, "") : null,
-            CacheVolumes.PerService => Cache(CacheClaimKind.PerService) is { } c ? OnClaim(c, key, path, "") : null,
-            CacheVolumes.UserClaim => Cache(CacheClaimKind.User) is { } c ? OnClaim(c, key, path, "") : null,
+            CacheVolumes.Shared => Cache(CacheClaim.Shared),
+            CacheVolumes.PerService => Cache(CacheClaim.PerService),
+            CacheVolumes.Provisioned => Cache(name => status.Size is { Length: > 0 } size && status.AccessMode is { Length: > 0 } mode
+                ? CacheClaim.Provisioned(name, new ClaimRequest(status.StorageClassName, size, mode))
+                : null),
+            CacheVolumes.UserClaim => Cache(CacheClaim.User),
             CacheVolumes.Ephemeral => InEmptyDir(key, path, ""),
             CacheVolumes.PvcSource when claim is { Length: > 0 } => FromPvcSource(claim, path, ""),
             CacheVolumes.None => NoVolume(),
@@ -155,6 +206,7 @@ public sealed record CachePlan
         {
             CacheClaimKind.Shared => $"shared claim {Claim.Name}, key {CacheKey}, model {ModelPath}",
             CacheClaimKind.PerService => $"perService claim {Claim.Name} (owned by the service, deleted with it), key {CacheKey}, model {ModelPath}",
+            CacheClaimKind.Provisioned => $"provisioned claim {Claim.Name} ({Claim.Request!.Describe()}; owned by the service, deleted with it), key {CacheKey}, model {ModelPath}",
             CacheClaimKind.User => $"your claim {Claim.Name} (spec.modelCache.claimName), key {CacheKey}, model {ModelPath}",
         },
         ModelVolumeKind.EmptyDir => $"emptyDir (downloaded again at every pod start), model {ModelPath}",

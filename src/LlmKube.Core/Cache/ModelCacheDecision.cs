@@ -21,16 +21,37 @@ public static class ModelCacheDecision
     public static string PerServiceClaimName(string serviceName) => serviceName + PerServiceClaimSuffix;
 
     /// <summary>
-    /// The claim a service keeps its cache on whenever it is cached: <c>spec.modelCache.claimName</c>, else
-    /// <c>&lt;service&gt;-model-cache</c> in perService mode, else the namespace's shared claim.
+    /// The claim a service keeps its cache on whenever it is cached: <c>spec.modelCache.claimName</c>, else a claim
+    /// provisioned for it when it sets storageClassName, size or accessMode, else <c>&lt;service&gt;-model-cache</c> in
+    /// perService mode, else the namespace's shared claim.
     /// </summary>
     public static CacheClaim CacheClaimFor(InferenceService service, WorkloadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(settings);
-        return service.Spec.ModelCache?.ClaimName is { Length: > 0 } claim ? new CacheClaim(CacheClaimKind.User, claim)
-            : settings.IsPerService ? new CacheClaim(CacheClaimKind.PerService, PerServiceClaimName(service.Metadata.Name))
-            : new CacheClaim(CacheClaimKind.Shared, SharedClaimName);
+        var spec = service.Spec.ModelCache;
+        return spec?.ClaimName is { Length: > 0 } claim ? CacheClaim.User(claim)
+            : ProvisionedRequest(spec, settings) is { } request ? CacheClaim.Provisioned(PerServiceClaimName(service.Metadata.Name), request)
+            : settings.IsPerService ? CacheClaim.PerService(PerServiceClaimName(service.Metadata.Name))
+            : CacheClaim.Shared(SharedClaimName);
+    }
+
+    /// <summary>
+    /// What the service asks of a claim of its own: any of storageClassName, size or accessMode set, the others from
+    /// the operator's flags (ReadWriteOnce: the operator's access mode is for the shared claim). Null when none is set.
+    /// </summary>
+    public static ClaimRequest? ProvisionedRequest(ModelCacheSpec? spec, WorkloadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (spec is null || spec.StorageClassName is not { Length: > 0 } && spec.Size is not { Length: > 0 } && spec.AccessMode is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        return new ClaimRequest(
+            spec.StorageClassName is { Length: > 0 } storageClass ? storageClass : settings.ClaimStorageClass,
+            spec.Size is { Length: > 0 } size ? size : settings.ModelCacheSize,
+            spec.AccessMode is { Length: > 0 } mode ? mode : CacheAccessModes.ReadWriteOnce);
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace LlmKube.Operator.Controllers;
 public sealed record ClaimHealth(string Status, string Reason, string Message)
 {
     /// <summary>A state the user must act on: also a Warning event of the same reason (the recorder writes it once).</summary>
-    public bool Warns => Reason is Reasons.ModelCacheNodeMismatch or Reasons.ClaimTerminating or Reasons.ClaimLost;
+    public bool Warns => Reason is Reasons.ModelCacheNodeMismatch or Reasons.ClaimTerminating or Reasons.ClaimLost
+        or Reasons.ClaimResizeRefused or Reasons.ClaimClassMismatch;
 
     public static ClaimHealth Evaluate(CachePlan plan, string namespaceName, V1PersistentVolumeClaim? claim, V1PersistentVolume? volume, IDictionary<string, string>? nodeSelector)
     {

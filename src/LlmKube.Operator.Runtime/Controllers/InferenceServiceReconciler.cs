@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using LlmKube.Api;
+using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
 using LlmKube.ControllerRuntime;
@@ -94,6 +95,13 @@ public sealed partial class InferenceServiceReconciler(
 
         var state = DesiredState.For(model, service, _workload);
         status.ModelCache = state.Plan.ToStatus();
+        if (AwaitingModelSize(model, state, now) is { } wait)
+        {
+            InferenceServiceStatusRules.Pending(status, conditions, Reasons.Pending,
+                $"Waiting for Model {model.Metadata.Name}'s first probe to tell its size, to check it fits PersistentVolumeClaim {state.Plan.ClaimName} before any download");
+            return ReconcileResult.RequeueAfter(wait); // the Model's status change wakes the service sooner
+        }
+
         ReportAdvisories(service, state);
         if (state.Blocking.FirstOrDefault() is { } blocking)
         {
@@ -101,7 +109,7 @@ public sealed partial class InferenceServiceReconciler(
             return Fail(service, status, conditions, blocking.Reason, message);
         }
 
-        var cache = await CheckCacheClaimAsync(service, state, status, conditions, ct).ConfigureAwait(false);
+        var cache = await CheckCacheClaimAsync(service, model, state, status, conditions, ct).ConfigureAwait(false);
         if (cache is not null)
         {
             return cache;
@@ -136,6 +144,22 @@ public sealed partial class InferenceServiceReconciler(
         InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
         ReportTransfer(service, conditions);
         return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// A Model is published Ready before its first probe (ModelReconciler): a service about to download onto a cache
+    /// claim waits briefly for that probe, so CacheTooSmall is said before the download. Bounded by <see cref="ModelGracePeriod"/>.
+    /// </summary>
+    private static TimeSpan? AwaitingModelSize(Model model, DesiredState state, DateTimeOffset now)
+    {
+        if (state.Plan.Claim is null || model.Status?.Size is not null || ModelReconciler.ProbeUrl(model.Spec) is null)
+        {
+            return null;
+        }
+
+        var readySince = model.Status?.Conditions.Get(ConditionTypes.Available)?.LastTransitionTime is { } since ? new DateTimeOffset(since, TimeSpan.Zero) : now;
+        var left = ModelGracePeriod - (now - readySince);
+        return left > TimeSpan.Zero ? left : null;
     }
 
     private void ReportAdvisories(InferenceService service, DesiredState state)

@@ -99,7 +99,7 @@ public sealed class OperatorMetrics : IDisposable
         _modelStatus.Publish(_models.List().Where(m => m.Status?.Phase is { Length: > 0 })
             .Select(m => Series.Of(1, m.Metadata.Name, m.Metadata.NamespaceProperty, m.Status!.Phase!)));
         _claimsInUse.Publish(services
-            .Select(s => s.Status?.ModelCache is { Volume: CacheVolumes.Shared or CacheVolumes.PerService or CacheVolumes.UserClaim, ClaimName: { Length: > 0 } claim } cache
+            .Select(s => s.Status?.ModelCache is { Volume: CacheVolumes.Shared or CacheVolumes.PerService or CacheVolumes.Provisioned or CacheVolumes.UserClaim, ClaimName: { Length: > 0 } claim } cache
                 ? (Namespace: s.Metadata.NamespaceProperty, Kind: cache.Volume, Claim: claim)
                 : default)
             .Where(c => c.Claim is not null)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmKube.Admission;
 using LlmKube.Sandbox.Api;
 using LlmKube.Sandbox.Json;
 using LlmKube.Sandbox.Selectors;
@@ -40,7 +41,7 @@ internal static class BuiltinValidation
                 Service(spec, errors);
                 break;
             case "PersistentVolumeClaim":
-                Claim(spec, old?["spec"] as JsonObject, errors);
+                Claim(spec, old, errors);
                 break;
             case "PersistentVolume":
                 if (JsonUtil.Object(spec, "capacity") is null)
@@ -161,8 +162,9 @@ internal static class BuiltinValidation
         }
     }
 
-    private static void Claim(JsonObject? spec, JsonObject? oldSpec, List<FieldError> errors)
+    private static void Claim(JsonObject? spec, JsonObject? old, List<FieldError> errors)
     {
+        var oldSpec = old?["spec"] as JsonObject;
         if (JsonUtil.Array(spec, "accessModes") is not { Count: > 0 })
         {
             errors.Add(FieldError.Required("spec.accessModes", "at least 1 access mode is required"));
@@ -178,17 +180,38 @@ internal static class BuiltinValidation
             return;
         }
 
-        var before = Comparable(oldSpec, keepVolumeName: true);
-        var after = Comparable(spec ?? new JsonObject(), keepVolumeName: JsonUtil.String(oldSpec, "volumeName") is { Length: > 0 });
+        // As the API server: only a bound claim's request may change, and never to or below its capacity (the
+        // RecoverVolumeExpansionFailure rule: a failed expansion may be walked back, a claim never shrinks).
+        var bound = JsonUtil.String(old, "status", "phase") == "Bound";
+        var before = Comparable(oldSpec, keepVolumeName: true, keepRequests: !bound);
+        var after = Comparable(spec ?? new JsonObject(), keepVolumeName: JsonUtil.String(oldSpec, "volumeName") is { Length: > 0 }, keepRequests: !bound);
         if (!JsonNode.DeepEquals(before, after))
         {
             errors.Add(FieldError.Forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
         }
+
+        if (bound && StorageQuantity(spec, "resources", "requests") is { } requested && StorageQuantity(oldSpec, "resources", "requests") is { } previous && requested < previous &&
+            (StorageQuantity(old?["status"] as JsonObject, "capacity") is not { } capacity || requested <= capacity))
+        {
+            errors.Add(FieldError.Forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
+        }
     }
 
-    private static JsonObject Comparable(JsonObject spec, bool keepVolumeName)
+    /// <summary>The <c>storage</c> quantity under <paramref name="path"/>, in bytes; null when absent or not a quantity.</summary>
+    public static decimal? StorageQuantity(JsonObject? parent, params string[] path) =>
+        JsonUtil.At(parent, [.. path, "storage"])?.ToString() is { } text && CelQuantity.TryParse(text, out var quantity) ? quantity.Value : null;
+
+    private static JsonObject Comparable(JsonObject spec, bool keepVolumeName, bool keepRequests)
     {
-        var copy = JsonUtil.Without(spec, "resources", "volumeAttributesClassName");
+        var copy = JsonUtil.Without(spec, "volumeAttributesClassName");
+        if (!keepRequests && copy["resources"] is JsonObject resources)
+        {
+            resources.Remove("requests");
+            if (resources.Count == 0)
+            {
+                copy.Remove("resources");
+            }
+        }
         if (!keepVolumeName)
         {
             copy.Remove("volumeName");

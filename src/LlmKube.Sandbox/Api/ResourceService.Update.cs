@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LlmKube.Sandbox.Admission;
 using LlmKube.Sandbox.Json;
 using LlmKube.Sandbox.Patching;
 using LlmKube.Sandbox.Resources;
@@ -250,6 +251,7 @@ internal sealed partial class ResourceService
         {
             _admitter.Admit(type, next, old, context);
             CheckFinalizers(type, current, next);
+            CheckClaimResize(type, current, next);
         }
 
         if (type.HasGeneration && SpecChanged(type, old, next))
@@ -323,6 +325,30 @@ internal sealed partial class ResourceService
     {
         string[] ignored = type.StatusSubresource || !type.IsCustom ? ["metadata", "status"] : ["metadata"];
         return !JsonNode.DeepEquals(JsonUtil.Without(old, ignored), JsonUtil.Without(next, ignored));
+    }
+
+    /// <summary>
+    /// The PersistentVolumeClaimResize admission plugin: a claim's request grows only when its StorageClass exists and
+    /// sets <c>allowVolumeExpansion: true</c>.
+    /// </summary>
+    private void CheckClaimResize(ResourceType type, StoredObject current, JsonObject next)
+    {
+        if (type.IsCustom || type.Kind != "PersistentVolumeClaim" ||
+            BuiltinValidation.StorageQuantity(next["spec"] as JsonObject, "resources", "requests") is not { } requested ||
+            BuiltinValidation.StorageQuantity(current.Object["spec"] as JsonObject, "resources", "requests") is not { } previous ||
+            requested <= previous)
+        {
+            return;
+        }
+
+        var classes = _registry.Find("storage.k8s.io", "v1", "storageclasses")!;
+        var className = JsonUtil.String(next, "spec", "storageClassName");
+        var storageClass = string.IsNullOrEmpty(className) ? null : _store.Get(classes.StorageKey, string.Empty, className);
+        if (storageClass is null || JsonUtil.Bool(storageClass.Object, "allowVolumeExpansion") != true)
+        {
+            throw ApiException.Forbidden(type.Group, type.Plural, current.Name,
+                $"{type.GroupResource} \"{current.Name}\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize");
+        }
     }
 
     private static void CheckFinalizers(ResourceType type, StoredObject current, JsonObject next)

@@ -25,6 +25,9 @@ internal sealed class TinyHttpSource : IDisposable
 
     public long Length { get; set; } = 1024;
 
+    /// <summary>False: GET answers headers only (a source announcing hundreds of GiB must never be streamed in a test).</summary>
+    public bool ServesBody { get; set; } = true;
+
     public int Heads;
 
     public void Dispose()
@@ -54,7 +57,7 @@ internal sealed class TinyHttpSource : IDisposable
 
             context.Response.Headers["ETag"] = ETag;
             context.Response.ContentLength64 = Length;
-            if (context.Request.HttpMethod == "GET")
+            if (context.Request.HttpMethod == "GET" && ServesBody)
             {
                 await context.Response.OutputStream.WriteAsync(new byte[Length]);
             }

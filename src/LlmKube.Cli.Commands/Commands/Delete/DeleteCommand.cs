@@ -133,9 +133,9 @@ internal static class DeleteCommand
                 return null;
             }
 
-            if (wiring.Plan?.Claim?.Kind == CacheClaimKind.PerService)
+            if (wiring.Plan?.Claim is { OwnedByService: true } owned)
             {
-                _notes.Add($"nothing else to purge: the perService claim {wiring.ClaimName} is owned by the service and deleted with it, contents included");
+                _notes.Add($"nothing else to purge: the {owned.Kind switch { CacheClaimKind.Provisioned => "provisioned", _ => "perService" }} claim {wiring.ClaimName} is owned by the service and deleted with it, contents included");
                 return null;
             }
 
