@@ -5,7 +5,8 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
+using LlmKube.Core;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 
 namespace LlmKube.Bench.Operator;
@@ -25,11 +26,11 @@ internal static class BareLoop
     {
         await using var sandbox = await BenchSandbox.StartAsync(workload);
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sandbox.OperatorKubeconfig));
-        var options = new OperatorOptions();
+        var settings = new WorkloadSettings();
         var applied = Channel.CreateUnbounded<(Model, InferenceService)>();
         var modelsReady = Channel.CreateUnbounded<(Model, InferenceService)>();
         var claims = new ConcurrentDictionary<string, Lazy<Task<V1PersistentVolumeClaim>>>();
-        var workers = new ParallelOptions { MaxDegreeOfParallelism = options.Workers };
+        var workers = new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers };
         using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
         await convergence.OpenedAsync();
         var window = TimedWindow.Open(sandbox.Server);
@@ -66,10 +67,10 @@ internal static class BareLoop
         {
             var (model, service) = pair;
             var ns = service.Metadata.NamespaceProperty;
-            var state = DesiredState.For(model, service, options);
-            var claim = await claims.GetOrAdd(ns, _ => new Lazy<Task<V1PersistentVolumeClaim>>(() => CreateClaimAsync(client, state.Claim!, service, ct))).Value;
+            var state = DesiredState.For(model, service, settings);
+            var claim = await claims.GetOrAdd(ns, _ => new Lazy<Task<V1PersistentVolumeClaim>>(() => CreateClaimAsync(client, state, service, ct))).Value;
             var deployment = await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, ns, cancellationToken: ct);
-            await client.CoreV1.CreateNamespacedServiceAsync(state.Service!, ns, cancellationToken: ct);
+            await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, ns, cancellationToken: ct);
             await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<InferenceService>(
                 PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)),
                 ApiGroup.Group, ApiGroup.Version, ns, InferenceService.Plural, service.Metadata.Name, cancellationToken: ct);
@@ -82,8 +83,9 @@ internal static class BareLoop
     }
 
     /// <summary>The shared claim and the Normal event the operator records when it creates one.</summary>
-    private static async Task<V1PersistentVolumeClaim> CreateClaimAsync(Kubernetes client, V1PersistentVolumeClaim wanted, InferenceService service, CancellationToken ct)
+    private static async Task<V1PersistentVolumeClaim> CreateClaimAsync(Kubernetes client, DesiredState state, InferenceService service, CancellationToken ct)
     {
+        var wanted = state.Claim!;
         var ns = service.Metadata.NamespaceProperty;
         var claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(wanted, ns, cancellationToken: ct);
         var now = DateTime.UtcNow;
@@ -95,7 +97,7 @@ internal static class BareLoop
             InvolvedObject = new V1ObjectReference { ApiVersion = service.ApiVersion, Kind = service.Kind, Name = service.Metadata.Name, NamespaceProperty = ns, Uid = service.Metadata.Uid, ResourceVersion = service.Metadata.ResourceVersion },
             Type = "Normal",
             Reason = Reasons.ModelCacheClaimCreated,
-            Message = $"created PersistentVolumeClaim {wanted.Metadata.Name} ({CacheVolumes.Shared} model cache)",
+            Message = $"created PersistentVolumeClaim {wanted.Metadata.Name} ({state.Plan.ToStatus().Volume} model cache)",
             Count = 1,
             FirstTimestamp = now,
             LastTimestamp = now,

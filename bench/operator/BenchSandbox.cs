@@ -1,4 +1,6 @@
 using k8s;
+using k8s.Models;
+using LlmKube.Contracts;
 using LlmKube.Api.Schema;
 using LlmKube.Sandbox;
 
@@ -44,6 +46,8 @@ internal sealed class BenchSandbox : IAsyncDisposable
         }
 
         await workload.CreateNamespacesAsync(admin);
+        // The operator's own namespace, as in a cluster: it publishes its configuration there at start-up.
+        await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = OperatorConfigMap.DefaultNamespace } });
         return new BenchSandbox(server, work, admin, operatorConfig);
     }
 

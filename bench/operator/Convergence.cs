@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 using LlmKube.Api;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Controllers;
 
@@ -34,7 +35,7 @@ internal sealed class Convergence : IDisposable
 
     public Convergence(Uri server, string token, Workload workload)
     {
-        var options = new OperatorOptions();
+        var options = new WorkloadSettings();
         var states = workload.ServiceKeys.ToDictionary(key => key, key =>
         {
             var service = Workload.ServiceFor(key.Namespace, key.Name);

@@ -2,57 +2,61 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using LlmKube.Api;
-using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Models;
 using LlmKube.Operator.Controllers;
-using Cond = LlmKube.ControllerRuntime.Conditions;
 
 namespace LlmKube.Bench.Operator;
 
 /// <summary>
 /// The statuses the operator writes for the benchmark's objects (an s3 Model; a service on the shared claim, whose
-/// Deployment has no ready replica in the sandbox), built with the operator's own status rules where they are
-/// public. The bare loop writes them; the convergence observer and <see cref="Matches"/> check that the operator
-/// wrote the same, so both runs send equal status patches.
+/// Deployment has no ready replica in the sandbox), built with the operator's own classification, condition setter
+/// and status rules. The bare loop writes them; the convergence observer and <see cref="Matches"/> check that the
+/// operator wrote the same, so both runs send equal status patches.
 /// </summary>
 internal static class PerfectStatus
 {
     /// <summary>What <c>ModelReconciler</c> writes for a Model whose source the serving pods' fetcher downloads.</summary>
     public static ModelStatus ForModel(Model model, DateTimeOffset now)
     {
-        var generation = model.Metadata.Generation;
+        var verdict = ModelClassification.Classify(model, allowedHostPathRoots: [], _ => null);
+        if (verdict.Phase != ModelPhases.Ready)
+        {
+            throw new InvalidOperationException($"the bench's Model {model.Metadata.Name} is {verdict.Phase}: {verdict.Message}");
+        }
+
         var status = new ModelStatus
         {
-            Phase = ModelPhases.Ready,
-            CacheKey = CacheKeys.ForSpec(model.Spec),
-            ObservedGeneration = generation,
+            Phase = verdict.Phase,
+            Path = verdict.Path,
+            CacheKey = verdict.CacheKey is { Length: > 0 } key ? key : null,
+            ObservedGeneration = model.Metadata.Generation,
             LastUpdated = now.UtcDateTime,
             Conditions = [],
         };
-        Cond.Set(status.Conditions, ConditionTypes.Available, Cond.True, Reasons.WorkloadResolved, "the serving pods' fetcher downloads it into the model cache and verifies it", generation, now);
-        Cond.Set(status.Conditions, ConditionTypes.Progressing, Cond.False, Reasons.Superseded, "Ready", generation, now);
-        Cond.Set(status.Conditions, ConditionTypes.Degraded, Cond.False, Reasons.AsExpected, "no problem found", generation, now);
+        ConditionSetter.For(model, status.Conditions, now).MarkReady(verdict.Reason, verdict.Message);
         return status;
     }
 
     /// <summary>What <c>InferenceServiceReconciler</c> writes once the Deployment and Service exist, in its order.</summary>
     public static InferenceServiceStatus ForService(InferenceService service, DesiredState state, V1PersistentVolumeClaim? claim, V1Deployment? deployment, DateTimeOffset now)
     {
-        var generation = service.Metadata.Generation;
         var status = new InferenceServiceStatus
         {
-            Endpoint = ServiceBuilder.EndpointUrl(service),
+            Endpoint = KubernetesServiceBuilder.EndpointUrl(service),
             ModelReady = true,
-            ModelCache = ServiceStatusRules.CacheWiring(state.Plan),
+            ModelCache = state.Plan.ToStatus(),
+            Conditions = [],
         };
+        var conditions = ConditionSetter.For(service, status.Conditions, now);
         var health = ClaimHealth.Evaluate(state.Plan, service.Metadata.NamespaceProperty, claim, null, service.Spec.NodeSelector);
-        Cond.Set(ServiceStatusRules.Conditions(status), ConditionTypes.ModelCacheReady, health.Status, health.Reason, health.Message, generation, now);
-        ServiceStatusRules.FromDeployment(status, service.Spec, deployment, generation, now);
-        ServiceStatusRules.Suspension(status, service.Spec, generation, now);
-        status.ObservedGeneration = generation;
+        conditions.Set(ConditionTypes.ModelCacheReady, health.Status, health.Reason, health.Message);
+        InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
+        InferenceServiceStatusRules.Suspension(conditions, service.Spec);
+        status.ObservedGeneration = conditions.Generation;
         status.LastUpdated = now.UtcDateTime;
         return status;
     }

@@ -8,7 +8,7 @@ var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Pars
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 // LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships.
-var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? Path.Combine(AppContext.BaseDirectory, "llmkube-operator.dll");
+var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
 Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {LoadAverage()} at start, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var summary = new List<string>();
 foreach (var size in sizes)

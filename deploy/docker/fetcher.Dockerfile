@@ -16,9 +16,11 @@ FROM ${SDK_IMAGE} AS build
 ARG TARGETARCH
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/LlmKube.Contracts/LlmKube.Contracts.csproj src/LlmKube.Contracts/
 COPY src/LlmKube.Fetcher/LlmKube.Fetcher.csproj src/LlmKube.Fetcher/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
  && dotnet restore src/LlmKube.Fetcher/LlmKube.Fetcher.csproj -r "$RID" -p:PublishAot=true
+COPY src/LlmKube.Contracts/ src/LlmKube.Contracts/
 COPY src/LlmKube.Fetcher/ src/LlmKube.Fetcher/
 # The fetcher README's publish command, with --no-restore.
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \

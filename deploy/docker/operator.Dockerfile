@@ -17,12 +17,18 @@ WORKDIR /src
 # Restore first, from the project files only, so the package layer is cached across source changes.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/LlmKube.Api/LlmKube.Api.csproj src/LlmKube.Api/
+COPY src/LlmKube.Contracts/LlmKube.Contracts.csproj src/LlmKube.Contracts/
+COPY src/LlmKube.Core/LlmKube.Core.csproj src/LlmKube.Core/
 COPY src/LlmKube.ControllerRuntime/LlmKube.ControllerRuntime.csproj src/LlmKube.ControllerRuntime/
+COPY src/LlmKube.Operator.Runtime/LlmKube.Operator.Runtime.csproj src/LlmKube.Operator.Runtime/
 COPY src/LlmKube.Operator/LlmKube.Operator.csproj src/LlmKube.Operator/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
  && dotnet restore src/LlmKube.Operator/LlmKube.Operator.csproj -r "$RID" -p:PublishReadyToRun=true
 COPY src/LlmKube.Api/ src/LlmKube.Api/
+COPY src/LlmKube.Contracts/ src/LlmKube.Contracts/
+COPY src/LlmKube.Core/ src/LlmKube.Core/
 COPY src/LlmKube.ControllerRuntime/ src/LlmKube.ControllerRuntime/
+COPY src/LlmKube.Operator.Runtime/ src/LlmKube.Operator.Runtime/
 COPY src/LlmKube.Operator/ src/LlmKube.Operator/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
  && dotnet publish src/LlmKube.Operator/LlmKube.Operator.csproj -c Release -r "$RID" --self-contained false \

@@ -47,7 +47,7 @@ public static class Reasons
     public const string ResourceConflict = "ResourceConflict";
     public const string ModelTransferSucceeded = "ModelTransferSucceeded";
 
-    // Model cache (★ ModelCacheReady reasons and the events of SYSTEM.md section 4)
+    // Model cache (★ ModelCacheReady reasons and the events of the README's "Where the model lives")
     public const string ClaimBound = "ClaimBound";
     public const string ClaimPending = "ClaimPending";
     public const string ClaimNotFound = "ClaimNotFound";

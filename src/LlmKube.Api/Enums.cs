@@ -135,7 +135,8 @@ public static class CacheVolumes
 {
     public const string Shared = "shared";
     public const string PerService = "perService";
-    public const string Claim = "claim";
+    /// <summary>The user's own claim, <c>spec.modelCache.claimName</c>.</summary>
+    public const string UserClaim = "claim";
     public const string Ephemeral = "ephemeral";
     public const string PvcSource = "pvcSource";
     public const string None = "none";

@@ -44,7 +44,7 @@ internal static class App
             return args.Length == 0 ? (int)FailureReason.InvalidArguments : 0;
         }
 
-        var termLog = TerminationLog.DefaultPath;
+        var termLog = TerminationMessage.DefaultPath;
         try
         {
             switch (args[0])

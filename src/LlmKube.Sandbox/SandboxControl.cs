@@ -65,6 +65,9 @@ public sealed class SandboxControl
     public JsonObject UnbindClaim(string ns, string name, bool deleteVolume = true) =>
         ClaimBinder.Unbind(_service, ns, name, deleteVolume);
 
+    /// <summary>Gives a Job its pod, bound to a registered Node or Unschedulable, as the Job controller and the scheduler would.</summary>
+    internal void StartJob(string ns, string name) => JobPods.Start(_service, ns, name, _time.GetUtcNow());
+
     /// <summary>Closes every open watch stream; returns how many there were.</summary>
     public int DropWatches() => _service.Store.DropWatches();
 

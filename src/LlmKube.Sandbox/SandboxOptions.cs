@@ -98,6 +98,12 @@ public sealed record SimulationOptions
     /// <summary>Mark each Deployment ready (status = spec.replicas) shortly after each spec change.</summary>
     public bool Deployments { get; init; }
 
+    /// <summary>
+    /// Give each new Job its pod, as the Job controller and the scheduler would: bound to a registered Node that may run
+    /// it, else Pending and Unschedulable with a FailedScheduling event (the sandbox runs no containers).
+    /// </summary>
+    public bool Jobs { get; init; }
+
     /// <summary>How long "shortly" is.</summary>
     public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(100);
 }

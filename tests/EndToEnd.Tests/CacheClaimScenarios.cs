@@ -7,7 +7,7 @@ using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests;
 
-/// <summary>SYSTEM.md section 4 end to end: the operator binary against the sandbox, objects applied with kubectl.</summary>
+/// <summary>The model cache (README, "Where the model lives") end to end: the operator binary against the sandbox, objects applied with kubectl.</summary>
 [Collection(SharedOperatorCollection.Name)]
 public sealed class CacheClaimScenarios(SharedOperatorFixture fixture)
 {
@@ -67,7 +67,7 @@ public sealed class CacheClaimScenarios(SharedOperatorFixture fixture)
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
         AssertCondition(ready!.Status!.Conditions, ConditionTypes.Degraded, "False", Reasons.AsExpected);
         AssertCondition(ready.Status.Conditions, ConditionTypes.ModelCacheReady, "True", Reasons.ClaimBound);
-        Assert.Equal((CacheVolumes.Claim, "my-cache"), (ready.Status.ModelCache!.Volume, ready.Status.ModelCache.ClaimName));
+        Assert.Equal((CacheVolumes.UserClaim, "my-cache"), (ready.Status.ModelCache!.Volume, ready.Status.ModelCache.ClaimName));
         var deployment = await Cluster.GetDeploymentAsync(ns, "svc");
         Assert.Equal("my-cache", deployment!.Spec.Template.Spec.Volumes.Single(v => v.Name == "model-cache").PersistentVolumeClaim.ClaimName);
 

@@ -7,8 +7,8 @@ using k8s.Models;
 using LlmKube.Api.Cache;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
-using LlmKube.Operator.Configuration;
+using LlmKube.Core;
+using LlmKube.Core.Builders;
 using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests;
@@ -53,7 +53,7 @@ public sealed class FetcherInitContainersTests : IDisposable
             Metadata = new V1ObjectMeta { Name = "chat", NamespaceProperty = Namespace, Uid = "isvc-uid", Generation = 1 },
             Spec = new InferenceServiceSpec { ModelRef = "tiny" },
         };
-        var state = DesiredState.For(model, service, new OperatorOptions { FetcherImage = "registry.local/fetch:1" });
+        var state = DesiredState.For(model, service, new WorkloadSettings { FetcherImage = "registry.local/fetch:1" });
         var pod = (state.Deployment ?? throw new InvalidOperationException(string.Join("; ", state.Issues))).Spec.Template.Spec;
         Assert.Equal(["model-cache-prep", "model-downloader"], pod.InitContainers.Select(c => c.Name));
 
@@ -107,7 +107,7 @@ public sealed class FetcherInitContainersTests : IDisposable
     private static async Task<(int Code, string Stderr)> RunAsync(string[] prefix, List<string> args, Dictionary<string, string> env)
     {
         // Under another uid the checkout may not be reachable (a clone in a mktemp -d is 0700): run a world-readable copy.
-        var dll = prefix.Length > 0 ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+        var dll = prefix.Length > 0 ? LlmKube.Tests.Shared.FetcherBinaries.DllForAnyUser : LlmKube.Tests.Shared.BuiltExecutables.FetcherDll;
         var command = prefix.Concat(["dotnet", dll]).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1))

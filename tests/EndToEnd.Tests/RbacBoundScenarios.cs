@@ -102,11 +102,11 @@ public sealed class RbacBoundScenarios
             Assert.Equal(0, await op.TerminateAsync(TimeSpan.FromSeconds(30)));
         }
 
-        Assert.Null((await cluster.GetServiceAsync("team-b", "svc"))!.Status);
+        Assert.Null((await cluster.GetInferenceServiceAsync("team-b", "svc"))!.Status);
         var mine = cluster.Server.Control.GetRequestCounts().Entries.Where(e => e.User == Sa).ToList();
         Assert.True(mine.All(e => e.Code != 403), "403s: " + Describe(mine.Where(e => e.Code == 403)));
         Assert.All(mine, e => Assert.True(
-            e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource == "leases") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
+            e.Namespace == "team-a" || (e.Namespace == HelmChart.ReleaseNamespace && e.Resource is "leases" or "configmaps") || (e.Namespace.Length == 0 && e.Resource == "persistentvolumes"),
             $"unexpected request outside team-a: {e.Verb} {e.Resource} in '{e.Namespace}'"));
     }
 
@@ -126,7 +126,7 @@ public sealed class RbacBoundScenarios
         var before = await TestCluster.EventuallyAsync(() => cluster.GetClaimAsync("rbac", "mine"), c => c?.Status?.Phase == "Bound", "claim mine bound");
         await cluster.ApplyAsync(Manifests.Service("byo", "m", "  modelCache: {claimName: mine}"), "rbac");
         var ready = await cluster.WaitForServiceAsync("rbac", "byo", s => s.Status?.Phase == ServicePhases.Ready, "Ready on the user's claim");
-        Assert.Equal((CacheVolumes.Claim, "mine"), (ready!.Status!.ModelCache!.Volume, ready.Status.ModelCache.ClaimName));
+        Assert.Equal((CacheVolumes.UserClaim, "mine"), (ready!.Status!.ModelCache!.Volume, ready.Status.ModelCache.ClaimName));
         Assert.Equal(before!.Metadata.ResourceVersion, (await cluster.GetClaimAsync("rbac", "mine"))!.Metadata.ResourceVersion);
     }
 

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Diagnostics;
 using LlmKube.Cli.Commands.Completion;
 using LlmKube.Cli.Help;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests;
 
@@ -127,9 +128,9 @@ public sealed class HelpAndCompletionTests
         try
         {
             File.WriteAllText(script, CompletionScripts.For("bash"));
-            // 'llmkube' on PATH is the CLI built beside the tests, run with dotnet as an installed tool would be.
+            // 'llmkube' on PATH is the CLI its project built (BuiltExecutables), run with dotnet as an installed tool would be.
             var shim = Path.Combine(bin.FullName, "llmkube");
-            File.WriteAllText(shim, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "llmkube.dll")}' \"$@\"\n");
+            File.WriteAllText(shim, $"#!/bin/sh\nexec dotnet '{Path.Combine(BuiltExecutables.CliDirectory, "llmkube.dll")}' \"$@\"\n");
             File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
             var (syntax, _, syntaxErr) = await RunAsync(bash, bin.FullName, "-n", script);

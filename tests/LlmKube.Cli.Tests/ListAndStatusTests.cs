@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using LlmKube.Api.Cache;
 using LlmKube.Cli.Tests.Cluster;
+using LlmKube.Core;
+using LlmKube.Core.Configuration;
 
 namespace LlmKube.Cli.Tests;
 
@@ -83,6 +87,48 @@ public class ListAndStatusTests(ClusterFixture cluster)
         Assert.Contains("Cache\n  Volume:     claim\n  Claim:      mine (Bound, 20Gi, ReadWriteOnce)\n", stdout, StringComparison.Ordinal);
         Assert.Contains($"  Model path: /models/{key}/phi-3-mini.Q4.gguf\n", stdout, StringComparison.Ordinal);
         Assert.Contains("  Reported:   by the operator (status.modelCache)", stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   shared cache mode, caching on, claims of 100Gi (the cluster's default storage class, ReadWriteOnce)", stdout, StringComparison.Ordinal);
+        Assert.Contains("(published in ConfigMap llmkube-system/llmkube-operator-config)\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_look_alike_configuration_in_a_tenants_namespace_is_not_trusted()
+    {
+        var ns = await TwoServicesAsync();
+        await cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "llmkube-operator-config", Labels = new Dictionary<string, string> { ["app.kubernetes.io/component"] = "operator-config" } },
+            Data = new PublishedConfiguration(new WorkloadSettings { ModelCacheEnabled = false }, "6.6.6", ns).ToData(),
+        }, ns);
+        try
+        {
+            var (found, json, _) = await cluster.CliAsync("status", "shared-one", "-n", ns, "-o", "json");
+            var (guessed, guess, _) = await cluster.CliAsync("status", "shared-one", "-n", ns, "-o", "json", "--operator-namespace", "elsewhere");
+
+            Assert.Equal((0, 0), (found, guessed));
+            Assert.Equal("llmkube-system/llmkube-operator-config", (string?)JsonNode.Parse(json)!["operator"]!["configMap"]);
+            var unknown = JsonNode.Parse(guess)!["operator"]!;
+            Assert.False((bool)unknown["known"]!);
+            Assert.Contains("2 operators publish one (", (string?)unknown["unknown"], StringComparison.Ordinal);
+            Assert.Contains(ns, (string?)unknown["unknown"], StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.Client.CoreV1.DeleteNamespacedConfigMapAsync("llmkube-operator-config", ns);
+        }
+    }
+
+    [Fact]
+    public async Task The_operators_configuration_is_read_where_it_runs_or_found_by_its_label()
+    {
+        var ns = await TwoServicesAsync();
+
+        var (code, json, stderr) = await cluster.CliAsync("status", "shared-one", "-n", ns, "-o", "json", "--operator-namespace", "elsewhere");
+
+        Assert.True(code == 0, stderr);
+        var published = JsonNode.Parse(json)!["operator"]!;
+        Assert.Equal("llmkube-system/llmkube-operator-config", (string?)published["configMap"]);
+        Assert.Equal(("shared", "true", "100Gi"), ((string?)published["data"]!["modelCacheMode"], (string?)published["data"]!["modelCacheEnabled"], (string?)published["data"]!["modelCacheSize"]));
     }
 
     [Fact]

@@ -8,6 +8,8 @@ using LlmKube.Cli.CacheJobs;
 using LlmKube.Cli.Cluster;
 using LlmKube.Cli.Output;
 using LlmKube.Cli.Wiring;
+using LlmKube.Core;
+using LlmKube.Core.Configuration;
 
 namespace LlmKube.Cli.Tests;
 
@@ -23,20 +25,33 @@ public class OutputAndWiringTests
             Spec = new InferenceServiceSpec { ModelRef = "m", ModelCache = claim is null ? null : new ModelCacheSpec { ClaimName = claim } },
         });
 
+    private static OperatorConfig Published(string mode, bool enabled = true)
+    {
+        var published = new PublishedConfiguration(new WorkloadSettings { ModelCacheMode = mode, ModelCacheEnabled = enabled }, "1.2.3", null);
+        return new OperatorConfig("llmkube-system", published.ToData(), published, null);
+    }
+
+    private static readonly OperatorConfig UnknownConfig = OperatorConfig.Unreadable("no ConfigMap llmkube-operator-config in namespace llmkube-system");
+
     [Fact]
-    public void Wiring_before_the_operator_reports_is_computed_with_the_operators_decision_and_key()
+    public void Wiring_before_the_operator_reports_is_computed_with_the_operators_decision_key_and_published_configuration()
     {
         var (model, service) = Pair();
 
-        var shared = ServiceWiring.Resolve(service, model, perServiceClaimExists: false);
-        var perService = ServiceWiring.Resolve(service, model, perServiceClaimExists: true);
-        var user = ServiceWiring.Resolve(Pair("mine").Item2, model, perServiceClaimExists: false);
+        var assumed = ServiceWiring.Resolve(service, model, UnknownConfig);
+        var shared = ServiceWiring.Resolve(service, model, Published(CacheModes.Shared));
+        var perService = ServiceWiring.Resolve(service, model, Published(CacheModes.PerService));
+        var disabled = ServiceWiring.Resolve(Pair("mine").Item2, model, Published(CacheModes.PerService, enabled: false));
+        var user = ServiceWiring.Resolve(Pair("mine").Item2, model, Published(CacheModes.PerService));
 
         Assert.False(shared.Reported);
         Assert.Equal((CacheVolumes.Shared, "llmkube-model-cache", CacheKeys.Compute(Source), $"/models/{CacheKeys.Compute(Source)}/model.gguf"), (shared.Volume, shared.ClaimName, shared.CacheKey, shared.ModelPath));
+        Assert.Equal((CacheVolumes.Shared, "llmkube-model-cache"), (assumed.Volume, assumed.ClaimName));
         Assert.Equal((CacheVolumes.PerService, "s-model-cache"), (perService.Volume, perService.ClaimName));
-        Assert.Equal((CacheVolumes.Claim, "mine"), (user.Volume, user.ClaimName));
-        Assert.Contains("assuming shared cache mode", shared.Note, StringComparison.Ordinal);
+        Assert.Equal((CacheVolumes.Ephemeral, null), (disabled.Volume, disabled.ClaimName));
+        Assert.Equal((CacheVolumes.UserClaim, "mine"), (user.Volume, user.ClaimName));
+        Assert.Contains("assuming shared cache mode", assumed.Note, StringComparison.Ordinal);
+        Assert.Contains("perService cache mode, published in llmkube-system/llmkube-operator-config", perService.Note, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,9 +60,9 @@ public class OutputAndWiringTests
         var (model, service) = Pair("mine");
         service.Status = new InferenceServiceStatus { ObservedGeneration = 1, ModelCache = new ModelCacheStatus { Volume = CacheVolumes.Shared, ClaimName = "llmkube-model-cache", CacheKey = "k" } };
 
-        var current = ServiceWiring.Resolve(service, model, false);
+        var current = ServiceWiring.Resolve(service, model, UnknownConfig);
         service.Metadata.Generation = 2;
-        var stale = ServiceWiring.Resolve(service, model, false);
+        var stale = ServiceWiring.Resolve(service, model, UnknownConfig);
 
         Assert.True(current.Reported);
         Assert.Equal("llmkube-model-cache", current.ClaimName);
@@ -72,7 +87,7 @@ public class OutputAndWiringTests
             ["nested"] = new JsonObject { ["inner"] = new JsonArray() },
         };
 
-        var yaml = YamlText.Write(document);
+        var yaml = LlmKube.Admission.Json.YamlJson.Write(document);
 
         Assert.Equal(
             "plain: hello world\nnumber: 42\nnumeric: \"42\"\nbool: true\nboolish: \"yes\"\nempty: \"\"\ncolon: \"a: b\"\nnothing: null\n" +

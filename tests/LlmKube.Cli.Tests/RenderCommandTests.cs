@@ -24,7 +24,7 @@ public class RenderCommandTests
         var (objects, stderr) = await RenderAsync("-f", Example("quickstart.yaml"));
 
         Assert.Equal(["PersistentVolumeClaim/llmkube-model-cache", "Deployment/tinyllama", "Service/tinyllama"], objects.Select(Describe));
-        Assert.Contains("volume=shared claim=llmkube-model-cache", stderr, StringComparison.Ordinal);
+        Assert.Contains("cache: shared claim llmkube-model-cache, key ", stderr, StringComparison.Ordinal);
         var pod = objects.OfType<V1Deployment>().Single().Spec.Template.Spec;
         Assert.Equal(["model-cache-prep", "model-downloader"], pod.InitContainers.Select(c => c.Name));
     }

@@ -38,6 +38,9 @@ public class SandboxCommandsTests
         Assert.Contains($"  Cache key:  {CacheKeys.Compute(Source)}\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Claim:      llmkube-model-cache (not found in namespace default)\n", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("  Reported:   computed: the operator has not reported it yet (assuming shared cache mode)\n", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   unknown: no ConfigMap llmkube-operator-config in namespace llmkube-system", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("and none labelled app.kubernetes.io/component=operator-config in any namespace: is the operator installed", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("with the operator's default settings: its configuration is unknown", list.Stderr, StringComparison.Ordinal);
         Assert.Equal(4, wait.ExitCode);
         Assert.Contains("model (no status yet), service (no status yet) (0/1 ready)", wait.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, scale.ExitCode);
@@ -52,7 +55,7 @@ public class SandboxCommandsTests
     public async Task Against_sandbox_up_every_command_works_on_the_examples()
     {
         await using var up = await BackgroundCli.StartAsync("sandbox", "up", "-f", RepoPaths.Combine("examples"), "--port", "0");
-        await using var kubelet = new FakeKubelet(up.Client, Path.Combine(Path.GetTempPath(), $"llmkube-up-claims-{Guid.NewGuid():N}"));
+        await using var kubelet = new FakeKubelet(up.Client, Path.Combine(Path.GetTempPath(), $"llmkube-up-claims-{Guid.NewGuid():N}"), sandboxSchedules: true);
         kubelet.Start();
         await Eventually.ThatAsync(async () => (await up.CliAsync("list", "-o", "json")).Stdout, json => json.Split("\"phase\": \"Ready\"").Length == 6, "five Ready services", TimeSpan.FromSeconds(60));
         var orphan = CacheScenario.WriteEntry(kubelet.ClaimDirectory("default", "my-model-cache"), "00000000000000aa", "old.gguf", 300, null);
@@ -72,6 +75,7 @@ public class SandboxCommandsTests
         Assert.Matches(@"\ntinyllama-staged\s+\S+\s+Ready\s+1/1\s+pvcSource\s+model-store\s+", list.Stdout);
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("  Claim:      my-model-cache (Bound, 20Gi, ReadWriteOnce)", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Operator:   shared cache mode, caching on, claims of 100Gi", status.Stdout, StringComparison.Ordinal);
         Assert.True(deploy.ExitCode == 0, deploy.Stderr);
         Assert.Equal(0, scale.ExitCode);
         Assert.True(cacheList.ExitCode == 0, cacheList.Stdout + cacheList.Stderr);
@@ -107,9 +111,9 @@ public class SandboxCommandsTests
         Assert.Matches(@"\nphi-3-mini-model-cache\s+perService\s+Bound\s+100Gi\s+unknown\s+phi-3-mini\n", cacheList.Stdout);
         Assert.Equal(0, read.ExitCode);
         Assert.True(readTook < TimeSpan.FromSeconds(20), $"{readTook}");
-        Assert.Contains("contents unknown: default/phi-3-mini-model-cache: this API server is llmkube's sandbox, which runs no pods", read.Stdout, StringComparison.Ordinal);
+        Assert.Contains("contents unknown: default/phi-3-mini-model-cache: the cache Job could not be scheduled: no nodes available to schedule pods: this API server is llmkube's sandbox, which runs no pods", read.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, clear.ExitCode);
-        Assert.Contains("this API server is llmkube's sandbox, which runs no pods", clear.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the cache Job could not be scheduled: no nodes available to schedule pods: this API server is llmkube's sandbox, which runs no pods", clear.Stderr, StringComparison.Ordinal);
         Assert.True(delete.ExitCode == 0, delete.Stderr);
         Assert.Contains("nothing else to purge: the perService claim phi-3-mini-model-cache is owned by the service and deleted with it", delete.Stdout, StringComparison.Ordinal);
     }

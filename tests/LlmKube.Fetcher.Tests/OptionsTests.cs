@@ -126,10 +126,4 @@ public class OptionsTests
     [InlineData("rwx")]
     public void Bad_modes_are_refused(string mode) =>
         Assert.Equal(FailureReason.InvalidArguments, Assert.Throws<FetchException>(() => ModeSpec.Parse(mode)).Reason);
-
-    [Fact]
-    public void Termination_line_is_one_line()
-    {
-        Assert.Equal("reason=SourceNotFound message=a b", TerminationLog.Format(FailureReason.SourceNotFound, "a\nb"));
-    }
 }

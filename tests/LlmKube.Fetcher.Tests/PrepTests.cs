@@ -83,9 +83,9 @@ public sealed class PrepTests : IDisposable
     public void EPERM_maps_to_CacheNotWritable_with_the_capability_named()
     {
         var e = PrepCommand.Failure("chown 0:1 /models", Native.Libc.EPERM, "CAP_CHOWN");
-        Assert.Equal(Failures.FailureReason.CacheNotWritable, e.Reason);
+        Assert.Equal(FailureReason.CacheNotWritable, e.Reason);
         Assert.Contains("needs uid 0 with CAP_CHOWN", e.Message, StringComparison.Ordinal);
-        Assert.Equal(Failures.FailureReason.CacheNotWritable, PrepCommand.Failure("x", Native.Libc.EROFS, "CAP_CHOWN").Reason);
+        Assert.Equal(FailureReason.CacheNotWritable, PrepCommand.Failure("x", Native.Libc.EROFS, "CAP_CHOWN").Reason);
     }
 
     private static string Stat(string path, string format) => Run("stat", "-c", format, path).Trim();

@@ -1,4 +1,5 @@
 using LlmKube.ControllerRuntime;
+using LlmKube.Core;
 using LlmKube.Operator.Configuration;
 using Microsoft.Extensions.Logging;
 

@@ -4,9 +4,11 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
-using LlmKube.Operator.Builders;
+using LlmKube.ControllerRuntime;
+using LlmKube.Core.Builders;
+using LlmKube.Core.Cache;
 using LlmKube.Operator.Controllers;
-using static LlmKube.Operator.Tests.Fixtures;
+using static LlmKube.Core.Tests.Fixtures;
 
 namespace LlmKube.Operator.Tests;
 
@@ -37,7 +39,7 @@ public class ReconcileRulesTests
         var status = new InferenceServiceStatus();
         var spec = new InferenceServiceSpec { ModelRef = "m", Replicas = replicas, Suspend = suspend };
 
-        ServiceStatusRules.FromDeployment(status, spec, DeploymentWith(ready), 1, Now);
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), spec, DeploymentWith(ready));
 
         Assert.Equal(phase, status.Phase);
         Assert.Equal(running, status.Replicas);
@@ -50,7 +52,7 @@ public class ReconcileRulesTests
     {
         var status = new InferenceServiceStatus();
 
-        ServiceStatusRules.FromDeployment(status, new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1, generation: 3, observed: 2), 1, Now);
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 1, Now), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1, generation: 3, observed: 2));
 
         Assert.Equal(ServicePhases.Progressing, status.Phase);
     }
@@ -59,9 +61,9 @@ public class ReconcileRulesTests
     public void Ready_sets_available_and_clears_degraded_with_the_generation()
     {
         var status = new InferenceServiceStatus();
-        ServiceStatusRules.Failed(status, "ModelCachePVCNotFound", "missing", 4, Now);
+        InferenceServiceStatusRules.Failed(status, Conditions(status, 4, Now), "ModelCachePVCNotFound", "missing");
 
-        ServiceStatusRules.FromDeployment(status, new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1), 5, Now.AddMinutes(1));
+        InferenceServiceStatusRules.FromDeployment(status, Conditions(status, 5, Now.AddMinutes(1)), new InferenceServiceSpec { ModelRef = "m" }, DeploymentWith(1));
 
         Assert.Equal(ServicePhases.Ready, status.Phase);
         var available = status.Conditions!.Single(c => c.Type == "Available");
@@ -76,14 +78,18 @@ public class ReconcileRulesTests
     {
         var status = new InferenceServiceStatus();
 
-        ServiceStatusRules.Failed(status, "ModelCachePVCNotFound", "claim x missing", 2, Now);
+        InferenceServiceStatusRules.Failed(status, Conditions(status, 2, Now), "ModelCachePVCNotFound", "claim x missing");
 
         Assert.Equal(ServicePhases.Failed, status.Phase);
         Assert.Equal(("True", "ModelCachePVCNotFound", "claim x missing"), status.Conditions!.Where(c => c.Type == "Degraded").Select(c => (c.Status, c.Reason, c.Message)).Single());
         Assert.Equal("False", status.Conditions!.Single(c => c.Type == "Available").Status);
     }
 
-    private static CachePlan ClaimPlan(string volume = CacheVolumes.Claim) => new() { Volume = volume, ClaimName = "my-cache", CacheKey = "k", ModelPath = "/models/k/m.gguf" };
+    private static ConditionSetter Conditions(InferenceServiceStatus status, long generation, DateTimeOffset now) => new(generation, status.Conditions ??= [], now);
+
+    private static ConditionSetter Conditions(ModelStatus status, long generation, DateTimeOffset now) => new(generation, status.Conditions ??= [], now);
+
+    private static CachePlan ClaimPlan(CacheClaimKind kind = CacheClaimKind.User) => CachePlan.OnClaim(new CacheClaim(kind, "my-cache"), "k", "/models/k/m.gguf", "/models/k");
 
     private static V1PersistentVolumeClaim Claim(string phase, string mode = "ReadWriteOnce") => new()
     {
@@ -134,7 +140,7 @@ public class ReconcileRulesTests
     [Fact]
     public void An_ignored_claim_is_visible_in_the_condition()
     {
-        var plan = ClaimPlan(CacheVolumes.PvcSource) with { IgnoredClaimReason = "spec.modelCache.claimName x is ignored: the source is a pre-staged pvc:// volume" };
+        var plan = CachePlan.FromPvcSource("my-cache", "/model-source/m.gguf", "/model-source") with { IgnoredClaimReason = "spec.modelCache.claimName x is ignored: the source is a pre-staged pvc:// volume" };
 
         var health = ClaimHealth.Evaluate(plan, "ns", null, null, null);
 
@@ -175,7 +181,9 @@ public class ReconcileRulesTests
     [InlineData("reason=InvalidSource", "InvalidSource", "")]
     public void Termination_messages_parse(string text, string reason, string message)
     {
-        Assert.Equal((reason, message), TransferDiagnosis.ParseTerminationMessage(text, 3));
+        var line = TransferDiagnosis.ParseTerminationMessage(text, 3);
+
+        Assert.Equal((reason, message), (line.Reason, line.Message));
     }
 
     [Fact]
@@ -216,10 +224,10 @@ public class ReconcileRulesTests
         var status = new ModelStatus();
         var onChange = new RefreshPolicyView(OnChange: true);
 
-        Assert.Equal(DriftOutcome.Baseline, ModelRevalidation.Apply(status, new ProbeResult(true, "e1", 100, null), onChange, 1, Now));
+        Assert.Equal(DriftOutcome.Baseline, ModelRevalidation.Apply(status, Conditions(status, 1, Now), new ProbeResult(true, "e1", 100, null), onChange));
         Assert.Equal(("e1", 100L, "100 B"), (status.SourceETag, status.SourceContentLength, status.Size));
-        Assert.Equal(DriftOutcome.InSync, ModelRevalidation.Apply(status, new ProbeResult(true, "e1", 100, null), onChange, 1, Now));
-        Assert.Equal(DriftOutcome.Drifted, ModelRevalidation.Apply(status, new ProbeResult(true, "e2", 100, null), onChange, 1, Now));
+        Assert.Equal(DriftOutcome.InSync, ModelRevalidation.Apply(status, Conditions(status, 1, Now), new ProbeResult(true, "e1", 100, null), onChange));
+        Assert.Equal(DriftOutcome.Drifted, ModelRevalidation.Apply(status, Conditions(status, 1, Now), new ProbeResult(true, "e2", 100, null), onChange));
         var drifted = status.Conditions!.Single(c => c.Type == "SourceDrifted");
         Assert.Equal(("True", "UpstreamChanged"), (drifted.Status, drifted.Reason));
         Assert.Contains("e1 -> e2", drifted.Message, StringComparison.Ordinal);
@@ -233,10 +241,10 @@ public class ReconcileRulesTests
         var status = new ModelStatus { SourceContentLength = 100, LastRevalidated = Now.UtcDateTime.AddHours(-2) };
         var before = status.LastRevalidated;
 
-        Assert.Equal(DriftOutcome.Indeterminate, ModelRevalidation.Apply(status, ProbeResult.Indeterminate("503"), default, 1, Now));
+        Assert.Equal(DriftOutcome.Indeterminate, ModelRevalidation.Apply(status, Conditions(status, 1, Now), ProbeResult.Indeterminate("503"), default));
         Assert.Equal(before, status.LastRevalidated);
-        Assert.Null(status.Conditions);
-        Assert.Equal(DriftOutcome.Drifted, ModelRevalidation.Apply(status, new ProbeResult(true, null, 200, null), default, 1, Now));
+        Assert.Empty(status.Conditions!);
+        Assert.Equal(DriftOutcome.Drifted, ModelRevalidation.Apply(status, Conditions(status, 1, Now), new ProbeResult(true, null, 200, null), default));
         Assert.Contains("IfNotPresent", status.Conditions!.Single().Message, StringComparison.Ordinal);
     }
 
@@ -275,13 +283,5 @@ public class ReconcileRulesTests
     public void Private_addresses_are_not_probed_by_default(string address, bool isPrivate)
     {
         Assert.Equal(isPrivate, HttpSourceProbe.IsPrivate(IPAddress.Parse(address)));
-    }
-
-    [Fact]
-    public void Cache_wiring_status_names_volume_claim_key_and_path()
-    {
-        var wiring = ServiceStatusRules.CacheWiring(ModelCacheDecision.Decide(Model(), Service(s => s.ModelCache = new() { ClaimName = "mine" }), Options()));
-
-        Assert.Equal((CacheVolumes.Claim, "mine", Key(), $"/models/{Key()}/tiny-Q4_K_M.gguf"), (wiring.Volume, wiring.ClaimName, wiring.CacheKey, wiring.ModelPath));
     }
 }

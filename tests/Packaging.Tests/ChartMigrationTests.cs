@@ -60,7 +60,7 @@ public sealed class ChartMigrationTests
         var objects = await RenderAsync("values-basic.yaml");
         var container = Rendered.Container(objects);
 
-        Assert.Equal("ghcr.io/llmkube/llmkube-operator:0.1.0", (string?)container["image"]);
+        Assert.Equal("ghcr.io/llmkube/llmkube-operator:" + LlmKube.Api.ProductVersion.Current, (string?)container["image"]);
         Assert.Equal(("500m", "2Gi", "10m", "512Mi"),
             ((string?)container["resources"]!["limits"]!["cpu"], (string?)container["resources"]!["limits"]!["memory"],
              (string?)container["resources"]!["requests"]!["cpu"], (string?)container["resources"]!["requests"]!["memory"]));
@@ -97,7 +97,7 @@ public sealed class ChartMigrationTests
         Assert.Equal(5, defaults.OfKind("PriorityClass").Count()); // upstream's default priorityClasses.enabled: true
         Assert.Contains("--default-fsgroup=102", Rendered.Args(defaults));
         Assert.Equal(true, (bool?)Rendered.PodSpec(defaults)["securityContext"]!["runAsNonRoot"]);
-        Assert.Equal(1654, (long?)Rendered.PodSpec(defaults)["securityContext"]!["runAsUser"]); // merged, not replaced
+        Assert.Equal(65532, (long?)Rendered.PodSpec(defaults)["securityContext"]!["runAsUser"]); // merged, not replaced
 
         var production = await RenderAsync("values-production.yaml", "networkPolicies.enabled=false");
         Assert.Contains("--leader-elect", Rendered.Args(production));
@@ -148,7 +148,7 @@ public sealed class ChartMigrationTests
 
         Assert.Empty(errors);
         Assert.Equal(2, (long)objects.OfKind("Deployment", "llmkube-operator").Single()["spec"]!["replicas"]!);
-        Assert.Equal(("mirror.local/llmkube/llmkube-operator:0.1.0", "Always"), ((string?)Rendered.Container(objects)["image"], (string?)Rendered.Container(objects)["imagePullPolicy"]));
+        Assert.Equal(("mirror.local/llmkube/llmkube-operator:" + LlmKube.Api.ProductVersion.Current, "Always"), ((string?)Rendered.Container(objects)["image"], (string?)Rendered.Container(objects)["imagePullPolicy"]));
         Assert.Equal((2000L, "corp-ca", "mirror.local/llama.cpp:b5000"), (options!.DefaultFsGroup, options.CaCertConfigMap, options.ServerImage));
         Assert.Equal("system", (string?)Rendered.PodSpec(objects)["nodeSelector"]!["pool"]);
         var env = Rendered.Container(objects)["env"]!.AsArray();
@@ -161,7 +161,7 @@ public sealed class ChartMigrationTests
     {
         var notes = await NotesAsync(Path.Combine(Fixtures, "values-gpu-cluster.yaml"));
 
-        Assert.Contains("controllerManager.image (ghcr.io/defilantech/llmkube-controller:0.2.1) is upstream's controller; the operator image is ghcr.io/llmkube/llmkube-operator:0.1.0", notes, StringComparison.Ordinal);
+        Assert.Contains("controllerManager.image (ghcr.io/defilantech/llmkube-controller:0.2.1) is upstream's controller; the operator image is ghcr.io/llmkube/llmkube-operator:" + LlmKube.Api.ProductVersion.Current, notes, StringComparison.Ordinal);
         Assert.Contains("prometheus.prometheusRule.rules (GPU/DCGM and inference-pod alerts) are replaced", notes, StringComparison.Ordinal);
         Assert.DoesNotContain("have no effect here", await NotesAsync(null), StringComparison.Ordinal);
     }

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using EndToEnd.Tests.Support;
 using LlmKube.Api.Services;
 using LlmKube.ControllerRuntime;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
 using LlmKube.Tests.Shared;
 using Microsoft.Extensions.Logging;
@@ -175,7 +175,9 @@ public sealed class ChartTests
                 "ClusterRole/llmkube-operator", "ClusterRoleBinding/llmkube-operator",
                 "CustomResourceDefinition/inferenceservices.inference.llmkube.dev", "CustomResourceDefinition/models.inference.llmkube.dev",
                 "Deployment/llmkube-system/llmkube-operator", "Role/llmkube-system/llmkube-leader-election",
-                "RoleBinding/llmkube-system/llmkube-leader-election", "Service/llmkube-system/llmkube-operator-metrics",
+                "Role/llmkube-system/llmkube-operator-config", "Role/llmkube-system/llmkube-operator-config-reader",
+                "RoleBinding/llmkube-system/llmkube-leader-election", "RoleBinding/llmkube-system/llmkube-operator-config",
+                "RoleBinding/llmkube-system/llmkube-operator-config-reader", "Service/llmkube-system/llmkube-operator-metrics",
                 "ServiceAccount/llmkube-system/llmkube-operator",
             ],
             objects.Select(Id).Order(StringComparer.Ordinal));

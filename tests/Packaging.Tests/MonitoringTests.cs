@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Support;
 using LlmKube.Api;
-using LlmKube.Operator.Builders;
+using LlmKube.Core.Builders;
 using LlmKube.Tests.Shared;
 
 namespace Packaging.Tests;
@@ -57,7 +57,7 @@ public sealed class MonitoringTests
         Assert.Equal(Runtimes.LlamaCpp, (string?)monitor["spec"]!["selector"]!["matchLabels"]![ObjectLabels.RuntimeLabel]);
         Assert.Equal(ServerContainer.PortName, (string?)monitor["spec"]!["podMetricsEndpoints"]![0]!["port"]);
         Assert.True((bool)monitor["spec"]!["namespaceSelector"]!["any"]!);
-        Assert.Equal([ObjectLabels.ServiceLabel, ObjectLabels.ModelLabel], Rendered.Strings(monitor["spec"]!["podTargetLabels"]));
+        Assert.Equal([ObjectLabels.InferenceServiceLabel, ObjectLabels.ModelLabel], Rendered.Strings(monitor["spec"]!["podTargetLabels"]));
     }
 
     [HelmFact]

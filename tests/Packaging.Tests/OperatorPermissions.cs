@@ -11,6 +11,9 @@ public enum PermissionScope
 
     /// <summary>The leader-election Role in the release namespace (only with <c>leaderElection.enabled</c>).</summary>
     LeaderElection,
+
+    /// <summary>The operator-config Role in the release namespace: the ConfigMap the operator publishes its configuration in.</summary>
+    OperatorConfig,
 }
 
 /// <summary>One verb on one resource, with the code that needs it and the end-to-end step that observes it.</summary>
@@ -28,6 +31,7 @@ public sealed record Permission(string Group, string Resource, string Verb, Perm
 public static class OperatorPermissions
 {
     public const string LeaseName = "llmkube-operator-leader";
+    public const string ConfigMapName = "llmkube-operator-config";
 
     private const string Informer = "informer list (initial sync, 410 relist)";
     private const string Watch = "informer watch";
@@ -47,8 +51,8 @@ public static class OperatorPermissions
         new("apps", "deployments", "delete", PermissionScope.Watched, "ChildWriter.ApplyDeploymentAsync: the live selector differs (immutable), delete then create", "owned Deployment with an old selector is replaced"),
         new("", "services", "list", PermissionScope.Watched, "OperatorHost: Manager.Informer(Services, runtime label) → Informer.ListAsync", "operator start-up (" + Informer + ")"),
         new("", "services", "watch", PermissionScope.Watched, "OperatorHost: Manager.Informer(Services) → Informer.WatchAsync", "operator start-up (" + Watch + ")"),
-        new("", "services", "create", PermissionScope.Watched, "ChildWriter.ApplyServiceAsync: no Service yet", "shared-claim service becomes Ready"),
-        new("", "services", "update", PermissionScope.Watched, "ChildWriter.ApplyServiceAsync → ReplaceNamespacedServiceAsync (ports, type or selector changed)", "spec.endpoint.port changed"),
+        new("", "services", "create", PermissionScope.Watched, "ChildWriter.ApplyKubernetesServiceAsync: no Service yet", "shared-claim service becomes Ready"),
+        new("", "services", "update", PermissionScope.Watched, "ChildWriter.ApplyKubernetesServiceAsync → ReplaceNamespacedServiceAsync (ports, type or selector changed)", "spec.endpoint.port changed"),
         new("", "persistentvolumeclaims", "list", PermissionScope.Watched, "OperatorHost: Manager.Informer(PersistentVolumeClaims) → Informer.ListAsync", "operator start-up (" + Informer + ")"),
         new("", "persistentvolumeclaims", "watch", PermissionScope.Watched, "OperatorHost: Manager.Informer(PersistentVolumeClaims) → Informer.WatchAsync (a missing claim appearing wakes its services and pvc:// Models)", "operator start-up; missing claim created later"),
         new("", "persistentvolumeclaims", "create", PermissionScope.Watched, "InferenceServiceReconciler.CreateClaimAsync: only the shared llmkube-model-cache or a perService <isvc>-model-cache claim, never a claimName claim", "shared claim, then perService claim created"),
@@ -62,5 +66,8 @@ public static class OperatorPermissions
         new("coordination.k8s.io", "leases", "get", PermissionScope.LeaderElection, "LeaderElectionRunner → LeaseLock.GetAsync every retry period; ReleaseAsync reads before releasing", "every election round", LeaseName),
         new("coordination.k8s.io", "leases", "update", PermissionScope.LeaderElection, "LeaderElectionRunner → LeaseLock.UpdateAsync (acquire an expired or released Lease, renew it)", "renewals every 2 s; the second operator takes over", LeaseName),
         new("coordination.k8s.io", "leases", "patch", PermissionScope.LeaderElection, "LeaderElectionRunner.ReleaseAsync: clears holderIdentity on a graceful stop (SIGTERM)", "each operator stopped with SIGTERM", LeaseName),
+        new("", "configmaps", "create", PermissionScope.OperatorConfig, "ConfigurationPublisher.PublishAsync: the operator's configuration is not published yet (creating cannot be limited by name)", "first operator start"),
+        new("", "configmaps", "get", PermissionScope.OperatorConfig, "ConfigurationPublisher.PublishAsync reads it at every start (and writes nothing when it says the same)", "every operator start", ConfigMapName),
+        new("", "configmaps", "update", PermissionScope.OperatorConfig, "ConfigurationPublisher.PublishAsync: the flags changed since it was written", "the perService operator replaces the shared one's configuration", ConfigMapName),
     ];
 }

@@ -24,11 +24,12 @@ public sealed class RbacRulesTests
 
         AssertGrants(Expected(PermissionScope.Watched, PermissionScope.Cluster), objects.OfKind("ClusterRole", "llmkube-operator").Single(), "ClusterRole");
         AssertGrants(Expected(PermissionScope.LeaderElection), objects.OfKind("Role", "llmkube-leader-election").Single(), "leader-election Role");
+        AssertOperatorConfig(objects, "the chart");
         Assert.Single(objects.OfKind("ClusterRole"));
-        Assert.Single(objects.OfKind("Role"));
+        Assert.Equal(3, objects.OfKind("Role").Count());
         AssertBinding(objects.OfKind("ClusterRoleBinding", "llmkube-operator").Single(), "ClusterRole", "llmkube-operator");
         AssertBinding(objects.OfKind("RoleBinding", "llmkube-leader-election").Single(), "Role", "llmkube-leader-election");
-        Assert.Equal(HelmChart.ReleaseNamespace, (string?)objects.OfKind("Role").Single()["metadata"]!["namespace"]);
+        Assert.All(objects.OfKind("Role"), role => Assert.Equal(HelmChart.ReleaseNamespace, (string?)role["metadata"]!["namespace"]));
     }
 
     [HelmFact]
@@ -44,6 +45,7 @@ public sealed class RbacRulesTests
         Assert.Equal("team-a", (string?)binding["metadata"]!["namespace"]);
         AssertBinding(binding, "Role", "llmkube-operator");
         AssertGrants(Expected(PermissionScope.LeaderElection), objects.OfKind("Role", "llmkube-leader-election").Single(), "leader-election Role");
+        AssertOperatorConfig(objects, "the chart with a watch namespace");
     }
 
     [HelmFact]
@@ -51,8 +53,10 @@ public sealed class RbacRulesTests
     {
         var objects = YamlDocuments.Parse(await HelmChart.TemplateAsync("leaderElection.enabled=false"));
 
-        Assert.Empty(objects.OfKind("Role"));
-        Assert.Empty(objects.OfKind("RoleBinding"));
+        Assert.Empty(objects.OfKind("Role", "llmkube-leader-election"));
+        Assert.Empty(objects.OfKind("RoleBinding", "llmkube-leader-election"));
+        Assert.DoesNotContain(objects.Where(o => (string?)o["kind"] is "Role" or "ClusterRole").SelectMany(Rendered.Grants), k => k.Contains(" leases ", StringComparison.Ordinal));
+        AssertOperatorConfig(objects, "the chart without leader election");
         Assert.DoesNotContain("--leader-elect", Rendered.Args(objects));
         AssertGrants(Expected(PermissionScope.Watched, PermissionScope.Cluster), objects.OfKind("ClusterRole").Single(), "ClusterRole");
     }
@@ -65,7 +69,8 @@ public sealed class RbacRulesTests
         AssertGrants(Expected(PermissionScope.Watched, PermissionScope.Cluster), objects.OfKind("ClusterRole", "llmkube-operator").Single(), "config/rbac/role.yaml");
         AssertGrants(Expected(PermissionScope.LeaderElection), objects.OfKind("Role", "llmkube-leader-election").Single(), "config/rbac/leader_election_role.yaml");
         AssertBinding(objects.OfKind("ClusterRoleBinding").Single(), "ClusterRole", "llmkube-operator");
-        AssertBinding(objects.OfKind("RoleBinding").Single(), "Role", "llmkube-leader-election");
+        AssertBinding(objects.OfKind("RoleBinding", "llmkube-leader-election").Single(), "Role", "llmkube-leader-election");
+        AssertOperatorConfig(objects, "config/rbac");
     }
 
     [Fact]
@@ -76,7 +81,11 @@ public sealed class RbacRulesTests
         Assert.DoesNotContain(keys, k => k.Contains('*', StringComparison.Ordinal));
         Assert.Equal(["core persistentvolumeclaims create", "core persistentvolumeclaims list", "core persistentvolumeclaims watch"],
             keys.Where(k => k.Contains(" persistentvolumeclaims ", StringComparison.Ordinal)));
-        Assert.DoesNotContain(keys, k => k.Contains(" secrets ", StringComparison.Ordinal) || k.Contains(" configmaps ", StringComparison.Ordinal) || k.Contains(" nodes ", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys, k => k.Contains(" secrets ", StringComparison.Ordinal) || k.Contains(" nodes ", StringComparison.Ordinal));
+        // ConfigMaps: only creating, reading and replacing the operator's own, in its own namespace.
+        Assert.Equal(["core configmaps create", $"core configmaps get [{OperatorPermissions.ConfigMapName}]", $"core configmaps update [{OperatorPermissions.ConfigMapName}]"],
+            keys.Where(k => k.Contains(" configmaps ", StringComparison.Ordinal)));
+        Assert.All(OperatorPermissions.All.Where(p => p.Resource == "configmaps"), p => Assert.Equal(PermissionScope.OperatorConfig, p.Scope));
         Assert.Equal(["core events create", "core events patch"], keys.Where(k => k.Contains(" events ", StringComparison.Ordinal)));
         Assert.Equal(keys.Count, OperatorPermissions.All.Count); // no duplicates
         Assert.All(OperatorPermissions.All, p => Assert.False(string.IsNullOrWhiteSpace(p.CodePath) || string.IsNullOrWhiteSpace(p.ObservedBy), p.Key));
@@ -115,6 +124,7 @@ public sealed class RbacRulesTests
             {
                 PermissionScope.Cluster => "ClusterRole",
                 PermissionScope.LeaderElection => $"leader-election Role (release namespace), resourceNames [{p.ResourceName ?? "any: create cannot be limited by name"}]",
+                PermissionScope.OperatorConfig => $"operator-config Role (release namespace), resourceNames [{p.ResourceName ?? "any: create cannot be limited by name"}]",
                 _ => "ClusterRole (Role in `watchNamespace` when set)",
             };
             sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"| `{(p.Group.Length == 0 ? "\"\"" : p.Group)}` | `{p.Resource}` | {p.Verb} | {where} | {p.CodePath} | {p.ObservedBy} |\n");
@@ -130,6 +140,18 @@ public sealed class RbacRulesTests
         var missing = expected.Except(granted).ToList();
         Assert.True(extra.Count == 0 && missing.Count == 0,
             $"{what}: grants the operator never uses: [{Rendered.Describe(extra)}]; missing grants the operator needs: [{Rendered.Describe(missing)}]");
+    }
+
+    /// <summary>The operator's Role for its published configuration, and everyone's right to read that one ConfigMap.</summary>
+    private static void AssertOperatorConfig(List<JsonObject> objects, string what)
+    {
+        AssertGrants(Expected(PermissionScope.OperatorConfig), objects.OfKind("Role", "llmkube-operator-config").Single(), $"operator-config Role of {what}");
+        AssertBinding(objects.OfKind("RoleBinding", "llmkube-operator-config").Single(), "Role", "llmkube-operator-config");
+        Assert.Equal([$"core configmaps get [{OperatorPermissions.ConfigMapName}]"], Rendered.Grants(objects.OfKind("Role", "llmkube-operator-config-reader").Single()));
+        var reader = objects.OfKind("RoleBinding", "llmkube-operator-config-reader").Single();
+        Assert.Equal(("Role", "llmkube-operator-config-reader"), ((string?)reader["roleRef"]!["kind"], (string?)reader["roleRef"]!["name"]));
+        var everyone = Assert.Single(reader["subjects"]!.AsArray())!;
+        Assert.Equal(("Group", "system:authenticated"), ((string?)everyone["kind"], (string?)everyone["name"]));
     }
 
     private static void AssertBinding(JsonObject binding, string roleKind, string roleName)

@@ -29,19 +29,21 @@ public sealed partial class VersionTests
     public void Every_assembly_we_ship_carries_it()
     {
         Assert.Equal(Declared, ProductVersion.Current);
-        foreach (var assembly in new[] { typeof(OperatorOptions).Assembly, typeof(LlmKube.Cli.CliApp).Assembly, Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll")) })
+        var executables = new[] { BuiltExecutables.OperatorDll, Path.Combine(BuiltExecutables.CliDirectory, "llmkube.dll"), BuiltExecutables.FetcherDll };
+        foreach (var assembly in new[] { typeof(OperatorOptions).Assembly, typeof(LlmKube.Cli.CliApp).Assembly }.Concat(executables.Select(Assembly.LoadFrom)))
         {
             Assert.Equal(Declared, assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
         }
     }
 
     [Theory]
-    [InlineData("llmkube-operator.dll")]
-    [InlineData("llmkube-fetch.dll")]
-    public async Task The_operator_and_the_fetcher_print_it_for_dash_dash_version(string binary)
+    [InlineData("operator")]
+    [InlineData("fetcher")]
+    public async Task The_operator_and_the_fetcher_print_it_for_dash_dash_version(string executable)
     {
+        var binary = executable == "operator" ? BuiltExecutables.OperatorDll : BuiltExecutables.FetcherDll;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, binary));
+        info.ArgumentList.Add(binary);
         info.ArgumentList.Add("--version");
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -15,9 +15,10 @@ internal static class FetcherBinaries
     {
         var target = Path.Combine(Path.GetTempPath(), $"llmkube-fetch-{Environment.ProcessId}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(target);
-        var source = AppContext.BaseDirectory;
+        var source = BuiltExecutables.FetcherDirectory;
         foreach (var file in System.IO.Directory.GetFiles(source).Where(f =>
-                     Path.GetFileName(f).StartsWith("llmkube-fetch.", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("AWSSDK.", StringComparison.Ordinal)))
+                     Path.GetFileName(f).StartsWith("llmkube-fetch.", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("AWSSDK.", StringComparison.Ordinal)
+                     || Path.GetFileName(f).StartsWith("LlmKube.Contracts.", StringComparison.Ordinal)))
         {
             var copy = Path.Combine(target, Path.GetFileName(file));
             File.Copy(file, copy, overwrite: true);

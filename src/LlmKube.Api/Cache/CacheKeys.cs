@@ -64,6 +64,29 @@ public static class CacheKeys
             : "";
     }
 
+    /// <summary>
+    /// The Model as its controller leaves it: with the key it records (<see cref="ForSpec"/>) when it has not
+    /// reconciled the current generation yet. The CLI decides with this before the operator reports.
+    /// </summary>
+    public static Model WithRecordedKey(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!string.IsNullOrEmpty(model.Status?.CacheKey) || model.Status?.ObservedGeneration == model.Metadata.Generation && model.Status?.Phase is not null)
+        {
+            return model;
+        }
+
+        return new Model
+        {
+            Metadata = model.Metadata,
+            Spec = model.Spec,
+            Status = new ModelStatus { Phase = model.Status?.Phase, CacheKey = ForSpec(model.Spec) is { Length: > 0 } key ? key : null },
+        };
+    }
+
+    /// <summary>The key a service of this Model uses once the Model controller has run: <see cref="Effective"/> of <see cref="WithRecordedKey"/>.</summary>
+    public static string Expected(Model model) => Effective(WithRecordedKey(model));
+
     public static bool IsMultiFile(ModelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);

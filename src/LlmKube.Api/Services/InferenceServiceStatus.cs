@@ -82,7 +82,7 @@ public sealed class ModelCacheStatus
     /// ephemeral (an emptyDir, downloaded at every pod start), pvcSource (the Model's pvc:// claim, mounted read-only),
     /// none (skipModelInit).
     /// </summary>
-    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.Claim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
+    [AllowedValues(CacheVolumes.Shared, CacheVolumes.PerService, CacheVolumes.UserClaim, CacheVolumes.Ephemeral, CacheVolumes.PvcSource, CacheVolumes.None)]
     public string? Volume { get; set; }
 
     /// <summary>The PersistentVolumeClaim mounted (shared, perService, claim and pvcSource volumes).</summary>

@@ -1,3 +1,5 @@
+using LlmKube.Contracts;
+
 namespace LlmKube.Api.Validation;
 
 public enum IssueSeverity
@@ -30,7 +32,8 @@ public sealed record SpecIssue(IssueSeverity Severity, string Reason, string Fie
 public static class IssueReasons
 {
     public const string FieldNotSupported = "FieldNotSupported";
-    public const string InvalidSource = "InvalidSource";
+    /// <summary>The same word as the fetcher's failure for a source it cannot accept.</summary>
+    public const string InvalidSource = nameof(FailureReason.InvalidSource);
     public const string InvalidFileSet = "InvalidFileSet";
     public const string InvalidSpec = "InvalidSpec";
     public const string UnboundedEphemeralCache = "UnboundedEphemeralCache";

@@ -15,10 +15,6 @@ public sealed record ControllerOptions
 
     /// <summary>Retry back-off (per key and overall).</summary>
     public RateLimiterOptions RateLimiter { get; init; } = new();
-
-    /// <summary>When a permanent error is retried anyway (the object may also change before that).
-    /// Default 10 minutes; null never retries until the next event or resync.</summary>
-    public TimeSpan? PermanentErrorRetry { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -222,18 +218,6 @@ public sealed class Controller
                 _logger.LogWarning(ApiErrors.StackWorthy(result.Exception), "Reconcile of {Key} failed (retry {Retry}): {Message}",
                     key, queue.NumRequeues(key) + 1, ApiErrors.Describe(result.Exception) ?? result.Message);
                 queue.AddRateLimited(key);
-                break;
-            case ReconcileOutcome.PermanentError:
-                _logger.LogError(ApiErrors.StackWorthy(result.Exception), "Reconcile of {Key} failed permanently: {Message}",
-                    key, ApiErrors.Describe(result.Exception) ?? result.Message);
-                queue.Forget(key);
-                if (Options.PermanentErrorRetry is { } retry)
-                {
-                    queue.AddAfter(key, retry);
-                }
-
-                break;
-            default:
                 break;
         }
     }

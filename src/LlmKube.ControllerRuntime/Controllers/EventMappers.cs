@@ -112,10 +112,6 @@ public static class EventMappers
 /// status-only updates, but keep listening to the status of children (e.g. Deployment readiness).</summary>
 public static class EventPredicates
 {
-    /// <summary>Everything.</summary>
-    public static EventPredicate<T> All<T>()
-        where T : class => static _ => true;
-
     /// <summary>
     /// Drops updates that leave <c>metadata.generation</c> unchanged (status-only writes, including our own);
     /// adds, deletes and resyncs pass. Objects without a generation always pass.
@@ -142,19 +138,6 @@ public static class EventPredicates
             return !SameMap(o.Labels, n.Labels) || !SameMap(o.Annotations, n.Annotations) ||
                    !(o.Finalizers ?? []).SequenceEqual(n.Finalizers ?? []) || o.DeletionTimestamp != n.DeletionTimestamp;
         };
-    }
-
-    /// <summary>Drops periodic resyncs.</summary>
-    public static EventPredicate<T> NoResync<T>()
-        where T : class => static e => e.Type != InformerEventType.Resync;
-
-    /// <summary>Both predicates must pass.</summary>
-    public static EventPredicate<T> And<T>(EventPredicate<T> a, EventPredicate<T> b)
-        where T : class
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        return e => a(e) && b(e);
     }
 
     private static bool SameMap(IDictionary<string, string>? a, IDictionary<string, string>? b)

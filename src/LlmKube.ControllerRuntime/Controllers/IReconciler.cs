@@ -10,12 +10,3 @@ public interface IReconciler
     /// <summary>Reconciles the object with <paramref name="key"/> (which may no longer exist).</summary>
     Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken);
 }
-
-/// <summary>An <see cref="IReconciler"/> from a delegate.</summary>
-public sealed class DelegateReconciler(Func<ObjectKey, CancellationToken, Task<ReconcileResult>> reconcile) : IReconciler
-{
-    private readonly Func<ObjectKey, CancellationToken, Task<ReconcileResult>> _reconcile = reconcile ?? throw new ArgumentNullException(nameof(reconcile));
-
-    /// <inheritdoc/>
-    public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) => _reconcile(key, cancellationToken);
-}

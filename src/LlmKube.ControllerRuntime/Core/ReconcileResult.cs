@@ -12,12 +12,9 @@ public enum ReconcileOutcome
     /// <summary>Try again soon with per-key back-off, without counting an error (e.g. a conflict).</summary>
     Requeue,
 
-    /// <summary>A transient failure: retried with per-key exponential back-off, never dropped.</summary>
+    /// <summary>A transient failure: retried with per-key exponential back-off, never dropped. (A failure that retrying
+    /// cannot fix belongs in the object's status, with <see cref="Done"/>: the next change of the object brings it back.)</summary>
     TransientError,
-
-    /// <summary>A failure that retrying will not fix (invalid input): reported, then retried only after the
-    /// controller's long <c>PermanentErrorRetry</c> interval or when the object changes.</summary>
-    PermanentError,
 }
 
 /// <summary>The result of one reconcile.</summary>
@@ -50,7 +47,7 @@ public sealed record ReconcileResult
     public Exception? Exception { get; }
 
     /// <summary>Whether this is an error outcome.</summary>
-    public bool IsError => Outcome is ReconcileOutcome.TransientError or ReconcileOutcome.PermanentError;
+    public bool IsError => Outcome == ReconcileOutcome.TransientError;
 
     /// <summary>Look again after <paramref name="delay"/> (not an error; back-off is reset).</summary>
     public static ReconcileResult RequeueAfter(TimeSpan delay) =>
@@ -66,10 +63,6 @@ public sealed record ReconcileResult
     /// <summary>A transient error, retried with back-off.</summary>
     public static ReconcileResult Error(string message) => new(ReconcileOutcome.TransientError, message: message);
 
-    /// <summary>A permanent error: reported, not retried in a hot loop.</summary>
-    public static ReconcileResult Permanent(string message, Exception? exception = null) =>
-        new(ReconcileOutcome.PermanentError, message: message, exception: exception);
-
     /// <summary>The shorter of two requeue requests (used to combine sub-steps): errors win, then the
     /// earliest retry, then Done.</summary>
     public static ReconcileResult Min(ReconcileResult a, ReconcileResult b)
@@ -79,10 +72,9 @@ public sealed record ReconcileResult
         static int Rank(ReconcileResult r) => r.Outcome switch
         {
             ReconcileOutcome.TransientError => 0,
-            ReconcileOutcome.PermanentError => 1,
-            ReconcileOutcome.Requeue => 2,
-            ReconcileOutcome.RequeueAfter => 3,
-            _ => 4,
+            ReconcileOutcome.Requeue => 1,
+            ReconcileOutcome.RequeueAfter => 2,
+            ReconcileOutcome.Done => 3,
         };
         var ra = Rank(a);
         var rb = Rank(b);
@@ -98,7 +90,7 @@ public sealed record ReconcileResult
     public override string ToString() => Outcome switch
     {
         ReconcileOutcome.RequeueAfter => $"RequeueAfter({After})",
-        ReconcileOutcome.TransientError or ReconcileOutcome.PermanentError => $"{Outcome}({Message})",
+        ReconcileOutcome.TransientError => $"{Outcome}({Message})",
         _ => Outcome.ToString(),
     };
 }

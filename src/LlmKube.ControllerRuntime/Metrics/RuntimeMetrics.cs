@@ -129,7 +129,7 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
         _upstreamReconciles.WithLabels(controller, "success");
         _upstreamReconciles.WithLabels(controller, "error");
         _reconcileErrors.WithLabels(controller);
-        _terminalErrors.WithLabels(controller);
+        _terminalErrors.WithLabels(controller); // controller-runtime's series; our reconcilers report no terminal error, so it stays 0
         _maxConcurrent.WithLabels(controller).Set(workers);
         _activeWorkers.WithLabels(controller).Set(0);
         _queueDepth.WithLabels(controller, controller).Set(0);
@@ -141,31 +141,25 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
 
     internal void ReconcileStarted(string controller) => _activeWorkers.WithLabels(controller).Inc();
 
-    /// <summary>A reconcile ended: controller-runtime's result names (a permanent error is its "terminal" error).</summary>
+    /// <summary>A reconcile ended: controller-runtime's result names.</summary>
     internal void Reconciled(string controller, ReconcileOutcome outcome, TimeSpan duration)
     {
         _activeWorkers.WithLabels(controller).Dec();
-        var error = outcome is ReconcileOutcome.TransientError or ReconcileOutcome.PermanentError;
         var result = outcome switch
         {
             ReconcileOutcome.Done => "success",
             ReconcileOutcome.Requeue => "requeue",
             ReconcileOutcome.RequeueAfter => "requeue_after",
-            _ => "error",
+            ReconcileOutcome.TransientError => "error",
         };
         _reconciles.WithLabels(controller, result).Inc();
-        if (error)
+        if (outcome == ReconcileOutcome.TransientError)
         {
             _reconcileErrors.WithLabels(controller).Inc();
         }
 
-        if (outcome == ReconcileOutcome.PermanentError)
-        {
-            _terminalErrors.WithLabels(controller).Inc();
-        }
-
         _reconcileTime.WithLabels(controller).Observe(duration.TotalSeconds);
-        _upstreamReconciles.WithLabels(controller, error ? "error" : "success").Inc();
+        _upstreamReconciles.WithLabels(controller, outcome == ReconcileOutcome.TransientError ? "error" : "success").Inc();
         _upstreamReconcileDuration.WithLabels(controller).Observe(duration.TotalSeconds);
     }
 

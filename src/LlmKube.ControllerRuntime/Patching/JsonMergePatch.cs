@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace LlmKube.ControllerRuntime;
 
-/// <summary>JSON merge patch (RFC 7386) computation.</summary>
+/// <summary>JSON merge patch (RFC 7386) computation; the API server (and the sandbox's JsonMergePatch) applies them.</summary>
 public static class JsonMergePatch
 {
     /// <summary>
@@ -52,29 +52,5 @@ public static class JsonMergePatch
         }
 
         return patch.Count == 0 ? null : patch;
-    }
-
-    /// <summary>Applies a merge patch to a document (returns a new node; the input is not changed).</summary>
-    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
-    {
-        if (patch is not JsonObject po)
-        {
-            return patch?.DeepClone();
-        }
-
-        var result = target is JsonObject to ? (JsonObject)to.DeepClone() : [];
-        foreach (var (name, value) in po)
-        {
-            if (value == null)
-            {
-                result.Remove(name);
-            }
-            else
-            {
-                result[name] = Apply(result[name], value);
-            }
-        }
-
-        return result;
     }
 }

@@ -24,7 +24,7 @@ public enum PatchOutcome
     /// <summary>One or two patches were sent and accepted.</summary>
     Patched,
 
-    /// <summary>409 Conflict (only with <see cref="PatchOptions.OptimisticLock"/>, or a server-side conflict): requeue.</summary>
+    /// <summary>409 Conflict (the server refused the write; merge patches carry no resourceVersion): requeue.</summary>
     Conflict,
 
     /// <summary>404: the object is gone.</summary>
@@ -39,18 +39,6 @@ public sealed record PatchResult<T>(PatchOutcome Outcome, T? Object)
     public ReconcileResult ToReconcileResult() => Outcome == PatchOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
 }
 
-/// <summary>Options of <see cref="PatchHelper{T}"/>.</summary>
-public sealed record PatchOptions
-{
-    /// <summary>Include the snapshot's <c>metadata.resourceVersion</c> in each patch so the server rejects it
-    /// with 409 when the object changed meanwhile (needed for read-modify-write of lists such as finalizers).</summary>
-    public bool OptimisticLock { get; init; }
-
-    /// <summary>Whether the resource has a <c>/status</c> subresource (default true). When false, status changes
-    /// are part of the main patch.</summary>
-    public bool StatusSubresource { get; init; } = true;
-}
-
 /// <summary>
 /// cluster-api's patch helper: snapshot an object, let code change a copy, then send only the differences as
 /// JSON merge patches — one for metadata/spec, one for <c>/status</c> — and nothing at all when nothing changed.
@@ -62,25 +50,13 @@ public sealed class PatchHelper<T>
 {
     private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
     private readonly JsonObject _before;
-    private readonly string? _resourceVersion;
 
-    /// <summary>Takes the snapshot. <paramref name="original"/> itself is not kept and may be shared.</summary>
-    public PatchHelper(T original, PatchOptions? options = null)
-        : this(original, ToNode(original ?? throw new ArgumentNullException(nameof(original))), options)
+    private PatchHelper(T original, JsonObject snapshot)
     {
-    }
-
-    private PatchHelper(T original, JsonObject snapshot, PatchOptions? options)
-    {
-        Options = options ?? new PatchOptions();
         _before = snapshot;
         Namespace = original.Metadata?.NamespaceProperty;
         Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
-        _resourceVersion = original.Metadata?.ResourceVersion;
     }
-
-    /// <summary>The options.</summary>
-    public PatchOptions Options { get; }
 
     /// <summary>Namespace of the snapshot.</summary>
     public string? Namespace { get; }
@@ -89,12 +65,12 @@ public sealed class PatchHelper<T>
     public string Name { get; }
 
     /// <summary>Snapshot <paramref name="original"/> and return a deep copy to modify, plus the helper.</summary>
-    public static (PatchHelper<T> Helper, T Copy) Begin(T original, PatchOptions? options = null)
+    public static (PatchHelper<T> Helper, T Copy) Begin(T original)
     {
         // One serialization serves both the snapshot and the copy (reconciles run this for every object).
         ArgumentNullException.ThrowIfNull(original);
         var snapshot = ToNode(original);
-        return (new PatchHelper<T>(original, snapshot, options), KubernetesJson.Deserialize<T>(snapshot));
+        return (new PatchHelper<T>(original, snapshot), KubernetesJson.Deserialize<T>(snapshot));
     }
 
     /// <summary>Computes the patches from the snapshot to <paramref name="modified"/> (pure; no I/O).</summary>
@@ -105,32 +81,15 @@ public sealed class PatchHelper<T>
         var before = (JsonObject)_before.DeepClone();
         Strip(before);
         Strip(after);
-        JsonObject? statusPatch = null;
-        if (Options.StatusSubresource)
-        {
-            var bs = before["status"] as JsonObject;
-            var asNode = after["status"] as JsonObject;
-            before.Remove("status");
-            after.Remove("status");
-            var sd = Diff(bs, asNode);
-            if (sd != null)
-            {
-                statusPatch = new JsonObject { ["status"] = sd };
-            }
-        }
+        var statusDiff = Diff(before["status"] as JsonObject, after["status"] as JsonObject);
+        before.Remove("status");
+        after.Remove("status");
 
         before.Remove("apiVersion");
         before.Remove("kind");
         after.Remove("apiVersion");
         after.Remove("kind");
-        var main = JsonMergePatch.Diff(before, after);
-        if (Options.OptimisticLock && _resourceVersion != null)
-        {
-            AddResourceVersion(main);
-            AddResourceVersion(statusPatch);
-        }
-
-        return new PatchPlan(main, statusPatch);
+        return new PatchPlan(JsonMergePatch.Diff(before, after), statusDiff is null ? null : new JsonObject { ["status"] = statusDiff });
     }
 
     /// <summary>
@@ -156,11 +115,6 @@ public sealed class PatchHelper<T>
 
             if (plan.Status != null)
             {
-                if (latest != null && Options.OptimisticLock && latest.Metadata?.ResourceVersion is { } rv)
-                {
-                    ((JsonObject)plan.Status["metadata"]!)["resourceVersion"] = rv;
-                }
-
                 latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Status), status: true, cancellationToken).ConfigureAwait(false);
             }
 
@@ -185,22 +139,6 @@ public sealed class PatchHelper<T>
 
     private static JsonObject? Diff(JsonObject? before, JsonObject? after) =>
         before == null && after == null ? null : JsonMergePatch.Diff(before, after);
-
-    private void AddResourceVersion(JsonObject? patch)
-    {
-        if (patch == null)
-        {
-            return;
-        }
-
-        if (patch["metadata"] is not JsonObject meta)
-        {
-            meta = [];
-            patch["metadata"] = meta;
-        }
-
-        meta["resourceVersion"] = _resourceVersion;
-    }
 
     private static JsonObject ToNode(T obj) =>
         KubernetesJsonNodes.ToNode(obj) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");

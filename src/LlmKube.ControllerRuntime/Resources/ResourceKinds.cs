@@ -4,7 +4,8 @@ using k8s.Models;
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// Ready-made <see cref="ResourceKind{T}"/>s for the built-in kinds an operator commonly watches.
+/// Ready-made <see cref="ResourceKind{T}"/>s for the built-in kinds the operator watches (and ConfigMaps, the
+/// runtime's own tests' core kind).
 /// core/v1 kinds use KubernetesClient's typed methods; other groups go through <c>CustomObjects</c>.
 /// </summary>
 public static class ResourceKinds
@@ -12,14 +13,6 @@ public static class ResourceKinds
     /// <summary>apps/v1 Deployments.</summary>
     public static ResourceKind<V1Deployment> Deployments { get; } =
         ResourceKind.Custom<V1Deployment>(new ApiResource("apps", "v1", "deployments", "Deployment"));
-
-    /// <summary>coordination.k8s.io/v1 Leases.</summary>
-    public static ResourceKind<V1Lease> Leases { get; } =
-        ResourceKind.Custom<V1Lease>(new ApiResource("coordination.k8s.io", "v1", "leases", "Lease"));
-
-    /// <summary>batch/v1 Jobs.</summary>
-    public static ResourceKind<V1Job> Jobs { get; } =
-        ResourceKind.Custom<V1Job>(new ApiResource("batch", "v1", "jobs", "Job"));
 
     /// <summary>core/v1 Services.</summary>
     public static ResourceKind<V1Service> Services { get; } = Core(
@@ -48,19 +41,6 @@ public static class ResourceKinds
                 : c.WatchListNamespacedConfigMapAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadNamespacedConfigMapAsync(n, ns, cancellationToken: ct),
             (c, p, ns, n, status, ct) => c.PatchNamespacedConfigMapAsync(p, n, ns, cancellationToken: ct)));
-
-    /// <summary>core/v1 Secrets.</summary>
-    public static ResourceKind<V1Secret> Secrets { get; } = Core(
-        new ApiResource("", "v1", "secrets", "Secret", Namespaced: true),
-        new CoreOperations<V1Secret, V1SecretList>(
-            (c, ns, r, ct) => string.IsNullOrEmpty(ns)
-                ? c.ListSecretForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
-                : c.ListNamespacedSecretAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
-                ? c.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
-                : c.WatchListNamespacedSecretAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
-            (c, ns, n, ct) => c.ReadNamespacedSecretAsync(n, ns, cancellationToken: ct),
-            (c, p, ns, n, status, ct) => c.PatchNamespacedSecretAsync(p, n, ns, cancellationToken: ct)));
 
     /// <summary>core/v1 Pods.</summary>
     public static ResourceKind<V1Pod> Pods { get; } = Core(
@@ -102,17 +82,6 @@ public static class ResourceKinds
             (c, p, ns, n, status, ct) => status
                 ? c.PatchPersistentVolumeStatusAsync(p, n, cancellationToken: ct)
                 : c.PatchPersistentVolumeAsync(p, n, cancellationToken: ct)));
-
-    /// <summary>core/v1 Namespaces.</summary>
-    public static ResourceKind<V1Namespace> Namespaces { get; } = Core(
-        new ApiResource("", "v1", "namespaces", "Namespace", Namespaced: false),
-        new CoreOperations<V1Namespace, V1NamespaceList>(
-            (c, ns, r, ct) => c.ListNamespaceAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => c.WatchListNamespaceAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
-            (c, ns, n, ct) => c.ReadNamespaceAsync(n, cancellationToken: ct),
-            (c, p, ns, n, status, ct) => status
-                ? c.PatchNamespaceStatusAsync(p, n, cancellationToken: ct)
-                : c.PatchNamespaceAsync(p, n, cancellationToken: ct)));
 
     private static ResourceKind<T> Core<T, TList>(ApiResource resource, CoreOperations<T, TList> ops)
         where T : class, IKubernetesObject<V1ObjectMeta>

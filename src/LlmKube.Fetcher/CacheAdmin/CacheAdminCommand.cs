@@ -9,15 +9,8 @@ namespace LlmKube.Fetcher.CacheAdmin;
 /// </summary>
 internal static partial class CacheAdminCommand
 {
-    public const string List = "cache-ls";
-    public const string Remove = "cache-rm";
-
-    /// <summary>The kubelet keeps at most 4096 bytes of a termination message.</summary>
-    public const int TerminationLogLimit = 4096;
-
-    public const int ExitOk = 0;
-    public const int ExitNotAllRemoved = 1;
-    public const int ExitInvalidArguments = 2;
+    public const string List = FetcherCommands.CacheList;
+    public const string Remove = FetcherCommands.CacheRemove;
 
     public const string Usage = """
         usage:
@@ -37,7 +30,7 @@ internal static partial class CacheAdminCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var terminationLog = "/dev/termination-log";
+        var terminationLog = TerminationMessage.DefaultPath;
         var positional = new List<string>();
         string? unknown = null;
         for (var i = 1; i < args.Length; i++)
@@ -46,7 +39,7 @@ internal static partial class CacheAdminCommand
             {
                 case "-h" or "--help":
                     stderr.WriteLine(Usage);
-                    return ExitOk;
+                    return CacheCommandExitCodes.Ok;
                 case "--termination-log" when i + 1 < args.Length:
                     terminationLog = args[++i];
                     break;
@@ -88,8 +81,8 @@ internal static partial class CacheAdminCommand
             }
 
             var scan = CacheScanner.Scan(root);
-            Report(stdout, terminationLog, CacheReportWriter.Listing(scan, int.MaxValue), CacheReportWriter.Listing(scan, TerminationLogLimit));
-            return ExitOk;
+            Report(stdout, terminationLog, CacheReportWriter.Listing(scan, int.MaxValue), CacheReportWriter.Listing(scan, TerminationMessage.MaxBytes));
+            return CacheCommandExitCodes.Ok;
         }
 
         var keys = positional.Skip(1).Distinct(StringComparer.Ordinal).ToList();
@@ -105,13 +98,13 @@ internal static partial class CacheAdminCommand
         }
 
         var result = CacheRemover.Remove(root, keys);
-        Report(stdout, terminationLog, CacheReportWriter.Removal(result, int.MaxValue), CacheReportWriter.Removal(result, TerminationLogLimit));
+        Report(stdout, terminationLog, CacheReportWriter.Removal(result, int.MaxValue), CacheReportWriter.Removal(result, TerminationMessage.MaxBytes));
         foreach (var (key, error) in result.Failed)
         {
             stderr.WriteLine($"{Remove}: {key}: {error}");
         }
 
-        return result.Failed.Count == 0 ? ExitOk : ExitNotAllRemoved;
+        return result.Failed.Count == 0 ? CacheCommandExitCodes.Ok : CacheCommandExitCodes.NotAllRemoved;
     }
 
     public static bool IsKey(string text) => KeyPattern().IsMatch(text);
@@ -124,10 +117,10 @@ internal static partial class CacheAdminCommand
 
     private static int Invalid(TextWriter stderr, string terminationLog, string message)
     {
-        var line = $"reason=InvalidArguments message={message.Split('\n')[0]}";
+        var line = TerminationMessage.Format(FailureReason.InvalidArguments, message.Split('\n')[0]);
         stderr.WriteLine(message.Contains('\n', StringComparison.Ordinal) ? message : line);
         WriteTerminationLog(terminationLog, line);
-        return ExitInvalidArguments;
+        return (int)FailureReason.InvalidArguments;
     }
 
     private static void WriteTerminationLog(string path, string text)

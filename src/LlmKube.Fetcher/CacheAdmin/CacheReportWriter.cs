@@ -1,25 +1,21 @@
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace LlmKube.Fetcher.CacheAdmin;
 
 /// <summary>
-/// The JSON reports of cache-ls and cache-rm (docs/CONTRACTS.md section 5), compact, written with Utf8JsonWriter (no
-/// reflection, AOT-safe). When the report is longer than the limit, details are dropped in steps — sources, then
-/// digests and times, then file lists, then whole entries — and <c>truncated</c> names the step reached.
+/// The reports of cache-ls and cache-rm (<see cref="CacheListingReport"/>, <see cref="CacheRemovalReport"/>). When a
+/// report is longer than the limit, details are dropped in steps — sources, then digests and times, then file lists,
+/// then whole entries — and <c>truncated</c> names the step reached.
 /// </summary>
 internal static class CacheReportWriter
 {
     private static readonly string[] ListingSteps = ["", "sources", "details", "files", "entries"];
 
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static string Listing(CacheScan scan, int limit)
     {
         foreach (var step in ListingSteps)
         {
-            var text = WriteListing(scan, step, scan.Entries.Count);
+            var text = CacheReportJson.Serialize(ListingAt(scan, step, scan.Entries.Count));
             if (Encoding.UTF8.GetByteCount(text) <= limit)
             {
                 return text;
@@ -28,50 +24,26 @@ internal static class CacheReportWriter
 
         for (var kept = scan.Entries.Count - 1; kept >= 0; kept--)
         {
-            var text = WriteListing(scan, "entries", kept);
+            var text = CacheReportJson.Serialize(ListingAt(scan, "entries", kept));
             if (Encoding.UTF8.GetByteCount(text) <= limit)
             {
                 return text;
             }
         }
 
-        return WriteListing(scan, "entries", 0);
+        return CacheReportJson.Serialize(ListingAt(scan, "entries", 0));
     }
 
     public static string Removal(RemovalResult result, int limit)
     {
         foreach (var errorLength in new[] { 300, 80, 0 })
         {
-            var text = Write(writer =>
+            var text = CacheReportJson.Serialize(new CacheRemovalReport
             {
-                writer.WriteNumber("v", 1);
-                writer.WriteStartArray("removed");
-                foreach (var (key, bytes) in result.Removed)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("key", key);
-                    writer.WriteNumber("bytes", bytes);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-                writer.WriteStartArray("absent");
-                foreach (var key in result.Absent)
-                {
-                    writer.WriteStringValue(key);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteStartArray("failed");
-                foreach (var (key, error) in result.Failed)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("key", key);
-                    writer.WriteString("error", error.Length <= errorLength ? error : error[..errorLength] + (errorLength > 0 ? "…" : "(error text left out)"));
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
+                Removed = result.Removed.Select(r => new CacheRemovedEntry(r.Key, r.Bytes)).ToList(),
+                Absent = result.Absent,
+                Failed = result.Failed.Select(f => new CacheRemovalFailure(f.Key,
+                    f.Error.Length <= errorLength ? f.Error : f.Error[..errorLength] + (errorLength > 0 ? "…" : "(error text left out)"))).ToList(),
             });
             if (Encoding.UTF8.GetByteCount(text) <= limit)
             {
@@ -79,106 +51,43 @@ internal static class CacheReportWriter
             }
         }
 
-        return """{"v":1,"truncated":"everything","removed":[],"absent":[],"failed":[]}""";
+        return CacheReportJson.Serialize(new CacheRemovalReport { Truncated = "everything" });
     }
 
-    private static string WriteListing(CacheScan scan, string step, int keptEntries)
+    private static CacheListingReport ListingAt(CacheScan scan, string step, int keptEntries)
     {
         var level = Array.IndexOf(ListingSteps, step);
-        return Write(writer =>
+        return new CacheListingReport
         {
-            writer.WriteNumber("v", 1);
-            writer.WriteNumber("bytes", scan.Bytes);
-            writer.WriteStartArray("entries");
-            foreach (var entry in scan.Entries.Take(keptEntries))
+            Bytes = scan.Bytes,
+            Entries = scan.Entries.Take(keptEntries).Select(entry => new CacheEntryReport
             {
-                writer.WriteStartObject();
-                writer.WriteString("key", entry.Key);
-                writer.WriteNumber("bytes", entry.Bytes);
-                writer.WriteNumber("fileCount", entry.Files.Count);
-                writer.WriteNumber("partialBytes", entry.PartialBytes);
-                writer.WriteBoolean("busy", entry.Busy);
-                if (entry.Error is not null)
-                {
-                    writer.WriteString("error", entry.Error);
-                }
-
-                if (level < 3)
-                {
-                    writer.WriteStartArray("files");
-                    foreach (var file in entry.Files)
-                    {
-                        WriteFile(writer, file, level);
-                    }
-
-                    writer.WriteEndArray();
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteStartArray("other");
-            foreach (var other in level < 4 ? scan.Other : [])
-            {
-                writer.WriteStartObject();
-                writer.WriteString("name", other.Name);
-                writer.WriteBoolean("dir", other.Directory);
-                writer.WriteNumber("bytes", other.Bytes);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            if (level > 0)
-            {
-                writer.WriteString("truncated", step);
-            }
-
-            if (keptEntries < scan.Entries.Count)
-            {
-                writer.WriteNumber("omitted", scan.Entries.Count - keptEntries);
-            }
-        });
+                Key = entry.Key,
+                Bytes = entry.Bytes,
+                FileCount = entry.Files.Count,
+                PartialBytes = entry.PartialBytes,
+                Busy = entry.Busy,
+                Error = entry.Error,
+                Files = level < 3 ? entry.Files.Select(file => File(file, level)).ToList() : null,
+            }).ToList(),
+            Other = level < 4 ? scan.Other.Select(o => new CacheOtherReport { Name = o.Name, Directory = o.Directory, Bytes = o.Bytes }).ToList() : [],
+            Truncated = level > 0 ? step : null,
+            Omitted = keptEntries < scan.Entries.Count ? scan.Entries.Count - keptEntries : null,
+        };
     }
 
-    private static void WriteFile(Utf8JsonWriter writer, ScannedFile file, int level)
+    private static CacheFileReport File(ScannedFile file, int level)
     {
-        writer.WriteStartObject();
-        writer.WriteString("name", file.Name);
-        writer.WriteNumber("bytes", file.Bytes);
-        if (file.Record is { } record && level < 2)
+        var record = level < 2 ? file.Record : null;
+        return new CacheFileReport
         {
-            Optional(writer, "sha256", record.Sha256);
-            Optional(writer, "sha256Check", record.Sha256Check);
-            Optional(writer, "fetchedAt", record.FetchedAt);
-            Optional(writer, "origin", record.Origin);
-            if (level < 1)
-            {
-                Optional(writer, "source", record.Source);
-            }
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static void Optional(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
-    }
-
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, Options))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
+            Name = file.Name,
+            Bytes = file.Bytes,
+            Sha256 = record?.Sha256,
+            Sha256Check = record?.Sha256Check,
+            FetchedAt = record?.FetchedAt,
+            Origin = record?.Origin,
+            Source = level < 1 ? record?.Source : null,
+        };
     }
 }

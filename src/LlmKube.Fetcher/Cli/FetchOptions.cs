@@ -56,7 +56,7 @@ internal sealed record FetchOptions
 
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
 
-    public string TerminationLogPath { get; init; } = Failures.TerminationLog.DefaultPath;
+    public string TerminationLogPath { get; init; } = TerminationMessage.DefaultPath;
 
     /// <summary>Consecutive failed attempts (without progress) before a transfer gives up.</summary>
     public int MaxAttempts { get; init; } = 6;

@@ -37,19 +37,19 @@ internal static class FetchOptionsParser
             }
         }
 
-        source ??= Env(env, "LLMKUBE_SOURCE");
-        dest ??= Env(env, "LLMKUBE_DEST");
-        destDir ??= Env(env, "LLMKUBE_DEST_DIR");
-        if (files.Count == 0 && Env(env, "LLMKUBE_FILES") is { } fileList)
+        source ??= Env(env, FetcherEnvironment.Source);
+        dest ??= Env(env, FetcherEnvironment.Dest);
+        destDir ??= Env(env, FetcherEnvironment.DestDir);
+        if (files.Count == 0 && Env(env, FetcherEnvironment.Files) is { } fileList)
         {
             files.AddRange(fileList.Split('\n').Select(f => f.Trim('\r', ' ', '\t')).Where(f => f.Length > 0));
         }
 
-        sha ??= Env(env, "LLMKUBE_SHA256");
-        refresh ??= Env(env, "LLMKUBE_REFRESH_POLICY");
-        connections ??= Env(env, "LLMKUBE_CONNECTIONS");
-        caDir ??= Env(env, "LLMKUBE_CA_DIR");
-        if (roots.Count == 0 && Env(env, "LLMKUBE_ALLOWED_FILE_ROOTS") is { } rootList)
+        sha ??= Env(env, FetcherEnvironment.Sha256);
+        refresh ??= Env(env, FetcherEnvironment.RefreshPolicy);
+        connections ??= Env(env, FetcherEnvironment.Connections);
+        caDir ??= Env(env, FetcherEnvironment.CaDir);
+        if (roots.Count == 0 && Env(env, FetcherEnvironment.AllowedFileRoots) is { } rootList)
         {
             roots.AddRange(rootList.Split(':').Where(r => r.Length > 0));
         }
@@ -96,7 +96,7 @@ internal static class FetchOptionsParser
             Connections = ParseInt(connections, "--connections", FetchOptions.DefaultConnections, 1, FetchOptions.MaxConnections),
             ChunkSize = ParseInt(chunk, "--chunk-size-mib", (int)(FetchOptions.DefaultChunkSize >> 20), 1, 256) * (1L << 20),
             DirectIo = ParseBool(directIo, "--direct-io"),
-            Fsync = ParseBool(fsync ?? Env(env, "LLMKUBE_FSYNC"), "--fsync (LLMKUBE_FSYNC)"),
+            Fsync = ParseBool(fsync ?? Env(env, FetcherEnvironment.Fsync), "--fsync (LLMKUBE_FSYNC)"),
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
             HfToken = Env(env, "HF_TOKEN"),
@@ -114,7 +114,7 @@ internal static class FetchOptionsParser
                 "none" => ProgressMode.None,
                 _ => throw Usage($"--progress must be auto, lines or none, not '{progress}'"),
             },
-            TerminationLogPath = termLog ?? TerminationLog.DefaultPath,
+            TerminationLogPath = termLog ?? TerminationMessage.DefaultPath,
             StallTimeout = TimeSpan.FromSeconds(ParseInt(stall, "--stall-timeout-seconds", 30, 1, 3600)),
             MaxAttempts = ParseInt(attempts, "--max-attempts", 6, 1, 100),
         };

@@ -1,27 +1,11 @@
-using System.Text;
-
 namespace LlmKube.Fetcher.Failures;
 
-/// <summary>Writes the one machine-readable failure line the operator parses.</summary>
+/// <summary>Writes the one machine-readable failure line (<see cref="TerminationMessage"/>) the operator parses.</summary>
 internal sealed class TerminationLog(string path, TextWriter stderr)
 {
-    public const string DefaultPath = "/dev/termination-log";
-
-    public static string Format(FailureReason reason, string message)
-    {
-        // One line, no control characters: the operator splits on the first "message=".
-        var sb = new StringBuilder(message.Length);
-        foreach (var c in message)
-        {
-            sb.Append(char.IsControl(c) ? ' ' : c);
-        }
-
-        return $"reason={reason} message={sb.ToString().Trim()}";
-    }
-
     public void Write(FailureReason reason, string message)
     {
-        var line = Format(reason, message);
+        var line = TerminationMessage.Format(reason, message);
         stderr.WriteLine(line);
         stderr.Flush();
         try

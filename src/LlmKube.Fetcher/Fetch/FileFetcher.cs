@@ -88,13 +88,13 @@ internal sealed class FileFetcher(FetchContext context)
         }
         catch (FetchException e) when (e.Reason is not (FailureReason.InvalidArguments or FailureReason.InvalidSource))
         {
-            log($"kept cached copy {job.FinalPath}: {TerminationLog.Format(e.Reason, e.Message)}");
+            log($"kept cached copy {job.FinalPath}: {TerminationMessage.Format(e.Reason, e.Message)}");
             return new FileResult(job.FinalPath, FileOutcome.KeptCached, 0);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var classified = FailureClassifier.Classify(e);
-            log($"kept cached copy {job.FinalPath}: {TerminationLog.Format(classified.Reason, classified.Message)}");
+            log($"kept cached copy {job.FinalPath}: {TerminationMessage.Format(classified.Reason, classified.Message)}");
             return new FileResult(job.FinalPath, FileOutcome.KeptCached, 0);
         }
     }

@@ -47,7 +47,7 @@ internal static class PrepCommand
         }
 
         _ = ModeSpec.Parse(mode);
-        return new PrepOptions(dir, uid, gid, mode, termLog ?? TerminationLog.DefaultPath);
+        return new PrepOptions(dir, uid, gid, mode, termLog ?? TerminationMessage.DefaultPath);
     }
 
     public static void Run(PrepOptions options, TextWriter stderr)

@@ -61,7 +61,7 @@ internal sealed class HttpClients : IDisposable
 
         if (!Directory.Exists(caDir))
         {
-            throw new Failures.FetchException(Failures.FailureReason.InvalidArguments, $"--ca-dir {caDir} is not a directory");
+            throw new Failures.FetchException(FailureReason.InvalidArguments, $"--ca-dir {caDir} is not a directory");
         }
 
         foreach (var file in Directory.EnumerateFiles(caDir).Order(StringComparer.Ordinal))

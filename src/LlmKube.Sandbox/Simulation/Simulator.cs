@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace LlmKube.Sandbox.Simulation;
 
 /// <summary>
-/// Optional stand-ins for a dynamic provisioner (bind each new PVC) and for the deployment controller and
-/// kubelet (report each Deployment ready after a spec change). Reacts to the store's change feed after
+/// Optional stand-ins for a dynamic provisioner (bind each new PVC), for the deployment controller and
+/// kubelet (report each Deployment ready after a spec change) and for the Job controller and the scheduler (give each
+/// Job a pod, see <see cref="Control.JobPods"/>). Reacts to the store's change feed after
 /// <see cref="SimulationOptions.Delay"/>.
 /// </summary>
 internal sealed class Simulator
@@ -25,7 +26,7 @@ internal sealed class Simulator
         _control = control;
         _time = time;
         _logger = logger;
-        if (options.PvcBinding || options.Deployments)
+        if (options.PvcBinding || options.Deployments || options.Jobs)
         {
             store.AddListener(_changes.Writer);
         }
@@ -62,6 +63,8 @@ internal sealed class Simulator
         var obj = change.Object;
         switch (change.StorageKey)
         {
+            case "batch/jobs" when _options.Jobs && change.Type == WatchEventType.Added:
+                return () => _control.StartJob(obj.Namespace, obj.Name);
             case "/persistentvolumeclaims" when _options.PvcBinding && change.Type == WatchEventType.Added:
                 return () => _control.BindClaim(obj.Namespace, obj.Name);
             case "apps/deployments" when _options.Deployments:

@@ -102,7 +102,7 @@ public sealed class BadInputScenarios(BadInputFixture fixture) : IClassFixture<B
     {
         var conditions = kind == "model"
             ? (await cluster.GetModelAsync(BadInputFixture.Ns, name))?.Status?.Conditions
-            : (await cluster.GetServiceAsync(BadInputFixture.Ns, name))?.Status?.Conditions;
+            : (await cluster.GetInferenceServiceAsync(BadInputFixture.Ns, name))?.Status?.Conditions;
         return conditions?.FirstOrDefault(c => c.Reason == reason)?.Message;
     }
 }

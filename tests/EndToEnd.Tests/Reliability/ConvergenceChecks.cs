@@ -15,7 +15,7 @@ internal static class ConvergenceChecks
         var pending = expected.ToList();
         while (pending.Count > 0)
         {
-            var services = await ListServicesAsync(cluster);
+            var services = await ListInferenceServicesAsync(cluster);
             pending = pending.Where(e => !services.TryGetValue((e.Namespace, e.Name), out var s) || s.Status?.Phase != ServicePhases.Ready).ToList();
             if (pending.Count == 0)
             {
@@ -33,7 +33,7 @@ internal static class ConvergenceChecks
 
         var deployments = (await cluster.Client.AppsV1.ListDeploymentForAllNamespacesAsync()).Items;
         var kubeServices = (await cluster.Client.CoreV1.ListServiceForAllNamespacesAsync()).Items;
-        var isvcs = await ListServicesAsync(cluster);
+        var isvcs = await ListInferenceServicesAsync(cluster);
         foreach (var (ns, name, claim) in expected)
         {
             var deployment = Assert.Single(deployments, d => d.Metadata.NamespaceProperty == ns && d.Metadata.Name == name);
@@ -52,7 +52,7 @@ internal static class ConvergenceChecks
         }
     }
 
-    public static async Task<Dictionary<(string, string), InferenceService>> ListServicesAsync(TestCluster cluster)
+    public static async Task<Dictionary<(string, string), InferenceService>> ListInferenceServicesAsync(TestCluster cluster)
     {
         var list = await cluster.Client.CustomObjects.ListClusterCustomObjectAsync<InferenceServiceList>(ApiGroup.Group, ApiGroup.Version, InferenceService.Plural);
         return list.Items.ToDictionary(s => (s.Metadata.NamespaceProperty, s.Metadata.Name));

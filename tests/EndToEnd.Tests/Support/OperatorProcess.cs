@@ -6,7 +6,7 @@ using LlmKube.Tests.Shared;
 
 namespace EndToEnd.Tests.Support;
 
-/// <summary>The real operator binary (llmkube-operator.dll, built beside the tests) running as a child process.</summary>
+/// <summary>The real operator binary (llmkube-operator.dll, as its project built it) running as a child process.</summary>
 internal sealed class OperatorProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -46,7 +46,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
-    public static string Binary => Path.Combine(AppContext.BaseDirectory, "llmkube-operator.dll");
+    public static string Binary => BuiltExecutables.OperatorDll;
 
     /// <summary>Starts the operator and waits until /readyz answers (informers synced).</summary>
     public static async Task<OperatorProcess> StartAsync(string kubeconfig, IEnumerable<string>? extraArgs = null, bool waitReady = true,

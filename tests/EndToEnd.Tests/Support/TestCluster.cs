@@ -14,7 +14,9 @@ namespace EndToEnd.Tests.Support;
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
-    public const string OperatorUser = "system:serviceaccount:llmkube-system:llmkube-operator";
+    public const string OperatorNamespace = "llmkube-system";
+
+    public const string OperatorUser = "system:serviceaccount:" + OperatorNamespace + ":llmkube-operator";
 
     private readonly string _dir;
 
@@ -45,6 +47,12 @@ internal sealed class TestCluster : IAsyncDisposable
         var server = await SandboxServer.StartAsync(options ?? new SandboxOptions());
         var cluster = new TestCluster(server, dir);
         await cluster.Kubectl.OkAsync("apply", "-f", RepoPaths.Combine("config", "crd"));
+        // The operator's own namespace exists wherever it is installed; it publishes its configuration there.
+        if (await NotFound.OrNullAsync(() => cluster.Client.CoreV1.ReadNamespaceAsync(OperatorNamespace)) is null)
+        {
+            await cluster.CreateNamespaceAsync(OperatorNamespace); // (sandboxes given RBAC role files have it already)
+        }
+
         return cluster;
     }
 
@@ -59,7 +67,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Assert.True(code == 0, $"kubectl apply failed: {stderr}");
     }
 
-    public async Task<InferenceService?> GetServiceAsync(string ns, string name) => await GetAsync<InferenceService>(ns, InferenceService.Plural, name);
+    public async Task<InferenceService?> GetInferenceServiceAsync(string ns, string name) => await GetAsync<InferenceService>(ns, InferenceService.Plural, name);
 
     public async Task<Model?> GetModelAsync(string ns, string name) => await GetAsync<Model>(ns, Model.Plural, name);
 
@@ -77,7 +85,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Eventually.ThatAsync(read, condition, what, timeout, TimeSpan.FromMilliseconds(100));
 
     public Task<InferenceService?> WaitForServiceAsync(string ns, string name, Func<InferenceService, bool> condition, string what, TimeSpan? timeout = null) =>
-        EventuallyAsync(() => GetServiceAsync(ns, name), s => s is not null && condition(s), $"{ns}/{name}: {what}", timeout);
+        EventuallyAsync(() => GetInferenceServiceAsync(ns, name), s => s is not null && condition(s), $"{ns}/{name}: {what}", timeout);
 
     public async ValueTask DisposeAsync()
     {

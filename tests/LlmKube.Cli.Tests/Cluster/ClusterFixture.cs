@@ -55,6 +55,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
         }
 
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "llmkube-system" } });
         var operatorConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(new MemoryStream(Encoding.UTF8.GetBytes(Server.KubeconfigYaml(OperatorUser))));
         _operator = new OperatorHost(operatorConfig, OperatorOptions with { HealthPort = 0, MetricsPort = 0 }, NullLoggerFactory.Instance);
         _running = _operator.RunAsync(_stop.Token);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using k8s;
 using k8s.Models;
+using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests.Cluster;
 
@@ -11,12 +12,18 @@ public sealed record JobRun(V1Job Job, string Namespace, string Claim, IReadOnly
 
 /// <summary>
 /// Acts as the kubelet for the CLI's cache Jobs (the sandbox runs no pods): when a Job appears, it runs the real
-/// <c>llmkube-fetch</c> with the Job's arguments on a directory that stands for the claim, creates the Job's pod with
-/// the resulting termination message (cut at 4096 bytes, as the kubelet does) and marks the Job complete or failed
+/// <c>llmkube-fetch</c> with the Job's arguments on a directory that stands for the claim, gives the Job's pod the
+/// resulting termination message (cut at 4096 bytes, as the kubelet does) and marks the Job complete or failed
 /// through the API. With <see cref="Stalled"/> it leaves Jobs alone, as a cluster where the pod never starts.
 /// </summary>
-public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncDisposable
+/// <param name="sandboxSchedules">
+/// The sandbox plays the Job controller and the scheduler (<c>sandbox up</c>): this kubelet registers its Node and runs
+/// the pods bound to it. Otherwise it also creates each Job's pod, as a Job controller would.
+/// </param>
+public sealed class FakeKubelet(IKubernetes client, string claimsRoot, bool sandboxSchedules = false) : IAsyncDisposable
 {
+    public const string NodeName = "sandbox-node";
+
     private const int KubeletMessageLimit = 4096;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, bool> _seen = new();
@@ -24,7 +31,7 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
     private readonly ConcurrentQueue<JobRun> _runs = new();
     private Task? _loop;
 
-    public static string FetcherDll => Path.Combine(AppContext.BaseDirectory, "llmkube-fetch.dll");
+    public static string FetcherDll => LlmKube.Tests.Shared.BuiltExecutables.FetcherDll;
 
     /// <summary>Jobs are seen and recorded but never run (their pods "stay Pending").</summary>
     public bool Stalled { get; set; }
@@ -41,7 +48,15 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
         return path;
     }
 
-    public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
+    public void Start() => _loop = Task.Run(async () =>
+    {
+        if (sandboxSchedules)
+        {
+            await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName } }, cancellationToken: _stop.Token);
+        }
+
+        await LoopAsync(_stop.Token);
+    });
 
     public async ValueTask DisposeAsync()
     {
@@ -90,17 +105,7 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
         var container = podSpec.Containers.Single();
         var mount = container.VolumeMounts.Single();
         var args = container.Args.Select(a => a == mount.MountPath ? ClaimDirectory(ns, claim) : a).ToList();
-        // As the Job controller would: the pod exists (Pending) before anything runs in it.
-        var pod = await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = $"{job.Metadata.Name}-{Guid.NewGuid().ToString("N")[..5]}",
-                Labels = job.Spec.Template.Metadata.Labels,
-                OwnerReferences = [new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = job.Metadata.Name, Uid = job.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
-            },
-            Spec = podSpec,
-        }, ns, cancellationToken: ct);
+        var pod = sandboxSchedules ? await ScheduledPodAsync(job, ct) : await CreatePodAsync(job, ct);
         var terminationLog = Path.Combine(claimsRoot, $"termination-{Guid.NewGuid():N}");
         var (exitCode, _) = await RunFetcherAsync([.. args, "--termination-log", terminationLog], ct);
         var message = File.Exists(terminationLog) ? await File.ReadAllTextAsync(terminationLog, ct) : "";
@@ -112,7 +117,7 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
 
         _runs.Enqueue(new JobRun(job, ns, claim, container.Args.ToList(), exitCode, message));
         var now = DateTime.UtcNow;
-        pod.Spec.NodeName = "sandbox-node";
+        pod.Spec.NodeName = NodeName;
         pod.Status = new V1PodStatus
         {
             Phase = exitCode == 0 ? "Succeeded" : "Failed",
@@ -140,6 +145,24 @@ public sealed class FakeKubelet(IKubernetes client, string claimsRoot) : IAsyncD
         };
         await client.BatchV1.ReplaceNamespacedJobStatusAsync(current, current.Metadata.Name, ns, cancellationToken: ct);
     }
+
+    // As the Job controller would: the pod exists (Pending) before anything runs in it.
+    private Task<V1Pod> CreatePodAsync(V1Job job, CancellationToken ct) => client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = $"{job.Metadata.Name}-{Guid.NewGuid().ToString("N")[..5]}",
+            Labels = job.Spec.Template.Metadata.Labels,
+            OwnerReferences = [new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = job.Metadata.Name, Uid = job.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
+        },
+        Spec = job.Spec.Template.Spec,
+    }, job.Metadata.NamespaceProperty, cancellationToken: ct);
+
+    // The sandbox's scheduler binds the Job's pod to this kubelet's Node.
+    private async Task<V1Pod> ScheduledPodAsync(V1Job job, CancellationToken ct) => (await Eventually.ThatAsync(
+        async () => (await client.CoreV1.ListNamespacedPodAsync(job.Metadata.NamespaceProperty, labelSelector: $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}", cancellationToken: ct)).Items.SingleOrDefault(),
+        pod => pod?.Spec.NodeName == NodeName,
+        $"the pod of Job {job.Metadata.Name} bound to {NodeName}"))!;
 
     /// <summary>Runs the built llmkube-fetch (the same program the fetcher image runs).</summary>
     public static async Task<(int ExitCode, string Stdout)> RunFetcherAsync(IEnumerable<string> args, CancellationToken ct = default)

@@ -33,7 +33,7 @@ public class ControllerTests
     }
 
     [Fact]
-    public async Task Errors_are_retried_with_back_off_permanent_errors_are_not_and_keys_never_run_concurrently()
+    public async Task Errors_are_retried_with_back_off_a_done_key_waits_for_a_change_and_keys_never_run_concurrently()
     {
         await using var cluster = await TestCluster.StartAsync();
         await cluster.CreateWidgetAsync(Widget.New("ns", "flaky"));
@@ -49,7 +49,7 @@ public class ControllerTests
         var calls = new ConcurrentDictionary<string, int>();
         var inFlight = new ConcurrentDictionary<string, int>();
         var overlaps = 0;
-        var reconciler = new DelegateReconciler(async (key, ct) =>
+        var reconciler = new LambdaReconciler(async (key, ct) =>
         {
             if (inFlight.AddOrUpdate(key.Name, 1, (_, n) => n + 1) > 1)
             {
@@ -63,7 +63,6 @@ public class ControllerTests
                 return key.Name switch
                 {
                     "flaky" when n <= 3 => throw new InvalidOperationException("transient " + n),
-                    "broken" => ReconcileResult.Permanent("spec is invalid"),
                     "conflicted" when n <= 2 => await AnnotateAsync(reconcilerClient, key, ct),
                     _ => ReconcileResult.Done,
                 };
@@ -77,7 +76,6 @@ public class ControllerTests
         var controller = new Controller("widgets", reconciler, new ControllerOptions
         {
             Workers = 4,
-            PermanentErrorRetry = null,
             RateLimiter = new RateLimiterOptions { ItemBaseDelay = TimeSpan.FromMilliseconds(10), ItemMaxDelay = TimeSpan.FromMilliseconds(100) },
         }, metrics: metrics).For(informer);
         using var cts = new CancellationTokenSource();
@@ -99,21 +97,21 @@ public class ControllerTests
         await Eventually.TrueAsync(() => controller.Queue!.Count == 0 && controller.ActiveReconciles == 0, "idle");
         Assert.Equal(0, overlaps);
 
-        // The permanently failing key is reconciled again when its object changes.
+        // A key that reported its problem (Done) is reconciled again when its object changes.
         await cluster.PatchWidgetSizeAsync("ns", "broken", 2);
         await Eventually.TrueAsync(() => calls.GetValueOrDefault("broken") == 2, "broken re-reconciled on change");
 
         using var stream = new MemoryStream();
         await metrics.ExportAsync(stream, CancellationToken.None);
         var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
-        // controller-runtime's results: 3 transient and 2 permanent ("terminal") errors, 2 conflicts requeued.
-        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"error\"} 5", text);
+        // controller-runtime's results: 3 transient errors, 2 conflicts requeued, no terminal error.
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"requeue\"} 2", text);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"widgets\",result=\"requeue_after\"} 0", text);
-        Assert.Contains("controller_runtime_reconcile_errors_total{controller=\"widgets\"} 5", text);
-        Assert.Contains("controller_runtime_terminal_reconcile_errors_total{controller=\"widgets\"} 2", text);
+        Assert.Contains("controller_runtime_reconcile_errors_total{controller=\"widgets\"} 3", text);
+        Assert.Contains("controller_runtime_terminal_reconcile_errors_total{controller=\"widgets\"} 0", text);
         Assert.Contains("controller_runtime_active_workers{controller=\"widgets\"} 0", text);
-        Assert.Contains("llmkube_reconcile_total{controller=\"widgets\",result=\"error\"} 5", text);
+        Assert.Contains("llmkube_reconcile_total{controller=\"widgets\",result=\"error\"} 3", text);
         Assert.Contains("workqueue_retries_total{name=\"widgets\",controller=\"widgets\"} 5", text);
 
         await cts.CancelAsync();
@@ -131,7 +129,7 @@ public class ControllerTests
         await cluster.CreateWidgetAsync(Widget.New("ns", "poll"));
         var (informer, informerRun, informerCts) = await StartInformer(cluster);
         var calls = new ConcurrentQueue<(ObjectKey Key, bool Exists)>();
-        var controller = new Controller("widgets", new DelegateReconciler((key, ct) =>
+        var controller = new Controller("widgets", new LambdaReconciler((key, ct) =>
         {
             var exists = informer.Cache.Get(key) != null;
             calls.Enqueue((key, exists));

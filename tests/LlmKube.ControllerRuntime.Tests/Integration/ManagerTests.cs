@@ -51,8 +51,7 @@ internal sealed class WidgetReconciler(Manager manager, Informer<Widget> widgets
         copy.Status ??= new WidgetStatus();
         copy.Status.Phase = "Ready";
         copy.Status.ObservedGeneration = w.Metadata.Generation;
-        copy.Status.Conditions ??= [];
-        Conditions.Set(copy.Status.Conditions, "Ready", Conditions.True, "Reconciled", "size " + w.Spec.Size, w.Metadata.Generation);
+        ConditionSetter.For(w, copy.Status.Conditions ??= [], DateTimeOffset.UtcNow).MarkTrue("Ready", "Reconciled", "size " + w.Spec.Size);
         manager.Events.Normal(w, "Reconciled", "widget is ready");
         var result = await helper.PatchAsync(manager.ClientFor(Widget.Descriptor), copy, cancellationToken);
         return result.ToReconcileResult();

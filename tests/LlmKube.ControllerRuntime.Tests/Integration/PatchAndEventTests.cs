@@ -36,26 +36,26 @@ public class PatchAndEventTests
         var (helper2, copy2) = PatchHelper<Widget>.Begin(stored);
         copy2.Status!.Phase = "Ready";
         Assert.Equal(PatchOutcome.Unchanged, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
-        copy2.Status.Conditions = [];
-        Conditions.Set(copy2.Status.Conditions, "Ready", Conditions.True, "Ok", "fine", 2);
+        ConditionSetter.For(stored, copy2.Status.Conditions = [], DateTimeOffset.UtcNow).MarkTrue("Ready", "Ok", "fine");
         Assert.Equal(PatchOutcome.Patched, (await helper2.PatchAsync(client, copy2, CancellationToken.None)).Outcome);
         Assert.Equal(0, cluster.Requests.Count("patch", "widgets", subresource: string.Empty));
         Assert.Equal(1, cluster.Requests.Count("patch", "widgets", subresource: "status"));
     }
 
     [Fact]
-    public async Task Optimistic_lock_turns_a_stale_snapshot_into_a_conflict_result()
+    public async Task A_conflict_answer_is_a_requeue_and_a_vanished_object_is_not_found()
     {
         await using var cluster = await TestCluster.StartAsync();
         var created = await cluster.CreateWidgetAsync(Widget.New("ns", "w", 1));
+        using var conflicted = new Kubernetes(cluster.ConfigFor("system:serviceaccount:ns:patcher"));
         var client = Widget.Descriptor.CreateClient(cluster.Client);
-        var (stale, copy) = PatchHelper<Widget>.Begin(created, new PatchOptions { OptimisticLock = true });
-        var (fresh, other) = PatchHelper<Widget>.Begin(created);
-        other.Spec.Size = 7;
-        Assert.Equal(PatchOutcome.Patched, (await fresh.PatchAsync(client, other, CancellationToken.None)).Outcome);
-
+        cluster.Control.Faults = new FaultSettings { ConflictRate = 1, IncludeAdmin = false, Seed = 1 };
+        var (helper, copy) = PatchHelper<Widget>.Begin(created);
         copy.Metadata.Finalizers = ["demo/finalizer"];
-        var result = await stale.PatchAsync(client, copy, CancellationToken.None);
+
+        var result = await helper.PatchAsync(Widget.Descriptor.CreateClient(conflicted), copy, CancellationToken.None);
+        cluster.Control.Faults = FaultSettings.None;
+
         Assert.Equal(PatchOutcome.Conflict, result.Outcome);
         Assert.Equal(ReconcileOutcome.Requeue, result.ToReconcileResult().Outcome);
 
@@ -70,7 +70,7 @@ public class PatchAndEventTests
         await using var cluster = await TestCluster.StartAsync();
         var cm = await cluster.CreateConfigMapAsync("ns", "c");
         var client = ResourceKinds.ConfigMaps.CreateClient(cluster.Client);
-        var (helper, copy) = PatchHelper<V1ConfigMap>.Begin(cm, new PatchOptions { StatusSubresource = false });
+        var (helper, copy) = PatchHelper<V1ConfigMap>.Begin(cm);
         copy.Data["k"] = "v2";
         Assert.Equal(PatchOutcome.Patched, (await helper.PatchAsync(client, copy, CancellationToken.None)).Outcome);
         Assert.Equal("v2", (await client.GetAsync("ns", "c", CancellationToken.None))!.Data["k"]);

@@ -17,10 +17,8 @@ public class ReconcileResultTests
         Assert.True(err.IsError);
         Assert.Equal("boom", err.Message);
         Assert.Equal(ReconcileOutcome.TransientError, ReconcileResult.Error("x").Outcome);
-        var perm = ReconcileResult.Permanent("bad spec");
-        Assert.Equal(ReconcileOutcome.PermanentError, perm.Outcome);
-        Assert.True(perm.IsError);
-        Assert.Equal("PermanentError(bad spec)", perm.ToString());
+        Assert.Equal("TransientError(x)", ReconcileResult.Error("x").ToString());
+        Assert.False(ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1)).IsError);
     }
 
     public static TheoryData<string, string, string> MinCases() => new()
@@ -30,8 +28,7 @@ public class ReconcileResultTests
         { "after10", "after30", "after10" },
         { "after30", "requeue", "requeue" },
         { "requeue", "error", "error" },
-        { "permanent", "error", "error" },
-        { "permanent", "after10", "permanent" },
+        { "error", "after10", "error" },
     };
 
     [Theory]
@@ -44,8 +41,7 @@ public class ReconcileResultTests
             "after10" => ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(10)),
             "after30" => ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(30)),
             "requeue" => ReconcileResult.Requeue,
-            "error" => ReconcileResult.Error("e"),
-            _ => ReconcileResult.Permanent("p"),
+            _ => ReconcileResult.Error("e"),
         };
         Assert.Equal(Of(expected).ToString(), ReconcileResult.Min(Of(a), Of(b)).ToString());
         Assert.Equal(Of(expected).ToString(), ReconcileResult.Min(Of(b), Of(a)).ToString());

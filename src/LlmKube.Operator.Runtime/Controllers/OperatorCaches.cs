@@ -1,0 +1,29 @@
+using k8s.Models;
+using LlmKube.Api.Models;
+using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
+
+namespace LlmKube.Operator.Controllers;
+
+/// <summary>The informer caches the reconcilers read from (never from the API directly).</summary>
+public sealed record OperatorCaches(
+    IReadOnlyIndexer<InferenceService> InferenceServices,
+    IReadOnlyIndexer<Model> Models,
+    IReadOnlyIndexer<V1Deployment> Deployments,
+    IReadOnlyIndexer<V1Service> KubernetesServices,
+    IReadOnlyIndexer<V1PersistentVolumeClaim> Claims,
+    IReadOnlyIndexer<V1PersistentVolume> Volumes,
+    IReadOnlyIndexer<V1Pod> Pods)
+{
+    /// <summary>InferenceServices by <c>namespace/modelRef</c>: a Model change wakes its services.</summary>
+    public const string InferenceServicesByModel = "modelRef";
+
+    /// <summary>InferenceServices by the <c>namespace/claim</c> they would use as cache: a claim change wakes them.</summary>
+    public const string InferenceServicesByCacheClaim = "cacheClaim";
+
+    /// <summary>Models by the <c>namespace/claim</c> of their pvc:// source.</summary>
+    public const string ModelsBySourceClaim = "sourceClaim";
+
+    /// <summary>Pods by <c>namespace/service</c> (label <c>inference.llmkube.dev/service</c>).</summary>
+    public const string PodsByInferenceService = "service";
+}
