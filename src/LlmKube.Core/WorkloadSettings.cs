@@ -59,5 +59,11 @@ public sealed record WorkloadSettings
     /// <summary>ConfigMap of extra CA certificates given to the fetcher (added to the system roots).</summary>
     public string? CaCertConfigMap { get; init; }
 
+    /// <summary>
+    /// Networks (CIDRs) the fetcher may reach although they are loopback, link-local or private: the private mirrors.
+    /// None by default: a source or a redirect into the cluster is refused (docs/SECURITY.md).
+    /// </summary>
+    public IReadOnlyList<string> FetcherAllowedNetworks { get; init; } = [];
+
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
 }

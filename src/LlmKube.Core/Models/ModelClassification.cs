@@ -66,7 +66,7 @@ public static class ModelClassification
         }
 
         var roots = allowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", allowedHostPathRoots);
-        return $"spec.source \"{spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
+        return $"spec.source \"{ModelSource.ForMessages(spec.Source)}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
     }
 
     private static bool IsUnder(string path, IReadOnlyList<string> roots) => roots.Any(root =>

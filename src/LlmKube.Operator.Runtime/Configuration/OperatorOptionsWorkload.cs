@@ -21,6 +21,7 @@ public static class OperatorOptionsWorkload
             DefaultFsGroup = options.DefaultFsGroup,
             AllowedHostPathRoots = options.AllowedHostPathRoots,
             CaCertConfigMap = options.CaCertConfigMap,
+            FetcherAllowedNetworks = options.FetcherAllowedNetworks,
         };
     }
 }
