@@ -63,6 +63,14 @@ METHODS=(
   "llmkube_fetch|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none $ALLOW|$W/out/k/model.gguf"
   "llmkube_fetch_nofsync|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none --fsync false $ALLOW|$W/out/k/model.gguf"
 )
+# The limits, in the same rotation, on the same bytes (the server's file, in the page cache like nginx's): what the
+# disk takes for durable direct writes and for buffered ones, and what one core hashes. A pipeline that overlaps
+# network, hashing and disk cannot beat the slowest of its stages (summarize.py puts that limit beside each method).
+METHODS+=(
+  "limit_disk_direct|dd if=$FILE of=$W/out/f bs=4M oflag=direct conv=fsync status=none|$W/out/f"
+  "limit_disk_buffered|dd if=$FILE of=$W/out/f bs=4M status=none|$W/out/f"
+  "limit_sha256|openssl dgst -sha256 $FILE >/dev/null|"
+)
 if [ -n "${BASELINE_BIN:-}" ]; then
   # An older build, for a same-run comparison (it may not know --allow-network: it gets no flag it did not have).
   METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none|$W/out/k/model.gguf")

@@ -16,17 +16,46 @@ def med(m, col):
     return statistics.median(float(r[col]) for r in rows if r["method"] == m)
 
 
+# The stages each method's work needs; its limit in a repetition is the slowest of them in that repetition (a
+# pipeline that overlaps them all cannot be faster). curl_devnull is the network ceiling of one connection.
+NET, DIRECT, BUFFERED, SHA = "curl_devnull", "limit_disk_direct", "limit_disk_buffered", "limit_sha256"
+STAGES = {
+    "curl": [NET, BUFFERED],
+    "curl_devnull": [NET],
+    "curl_sha256_sync": [NET, BUFFERED, SHA],
+    "aria2c_x8": [NET, BUFFERED],
+    "llmkube_fetch": [NET, DIRECT, SHA],
+    "llmkube_fetch_nofsync": [NET, BUFFERED, SHA],
+    "llmkube_fetch_baseline": [NET, DIRECT, SHA],
+}
+wall = {(r["rep"], r["method"]): float(r["wall_s"]) for r in rows}
+reps = sorted({r["rep"] for r in rows}, key=int)
+
+
+def limit(m, rep):
+    stages = STAGES.get(m)
+    if not stages or any((rep, s) not in wall for s in stages):
+        return None
+    return max(wall[(rep, s)] for s in stages)
+
+
 curl = med("curl", "wall_s")
 aria = med("aria2c_x8", "wall_s")
 print(f"reps: {len(rows) // len(methods)}, file: {size} bytes")
-print("| method | min / median / max wall s | MB/s (median) | time / curl | time / aria2c -x8 | client CPU s | peak RSS MiB |")
-print("|---|---|---|---|---|---|---|")
+print("| method | min / median / max wall s | MB/s (median) | time / curl | time / aria2c -x8 | limit s (median) | time / limit | client CPU s | peak RSS MiB |")
+print("|---|---|---|---|---|---|---|---|---|")
 for m in methods:
     walls = [float(r["wall_s"]) for r in rows if r["method"] == m]
     w = statistics.median(walls)
     cpu = med(m, "user_s") + med(m, "sys_s")
     rss = max(int(r["maxrss_kb"]) for r in rows if r["method"] == m) / 1024
-    print(f"| {m} | {min(walls):.2f} / {w:.2f} / {max(walls):.2f} | {size / w / 1e6:,.0f} | {w / curl:.2f} | {w / aria:.2f} | {cpu:.2f} | {rss:.0f} |")
+    limits = [(limit(m, rep), wall[(rep, m)]) for rep in reps if (rep, m) in wall]
+    limits = [(lim, t) for lim, t in limits if lim]
+    # Per repetition, so a change of load during the run hits the method and its limit alike.
+    lim = f"{statistics.median(l for l, _ in limits):.2f} | {statistics.median(t / l for l, t in limits):.2f}" if limits else "– | –"
+    print(f"| {m} | {min(walls):.2f} / {w:.2f} / {max(walls):.2f} | {size / w / 1e6:,.0f} | {w / curl:.2f} | {w / aria:.2f} | {lim} | {cpu:.2f} | {rss:.0f} |")
+print(f"\nlimit: the slowest stage the method needs, per repetition: network ({NET}), disk ({DIRECT}: dd oflag=direct "
+      f"conv=fsync, or {BUFFERED}: dd to the page cache), sha256 on one core ({SHA}: openssl, the library the fetcher hashes with)")
 hit_rss = int(sys.argv[4]) / 1024 if len(sys.argv) > 4 else None
 
 

@@ -1,45 +1,110 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using k8s;
-using LlmKube.Api.Schema;
+using k8s.Models;
+using LlmKube.Api;
+using LlmKube.Api.Models;
+using LlmKube.Api.Services;
 using LlmKube.Core;
 using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
-using LlmKube.Sandbox;
 
 namespace LlmKube.Bench.Operator;
 
 /// <summary>
-/// The baseline: what the same objects cost when a program simply creates them, with the same builders and
-/// the same parallelism as the operator's workers, against a fresh sandbox. No reading, no status, no events.
+/// The baseline: a perfect operator. In the same timed window as the operator run, the bench applies the same
+/// Models and InferenceServices with the same client and parallelism, and this loop does what the operator has to
+/// do for them, starting on each pair as soon as it exists, with the operator's identity, client settings and
+/// worker count per controller: each Model's status; the shared claim once per namespace, with its event; each
+/// Deployment and Service from the operator's builders; each service's status, all as the operator writes them.
+/// It knows everything without reading: no watches, no caches, no second look, no conflicts. The window ends when
+/// the same observer as in the operator run sees every Deployment, Service and status as wanted.
 /// </summary>
 internal static class BareLoop
 {
-    public static async Task<TimeSpan> RunAsync(Workload workload)
+    public static async Task<WindowMeasurement> RunAsync(Workload workload)
     {
-        await using var server = await SandboxServer.StartAsync(new SandboxOptions());
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.BaseAddress.ToString(), AccessToken = server.AdminToken });
-        foreach (var crd in CrdDefinitions.All())
-        {
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-        }
+        await using var sandbox = await BenchSandbox.StartAsync(workload);
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sandbox.OperatorKubeconfig));
+        var settings = new WorkloadSettings();
+        var applied = Channel.CreateUnbounded<(Model, InferenceService)>();
+        var modelsReady = Channel.CreateUnbounded<(Model, InferenceService)>();
+        var claims = new ConcurrentDictionary<string, Lazy<Task<V1PersistentVolumeClaim>>>();
+        var workers = new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers };
+        using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
+        await convergence.OpenedAsync();
+        var window = TimedWindow.Open(sandbox.Server);
 
-        await workload.CreateNamespacesAsync(client);
-        await workload.CreateCustomResourcesAsync(client, parallelism: 8);
-        var options = new WorkloadSettings();
-        var started = Stopwatch.StartNew();
-        foreach (var ns in workload.NamespaceNames)
+        var apply = Task.Run(async () =>
         {
-            await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(CacheClaimBuilder.Shared(ns, options), ns);
-        }
-
-        await Parallel.ForEachAsync(workload.ServiceKeys, new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers }, async (key, ct) =>
-        {
-            var service = Workload.ServiceFor(key.Namespace, key.Name);
-            service.Metadata.Uid = Guid.NewGuid().ToString();
-            var state = DesiredState.For(Workload.ReadyModelFor(key.Namespace, key.Name), service, options);
-            await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, key.Namespace, cancellationToken: ct);
-            await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, key.Namespace, cancellationToken: ct);
+            try
+            {
+                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, (model, service) => applied.Writer.TryWrite((model, service)));
+            }
+            finally
+            {
+                applied.Writer.Complete();
+            }
         });
-        return started.Elapsed;
+        var modelController = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(applied.Reader.ReadAllAsync(), workers, async (pair, ct) =>
+                {
+                    var (model, service) = pair;
+                    var ready = await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<Model>(PerfectStatus.Patch(PerfectStatus.ForModel(model, DateTimeOffset.UtcNow)),
+                        ApiGroup.Group, ApiGroup.Version, model.Metadata.NamespaceProperty, Model.Plural, model.Metadata.Name, cancellationToken: ct);
+                    modelsReady.Writer.TryWrite((ready, service));
+                });
+            }
+            finally
+            {
+                modelsReady.Writer.Complete();
+            }
+        });
+        var serviceController = Parallel.ForEachAsync(modelsReady.Reader.ReadAllAsync(), workers, async (pair, ct) =>
+        {
+            var (model, service) = pair;
+            var ns = service.Metadata.NamespaceProperty;
+            var state = DesiredState.For(model, service, settings);
+            var claim = await claims.GetOrAdd(ns, _ => new Lazy<Task<V1PersistentVolumeClaim>>(() => CreateClaimAsync(client, state, service, ct))).Value;
+            var deployment = await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, ns, cancellationToken: ct);
+            await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, ns, cancellationToken: ct);
+            await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<InferenceService>(
+                PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)),
+                ApiGroup.Group, ApiGroup.Version, ns, InferenceService.Plural, service.Metadata.Name, cancellationToken: ct);
+        });
+        await Task.WhenAll(apply, modelController, serviceController);
+        await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));
+        var measured = window.Close();
+        await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
+        return measured;
+    }
+
+    /// <summary>The shared claim and the Normal event the operator records when it creates one.</summary>
+    private static async Task<V1PersistentVolumeClaim> CreateClaimAsync(Kubernetes client, DesiredState state, InferenceService service, CancellationToken ct)
+    {
+        var wanted = state.Claim!;
+        var ns = service.Metadata.NamespaceProperty;
+        var claim = await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(wanted, ns, cancellationToken: ct);
+        var now = DateTime.UtcNow;
+        await client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
+        {
+            ApiVersion = "v1",
+            Kind = "Event",
+            Metadata = new V1ObjectMeta { Name = $"{service.Metadata.Name}.{Guid.NewGuid():N}", NamespaceProperty = ns },
+            InvolvedObject = new V1ObjectReference { ApiVersion = service.ApiVersion, Kind = service.Kind, Name = service.Metadata.Name, NamespaceProperty = ns, Uid = service.Metadata.Uid, ResourceVersion = service.Metadata.ResourceVersion },
+            Type = "Normal",
+            Reason = Reasons.ModelCacheClaimCreated,
+            Message = $"created PersistentVolumeClaim {wanted.Metadata.Name} ({state.Plan.ToStatus().Volume} model cache)",
+            Count = 1,
+            FirstTimestamp = now,
+            LastTimestamp = now,
+            Source = new V1EventSource { Component = "llmkube-controller", Host = Environment.MachineName },
+            ReportingComponent = "llmkube-controller",
+            ReportingInstance = Environment.MachineName,
+        }, ns, cancellationToken: ct);
+        return claim;
     }
 }

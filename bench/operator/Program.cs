@@ -1,21 +1,56 @@
 using System.Globalization;
 using LlmKube.Bench.Operator;
 
-// Usage: dotnet run -c Release --project bench/operator -- [sizes=1000] [namespaces=20]
+// Usage: dotnet bench/operator/bin/Release/net10.0/OperatorBench.dll [sizes=1000] [namespaces=20] [pairs=1]
 //   sizes: comma-separated service counts, e.g. 500,1000,2000,5000
+//   pairs: bare loop and operator runs alternate this many times per size (bare, operator, bare, operator, …)
 var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 // LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships.
 var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
-Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
-Console.WriteLine();
-Console.WriteLine("| services | namespaces | bare loop s | operator s | ratio | API requests/service | writes/service | peak RSS MiB | start-up to ready s | reconcile p50 ms | reconcile p99 ms |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {LoadAverage()} at start, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+var summary = new List<string>();
 foreach (var size in sizes)
 {
-    var result = await BenchRun.RunAsync(new Workload(size, namespaces), operatorDll);
-    Console.WriteLine(result.ToMarkdownRow());
+    var workload = new Workload(size, namespaces);
+    Console.WriteLine();
+    Console.WriteLine($"## {size} services in {namespaces} namespaces");
+    Console.WriteLine();
+    var pairs = new List<BenchPair>();
+    for (var i = 1; i <= pairCount; i++)
+    {
+        var load = LoadAverage();
+        Console.Error.WriteLine($"{size}/{namespaces} pair {i}: bare loop (load {load})");
+        var bare = await BareLoop.RunAsync(workload);
+        Console.Error.WriteLine($"{size}/{namespaces} pair {i}: operator (load {LoadAverage()})");
+        var op = await OperatorRun.RunAsync(workload, operatorDll);
+        pairs.Add(new BenchPair(i, load, bare, op));
+        Console.Error.WriteLine(Report.PairRow(pairs[^1], size));
+    }
+
+    Console.WriteLine(Report.PairHeader);
+    foreach (var pair in pairs)
+    {
+        Console.WriteLine(Report.PairRow(pair, size));
+    }
+
+    Console.WriteLine(Report.MedianRow(pairs, size));
+    foreach (var pair in pairs)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Report.RequestTable(pair));
+    }
+
+    summary.Add(Report.SummaryRow(workload, pairs));
 }
 
 Console.WriteLine();
-Console.WriteLine($"load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+Console.WriteLine("## medians");
+Console.WriteLine();
+Console.WriteLine(Report.SummaryHeader);
+summary.ForEach(Console.WriteLine);
+Console.WriteLine();
+Console.WriteLine($"load average at end {LoadAverage()}");
+
+static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];

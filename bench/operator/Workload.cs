@@ -43,12 +43,17 @@ internal sealed record Workload(int Services, int Namespaces)
         }
     }
 
-    public async Task CreateCustomResourcesAsync(IKubernetes client, int parallelism)
+    /// <summary>
+    /// The apply both runs time: a Model and an InferenceService per service, <paramref name="parallelism"/> at a time.
+    /// <paramref name="created"/> (the bare loop's) gets the objects as the server returned them.
+    /// </summary>
+    public async Task CreateCustomResourcesAsync(IKubernetes client, int parallelism, Action<Model, InferenceService>? created = null)
     {
         await Parallel.ForEachAsync(ServiceKeys, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (key, ct) =>
         {
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(ModelFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, Model.Plural, cancellationToken: ct);
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(ServiceFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, InferenceService.Plural, cancellationToken: ct);
+            var model = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Model>(ModelFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, Model.Plural, cancellationToken: ct);
+            var service = await client.CustomObjects.CreateNamespacedCustomObjectAsync<InferenceService>(ServiceFor(key.Namespace, key.Name), ApiGroup.Group, ApiGroup.Version, key.Namespace, InferenceService.Plural, cancellationToken: ct);
+            created?.Invoke(model, service);
         });
     }
 }

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace LlmKube.Bench.Operator;
+
+/// <summary>The operator run of one pair: its window, and what only an operator has (memory, start-up, reconcile latency, its own CPU).</summary>
+internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds);
+
+/// <summary>
+/// The real operator binary against a fresh sandbox: started and waited on until <c>/readyz</c>; then, timed, the
+/// bench applies the Models and InferenceServices and waits until the observer sees every Deployment, Service and
+/// status as wanted. Then the operator is started again against the full sandbox, for the start-up time.
+/// </summary>
+internal static class OperatorRun
+{
+    public static async Task<OperatorMeasurement> RunAsync(Workload workload, string operatorDll)
+    {
+        await using var sandbox = await BenchSandbox.StartAsync(workload);
+        WindowMeasurement window;
+        double rss, p50, p99, operatorCpu;
+        await using (var op = await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
+        {
+            using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
+            await convergence.OpenedAsync();
+            var cpuBefore = op.CpuSeconds();
+            var timed = TimedWindow.Open(sandbox.Server);
+            await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  apply of {workload.Services * 2} objects done after {timed.Elapsed.TotalSeconds:F2} s"));
+            await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));
+            window = timed.Close();
+            operatorCpu = op.CpuSeconds() - cpuBefore;
+            rss = op.PeakRssMiB();
+            var metrics = await op.MetricsAsync();
+            (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
+            foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("controller_runtime_reconcile_total", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal)))
+            {
+                Console.Error.WriteLine("  " + line);
+            }
+        }
+
+        await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
+        var startup = Stopwatch.StartNew();
+        await using (await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
+        {
+        }
+
+        return new OperatorMeasurement(window, rss, startup.Elapsed.TotalSeconds, p50 * 1000, p99 * 1000, operatorCpu);
+    }
+}
