@@ -20,6 +20,9 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
     public const string CaMountPath = "/custom-certs";
     public const string HostModelMountDirectory = "/host-model";
 
+    /// <summary>Every volume name the operator puts into a pod: never the user's to mount or reuse.</summary>
+    public static readonly IReadOnlySet<string> OperatorVolumes = new HashSet<string>(StringComparer.Ordinal) { CacheVolume, EphemeralVolume, SourceVolume, HostModelVolume, CaVolume };
+
     public static PodStorage Build(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan, V1PodSecurityContext podSecurity)
     {
         ArgumentNullException.ThrowIfNull(model);

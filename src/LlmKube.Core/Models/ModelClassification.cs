@@ -69,7 +69,8 @@ public static class ModelClassification
         return $"spec.source \"{spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
     }
 
-    private static bool IsUnder(string path, IReadOnlyList<string> roots) => roots.Any(root =>
+    /// <summary>True when <paramref name="path"/> lies below one of <paramref name="roots"/> (compared as text; "/" is never a root).</summary>
+    public static bool IsUnder(string path, IReadOnlyList<string> roots) => roots.Any(root =>
     {
         var normalized = root.TrimEnd('/');
         return normalized.Length > 0 && path.StartsWith(normalized + "/", StringComparison.Ordinal);
