@@ -188,6 +188,30 @@ public sealed class TenancyScenarios : IAsyncLifetime
         long Attempts() => _cluster.Server.Control.GetRequestCounts().Count(verb: "create", resource: "deployments", ns: Locked, user: TestCluster.OperatorUser);
     }
 
+    [Fact]
+    public async Task What_a_tenant_could_not_put_into_a_pod_herself_is_refused_naming_the_field_and_the_flag()
+    {
+        await AsAliceAsync(Manifests.Model("m", "s3://bucket/m.gguf")
+            + Manifests.Service("root", "m", "  securityContext: {privileged: true}")
+            + Manifests.Service("etc", "m", "  extraVolumes: [{name: etc, hostPath: {path: /etc}}]\n  extraVolumeMounts: [{name: etc, mountPath: /host-etc}]")
+            + Manifests.Service("thief", "m", "  extraVolumeMounts: [{name: model-cache, mountPath: /steal}]"), Team);
+
+        foreach (var (name, field, fix) in new[]
+        {
+            ("root", "spec.securityContext.privileged", "--pod-security-level=privileged"),
+            ("etc", "spec.extraVolumes[0].hostPath.path", "--allowed-host-path-roots"),
+            ("thief", "spec.extraVolumeMounts[0].name", "mount a volume from spec.extraVolumes"),
+        })
+        {
+            var failed = await _cluster.WaitForServiceAsync(Team, name, s => s.Status?.Phase == ServicePhases.Failed, "Failed by the workload policy");
+            var degraded = failed!.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Degraded);
+            Assert.Equal(Reasons.PolicyViolation, degraded.Reason);
+            Assert.Contains(field, degraded.Message, StringComparison.Ordinal);
+            Assert.Contains(fix, degraded.Message, StringComparison.Ordinal);
+            Assert.Null(await _cluster.GetDeploymentAsync(Team, name));
+        }
+    }
+
     private async Task AsAliceAsync(string yaml, string ns)
     {
         var (code, _, stderr) = await _alice.ApplyAsync(yaml, ns);
