@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of llmkube-fetch against curl and aria2c: nginx on loopback, a 2 GiB file, methods run round-robin.
-# Usage: bench/fetch/run.sh [REPS] ; env SIZE_MIB (default 2048), PORT (default 18080), SKIP_BUILD=1.
+# Usage: bench/fetch/run.sh [REPS] ; env SIZE_MIB (default 2048), PORT (default 18080), SKIP_BUILD=1,
+# BASELINE_BIN=/path/to/an/older/llmkube-fetch (adds method llmkube_fetch_baseline, same run, same rotation).
 # Needs: nginx-light aria2 curl openssl (apt-get install -y nginx-light aria2 curl openssl), python3, dotnet SDK.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -49,6 +50,8 @@ NGINX=$!
 trap 'kill -QUIT $NGINX 2>/dev/null || true' EXIT INT TERM PIPE HUP
 sleep 1
 URL=http://127.0.0.1:$PORT/model.gguf
+# nginx listens on loopback, which the fetcher refuses by default (SSRF policy, docs/SECURITY.md): allow exactly it.
+ALLOW="--allow-network 127.0.0.1"
 cat "$FILE" > /dev/null # server side warm (page cache)
 
 # name|command|output file to check
@@ -57,9 +60,14 @@ METHODS=(
   "curl_devnull|curl -s -o /dev/null $URL|"
   "curl_sha256_sync|curl -s -o $W/out/f $URL && openssl dgst -sha256 $W/out/f >/dev/null && sync $W/out/f|$W/out/f"
   "aria2c_x8|aria2c -q -x8 -s8 --allow-overwrite=true --auto-file-renaming=false -d $W/out -o f $URL|$W/out/f"
-  "llmkube_fetch|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none|$W/out/k/model.gguf"
-  "llmkube_fetch_nofsync|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none --fsync false|$W/out/k/model.gguf"
+  "llmkube_fetch|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none $ALLOW|$W/out/k/model.gguf"
+  "llmkube_fetch_nofsync|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none --fsync false $ALLOW|$W/out/k/model.gguf"
 )
+if [ -n "${BASELINE_BIN:-}" ]; then
+  # An older build, for a same-run comparison (it may not know --allow-network: it gets no flag it did not have).
+  METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none|$W/out/k/model.gguf")
+fi
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 CSV=$W/results.csv
 echo "rep,method,wall_s,user_s,sys_s,maxrss_kb" > "$CSV"
@@ -79,12 +87,12 @@ done
 
 # Cache hit: the file and its sidecar are present (left by one last download); 3 warm-ups, then 20 timed runs.
 rm -rf "$W/out"/*
-"$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" --progress none 2>/dev/null
+"$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" --progress none $ALLOW 2>/dev/null
 HITS=$W/hits.csv
 echo "what,run,wall_s" > "$HITS"
 # posix_spawn + wait4 from python: the timing adds no shell or /usr/bin/time process of its own.
-python3 "$HERE/hits.py" "$HITS" 20 -- "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA"
-/usr/bin/time -o "$W/hit-rss.txt" -f '%M' "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" 2>/dev/null
+python3 "$HERE/hits.py" "$HITS" 20 -- "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" $ALLOW
+/usr/bin/time -o "$W/hit-rss.txt" -f '%M' "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" $ALLOW 2>/dev/null
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 python3 "$HERE/summarize.py" "$CSV" "$HITS" "$SIZE_MIB" "$(cat "$W/hit-rss.txt")"

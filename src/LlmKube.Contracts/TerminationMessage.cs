@@ -24,12 +24,16 @@ public static class TerminationMessage
     private const string ReasonKey = "reason=";
     private const string MessageKey = " message=";
 
-    /// <summary>The line for <paramref name="reason"/>: one line, control characters replaced by spaces.</summary>
+    /// <summary>
+    /// The line for <paramref name="reason"/>: one line, control characters replaced by spaces, and every URL in it
+    /// redacted (<see cref="Redaction.Text"/>): our own messages already are, a library's may not be, and the operator
+    /// copies the line into status and events.
+    /// </summary>
     public static string Format(FailureReason reason, string message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var text = new StringBuilder(message.Length);
-        foreach (var c in message)
+        foreach (var c in Redaction.Text(message))
         {
             text.Append(char.IsControl(c) ? ' ' : c);
         }

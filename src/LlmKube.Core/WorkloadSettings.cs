@@ -65,5 +65,11 @@ public sealed record WorkloadSettings
     /// <summary>Prefixes <c>spec.image</c> must start with (<c>--allowed-images</c>); empty allows any image.</summary>
     public IReadOnlyList<string> AllowedImages { get; init; } = [];
 
+    /// <summary>
+    /// Networks (CIDRs) the fetcher may reach although they are loopback, link-local or private: the private mirrors.
+    /// None by default: a source or a redirect into the cluster is refused (docs/SECURITY.md).
+    /// </summary>
+    public IReadOnlyList<string> FetcherAllowedNetworks { get; init; } = [];
+
     public bool IsPerService => ModelCacheMode == CacheModes.PerService;
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.CommandLine;
 using System.Reflection;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
@@ -13,15 +14,6 @@ namespace LlmKube.Fetcher;
 /// <summary>Entry point: `prep` and `fetch`; every failure ends as one `reason=… message=…` line and a documented exit code.</summary>
 internal static class App
 {
-    public const string Usage = """
-        usage:
-          llmkube-fetch prep DIR --owner UID:GID --mode MODE
-          llmkube-fetch fetch [--source URL] [--dest PATH | --dest-dir DIR --file REL...] [--sha256 HEX]
-                              [--refresh IfNotPresent|OnChange] [--connections N] [--ca-dir DIR]
-                              [--allow-file-root DIR...] [--progress auto|lines|none]
-        fetch also reads LLMKUBE_* , HF_TOKEN, HF_ENDPOINT and AWS_* from the environment (see README); flags win.
-        """;
-
     /// <summary>This binary's version: Version in Directory.Build.props, as for the operator, the CLI and the chart.</summary>
     public static string Version { get; } =
         typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -38,9 +30,13 @@ internal static class App
             return 0;
         }
 
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args.Skip(1).Any(a => a is "-h" or "--help"))
         {
-            stderr.WriteLine(Usage);
+            // The help System.CommandLine writes from the declarations: the whole tool, or one verb.
+            var line = new FetcherCommandLine();
+            var verb = args.Length > 1 ? line.Root.Subcommands.FirstOrDefault(c => c.Name == args[0]) : null;
+            var help = (verb ?? (Command)line.Root).Parse(["--help"]);
+            help.Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
             return args.Length == 0 ? (int)FailureReason.InvalidArguments : 0;
         }
 
@@ -57,10 +53,20 @@ internal static class App
                 case "fetch":
                     var options = FetchOptionsParser.Parse(args[1..], env);
                     termLog = options.TerminationLogPath;
+                    using (var deadline = new CancellationTokenSource(options.Deadline, time))
+                    using (var run = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token))
                     using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
                         reporter.Log($"version {Version}");
-                        await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(ct).ConfigureAwait(false);
+                        try
+                        {
+                            await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(run.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                        {
+                            throw new FetchException(FailureReason.SourceUnreachable,
+                                $"the overall deadline of {options.Deadline.TotalSeconds:F0} s (--deadline-seconds, LLMKUBE_DEADLINE_SECONDS) passed; a later run resumes the transfer", e);
+                        }
                     }
 
                     return 0;
@@ -80,7 +86,7 @@ internal static class App
             new TerminationLog(termLog, stderr).Write(failure.Reason, failure.Message);
             if (failure.Reason == FailureReason.Internal)
             {
-                stderr.WriteLine(e.ToString());
+                stderr.WriteLine(Redaction.Text(e.ToString()));
             }
 
             return (int)failure.Reason;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using LlmKube.Fetcher;
 
 // Socket continuations on the epoll thread: about 45 % less client CPU for a single-purpose downloader (see the
@@ -8,13 +7,5 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-using var cts = new CancellationTokenSource();
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-return await App.RunAsync(args, App.ReadEnvironment(), Console.Error, !Console.IsErrorRedirected, TimeProvider.System, cts.Token).ConfigureAwait(false);
-
-void Cancel(PosixSignalContext context)
-{
-    context.Cancel = true;
-    cts.Cancel();
-}
+using var signals = new ShutdownSignals();
+return await App.RunAsync(args, App.ReadEnvironment(), Console.Error, !Console.IsErrorRedirected, TimeProvider.System, signals.Token).ConfigureAwait(false);

@@ -53,7 +53,7 @@ public sealed class FetcherInitContainersTests : IDisposable
             Metadata = new V1ObjectMeta { Name = "chat", NamespaceProperty = Namespace, Uid = "isvc-uid", Generation = 1 },
             Spec = new InferenceServiceSpec { ModelRef = "tiny" },
         };
-        var state = DesiredState.For(model, service, new WorkloadSettings { FetcherImage = "registry.local/fetch:1" });
+        var state = DesiredState.For(model, service, new WorkloadSettings { FetcherImage = "registry.local/fetch:1", FetcherAllowedNetworks = ["127.0.0.0/8"] });
         var pod = (state.Deployment ?? throw new InvalidOperationException(string.Join("; ", state.Issues))).Spec.Template.Spec;
         Assert.Equal(["model-cache-prep", "model-downloader"], pod.InitContainers.Select(c => c.Name));
 

@@ -158,6 +158,9 @@ public class RenderCommandTests
     [InlineData("source: \"https://x/m.gguf\"\n  sha256: xyz", "spec.sha256")]
     [InlineData("source: \"https://x/m.gguf\"\n  refreshPolicy: Always", "spec.refreshPolicy: Unsupported value")]
     [InlineData("source: \"https://x/m.gguf\"\n  hardware: {gpu: {count: 9}}", "spec.hardware.gpu.count")]
+    [InlineData("source: \"https://user:hunter2@x.example/m.gguf\"", "spec.sourceSecretRef")]
+    [InlineData("source: \"https://x.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gguf\"", "NAME_MAX")]
+    [InlineData("source: \"hf://org/repo\"\n  files: [\"ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé\"]", "NAME_MAX")]
     public async Task Invalid_models_exit_non_zero_naming_the_field(string spec, string expected)
     {
         var path = CliRunner.TempYaml($"apiVersion: inference.llmkube.dev/v1alpha1\nkind: Model\nmetadata: {{name: m}}\nspec:\n  {spec}\n");
@@ -167,6 +170,7 @@ public class RenderCommandTests
         Assert.Equal(1, code);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
         Assert.Contains("model default/m", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,6 +9,15 @@ public class TerminationMessageTests
     }
 
     [Fact]
+    public void The_line_never_carries_a_urls_userinfo_or_query_values()
+    {
+        // A library's exception message may quote the URL it was given; the operator copies the line into status.
+        var line = TerminationMessage.Format(FailureReason.SourceUnreachable, "GET https://u:p@a.example/m.gguf?X-Amz-Signature=SECRET\nfailed");
+
+        Assert.Equal("reason=SourceUnreachable message=GET https://REDACTED@a.example/m.gguf?X-Amz-Signature=REDACTED failed", line);
+    }
+
+    [Fact]
     public void Every_reason_round_trips_through_the_line_and_the_parser()
     {
         foreach (var reason in Enum.GetValues<FailureReason>())

@@ -54,6 +54,16 @@ public class FetcherContainerTests
     }
 
     [Fact]
+    public void The_fetchers_network_allow_list_comes_only_from_the_operators_flag()
+    {
+        var closed = Init(State(), "model-downloader");
+        var open = Init(State(options: Options(o => o with { FetcherAllowedNetworks = ["10.0.0.0/8", "192.168.5.0/24"] })), "model-downloader");
+
+        Assert.Null(Env(closed, "LLMKUBE_ALLOWED_NETWORKS"));
+        Assert.Equal("10.0.0.0/8,192.168.5.0/24", Env(open, "LLMKUBE_ALLOWED_NETWORKS"));
+    }
+
+    [Fact]
     public void An_unset_refresh_policy_is_IfNotPresent()
     {
         Assert.Equal("IfNotPresent", Env(Init(State(), "model-downloader"), "LLMKUBE_REFRESH_POLICY"));
@@ -90,12 +100,22 @@ public class FetcherContainerTests
     }
 
     [Fact]
-    public void Source_secret_becomes_envFrom_only()
+    public void Only_the_documented_keys_of_the_source_secret_reach_the_fetcher()
     {
+        // envFrom would hand every key of a tenant's Secret to the fetcher, LLMKUBE_ALLOWED_NETWORKS or
+        // LLMKUBE_ALLOWED_FILE_ROOTS included: the operator's SSRF and file-root policy would be the tenant's to set.
         var downloader = Init(State(Model("s3://bucket/m.gguf", m => m.SourceSecretRef = new V1LocalObjectReference { Name = "s3-credentials" })), "model-downloader");
 
-        Assert.Equal("s3-credentials", Assert.Single(downloader.EnvFrom).SecretRef.Name);
-        Assert.DoesNotContain(downloader.Env, e => e.Name.StartsWith("AWS_", StringComparison.Ordinal) || e.ValueFrom is not null);
+        Assert.Null(downloader.EnvFrom);
+        var fromSecret = downloader.Env.Where(e => e.ValueFrom is not null).ToList();
+        Assert.Equal(["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HF_ENDPOINT", "HF_TOKEN"],
+            fromSecret.Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.All(fromSecret, e =>
+        {
+            Assert.Equal(("s3-credentials", e.Name, true), (e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key, e.ValueFrom.SecretKeyRef.Optional));
+            Assert.Null(e.Value);
+        });
+        Assert.DoesNotContain(downloader.Env, e => e.Name.StartsWith("LLMKUBE_", StringComparison.Ordinal) && e.ValueFrom is not null);
     }
 
     [Theory]

@@ -70,7 +70,7 @@ public sealed class PrepTests : IDisposable
     {
         var missing = await InProcess.RunAsync(["prep", _tmp.Combine("nope"), "--owner", "0:1", "--mode", "0770"]);
         Assert.Equal(17, missing.ExitCode);
-        Assert.Contains("not a directory", missing.ReasonLine, StringComparison.Ordinal);
+        Assert.Contains("does not exist (is the cache volume mounted?)", missing.ReasonLine, StringComparison.Ordinal);
         var badOwner = await InProcess.RunAsync(["prep", _tmp.Path, "--owner", "root:root", "--mode", "0770"]);
         Assert.Equal(2, badOwner.ExitCode);
         var badMode = await InProcess.RunAsync(["prep", _tmp.Path, "--owner", "0:0", "--mode", "g+z"]);

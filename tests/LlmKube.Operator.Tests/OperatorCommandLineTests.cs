@@ -37,7 +37,8 @@ public class OperatorCommandLineTests
             "--kubeconfig", "/k", "--namespace", "team-a", "--model-cache-mode", "perService", "--model-cache-enabled", "false",
             "--model-cache-size", "50Gi", "--model-cache-storage-class", "fast", "--model-cache-access-mode", "ReadWriteMany",
             "--fetcher-image", "f:1", "--default-fsgroup", "0", "--leader-elect", "--metrics-port", "9090", "--health-port", "9091",
-            "--revalidate-interval", "1h30m", "--allowed-host-path-roots", "/mnt/a,/mnt/b", "--ca-cert-configmap", "ca");
+            "--revalidate-interval", "1h30m", "--allowed-host-path-roots", "/mnt/a,/mnt/b", "--ca-cert-configmap", "ca",
+            "--fetcher-allowed-networks", "10.0.0.0/8,fd00::/8", "--fetcher-allowed-networks", "192.168.1.10");
 
         Assert.Empty(errors);
         Assert.Equal(("/k", "team-a", CacheModes.PerService, false), (options!.Kubeconfig, options.Namespace, options.ModelCacheMode, options.ModelCacheEnabled));
@@ -46,6 +47,7 @@ public class OperatorCommandLineTests
         Assert.Equal(TimeSpan.FromMinutes(90), options.RevalidateInterval);
         Assert.Equal(["/mnt/a", "/mnt/b"], options.AllowedHostPathRoots);
         Assert.Equal("ca", options.CaCertConfigMap);
+        Assert.Equal(["10.0.0.0/8", "fd00::/8", "192.168.1.10"], options.FetcherAllowedNetworks);
     }
 
     [Theory]
@@ -57,6 +59,7 @@ public class OperatorCommandLineTests
     [InlineData("--revalidate-interval", "60", "--revalidate-interval \"60\" is not a positive duration")]
     [InlineData("--allowed-host-path-roots", "relative/dir", "--allowed-host-path-roots \"relative/dir\" must be an absolute path")]
     [InlineData("--health-port", "70000", "--health-port 70000 is not a port number")]
+    [InlineData("--fetcher-allowed-networks", "mirror.internal", "--fetcher-allowed-networks \"mirror.internal\" is not a network")]
     [InlineData("--log-format", "logfmt", "--log-format \"logfmt\" is not valid: use json or text")]
     [InlineData("--log-level", "verbose", "--log-level \"verbose\" is not valid: use trace, debug, info, warn, error, critical")]
     [InlineData("--zap-encoder", "text", "--zap-encoder \"text\" is not valid: use json or console")]

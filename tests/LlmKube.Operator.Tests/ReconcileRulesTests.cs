@@ -271,17 +271,17 @@ public class ReconcileRulesTests
     }
 
     [Theory]
-    [InlineData("127.0.0.1", true)]
-    [InlineData("10.1.2.3", true)]
-    [InlineData("172.20.0.1", true)]
-    [InlineData("192.168.1.1", true)]
-    [InlineData("169.254.169.254", true)]
-    [InlineData("::1", true)]
-    [InlineData("fd00::1", true)]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("2606:4700::1111", false)]
-    public void Private_addresses_are_not_probed_by_default(string address, bool isPrivate)
+    [InlineData("http://127.0.0.1:9/m.gguf?sig=SECRET")]
+    [InlineData("http://169.254.169.254/latest/meta-data")]
+    [InlineData("http://[::1]:9/m.gguf")]
+    public async Task Private_addresses_are_not_probed_by_default(string url)
     {
-        Assert.Equal(isPrivate, HttpSourceProbe.IsPrivate(IPAddress.Parse(address)));
+        // The address rule is AddressPolicy's (tests/LlmKube.Contracts.Tests); this checks the probe applies it.
+        using var probe = new HttpSourceProbe(allowPrivateAddresses: false);
+        var result = await probe.ProbeAsync(url, CancellationToken.None);
+
+        Assert.False(result.Determinate);
+        Assert.Contains("refusing to probe", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", result.Error, StringComparison.Ordinal);
     }
 }

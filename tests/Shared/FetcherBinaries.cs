@@ -18,7 +18,8 @@ internal static class FetcherBinaries
         var source = BuiltExecutables.FetcherDirectory;
         foreach (var file in System.IO.Directory.GetFiles(source).Where(f =>
                      Path.GetFileName(f).StartsWith("llmkube-fetch.", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("AWSSDK.", StringComparison.Ordinal)
-                     || Path.GetFileName(f).StartsWith("LlmKube.Contracts.", StringComparison.Ordinal)))
+                     || Path.GetFileName(f).StartsWith("LlmKube.Contracts.", StringComparison.Ordinal)
+                     || Path.GetFileName(f).StartsWith("System.CommandLine.", StringComparison.Ordinal)))
         {
             var copy = Path.Combine(target, Path.GetFileName(file));
             File.Copy(file, copy, overwrite: true);

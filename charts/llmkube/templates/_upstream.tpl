@@ -113,7 +113,7 @@ by NOTES.txt ("llmkube.upstreamNotes").
 {{- $errors = append $errors "modelCache.annotations: they went on upstream's chart-created claim in the operator's namespace, which this chart does not create (inference pods use llmkube-model-cache in their own namespace); annotate that claim yourself and remove the key" -}}
 {{- end }}
 {{- if $v.modelSource.allowedRemoteHosts }}
-{{- $errors = append $errors "modelSource.allowedRemoteHosts: there is no per-host allow-list; the Model controller's probes reach private addresses only with extraArgs: [--allow-private-source-probes] (the downloads themselves are not restricted by the operator)" -}}
+{{- $errors = append $errors "modelSource.allowedRemoteHosts: there is no per-host allow-list; list the mirrors' networks (CIDRs) in modelSource.allowedNetworks for the downloads, and the Model controller's probes reach private addresses only with extraArgs: [--allow-private-source-probes]" -}}
 {{- end }}
 {{- with $v.runtimeImages }}
 {{- with .llamacpp }}

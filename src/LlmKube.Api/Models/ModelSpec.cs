@@ -13,6 +13,9 @@ namespace LlmKube.Api.Models;
 /// </summary>
 public sealed class ModelSpec
 {
+    /// <summary>Longest path in <c>files</c> or <c>mmproj</c>; it also bounds the cost of their admission rules.</summary>
+    public const int MaxFilePathLength = 1024;
+
     /// <summary>
     /// Where the weights come from. An http(s) URL of a file; hf://ORG/REPO[@REVISION][/FILE] on the Hugging Face hub
     /// (the revision defaults to main); pvc://CLAIM/PATH, a file on a PersistentVolumeClaim of the same namespace,
@@ -20,10 +23,17 @@ public sealed class ModelSpec
     /// or /PATH, a host file, only under the operator's --allowed-host-path-roots; or a bare ORG/REPO hub id, which the
     /// serving runtime fetches itself (set skipModelInit on the services). The model cache key is the first 16 hex
     /// characters of the SHA-256 of this exact string, as upstream, so changing it starts a new cache entry. ★ A URL
-    /// with user:password@ credentials is refused at admission: put credentials in sourceSecretRef.
+    /// with user:password@ credentials is refused at admission: put credentials in sourceSecretRef. ★ The file name
+    /// taken from the last path segment must fit the cache volume (at most 220 bytes; the fetcher keeps its own files
+    /// beside it), and the whole source at most 8192 characters.
     /// </summary>
     [Required]
     [RegularExpression(Patterns.ModelSource)]
+    [MaxLength(8192)]
+    [CelRule("!self.matches('" + Patterns.SourceWithUserInfo + "')",
+        "spec.source must not carry credentials (user:password@host): put them in a Secret and name it in spec.sourceSecretRef (keys HF_TOKEN, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")]
+    [CelRule("!self.matches('" + Patterns.SourceFileNameTooLong + "')",
+        "the file name taken from spec.source (its last path segment) does not fit the cache volume: " + Cache.CacheFileNames.Explanation)]
     public string Source { get; set; } = "";
 
     /// <summary>
@@ -36,10 +46,11 @@ public sealed class ModelSpec
     public string? Sha256 { get; set; }
 
     /// <summary>
-    /// A Secret in the Model's namespace whose keys become the environment of the model-downloader init container:
-    /// HF_TOKEN (sent only to the Hugging Face hub, never to the CDN it redirects to), AWS_ACCESS_KEY_ID,
-    /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and AWS_ENDPOINT_URL (S3-compatible endpoints, path-style).
-    /// The operator never reads the Secret: the kubelet resolves it with the pod's rights.
+    /// A Secret in the Model's namespace; only these keys reach the model-downloader init container, each as an optional
+    /// secretKeyRef (any other key stays out): HF_TOKEN (sent only to the Hugging Face hub, never to the CDN it redirects
+    /// to), HF_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION,
+    /// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3 (S3-compatible endpoints, path-style). A credential is sent only to the
+    /// origin it belongs to. The operator never reads the Secret: the kubelet resolves it with the pod's rights.
     /// </summary>
     public V1LocalObjectReference? SourceSecretRef { get; set; }
 
@@ -81,17 +92,29 @@ public sealed class ModelSpec
     /// <summary>
     /// Multi-file models: repository-relative paths to stage from an hf://ORG/REPO[@REVISION] or s3://BUCKET/PREFIX
     /// source, subdirectories kept (for example the parts of a sharded GGUF). files[0] is the file the server loads.
-    /// Paths must stay inside the repository: no leading /, no empty, . or .. segments, no backslashes. At most 256.
+    /// Paths must stay inside the repository: no leading /, no empty, . or .. segments, no backslashes, no control
+    /// characters, no dot-name containing .llmkube (the fetcher's own files). At most 256 paths of at most 1024
+    /// characters; each file name at most 220 bytes and each directory name at most 255, so the fetcher's files fit.
     /// </summary>
     [ItemPattern(Patterns.RelativeFilePath)]
     [MaxLength(256)]
+    [ItemMaxLength(MaxFilePathLength)]
+    [CelRule("self.all(f, size(bytes(f)) <= 220 || f.matches('" + Patterns.AsciiPathFitsNameMax + "'))",
+        "every entry of spec.files must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
+    [CelRule("self.all(f, !f.matches('" + Patterns.ReservedFileName + "'))",
+        "spec.files must not name the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)")]
     public IList<string>? Files { get; set; }
 
     /// <summary>
     /// Multimodal projector: a repository-relative file staged beside the model (the source must be a hub repository or
-    /// an s3 prefix, with files set) and passed to llama.cpp as --mmproj.
+    /// an s3 prefix, with files set) and passed to llama.cpp as --mmproj. The same path rules as files apply.
     /// </summary>
     [RegularExpression(Patterns.RelativeFilePath)]
+    [MaxLength(MaxFilePathLength)]
+    [CelRule("size(bytes(self)) <= 220 || self.matches('" + Patterns.AsciiPathFitsNameMax + "')",
+        "spec.mmproj must fit the cache volume: " + Cache.CacheFileNames.Explanation)]
+    [CelRule("!self.matches('" + Patterns.ReservedFileName + "')",
+        "spec.mmproj must not name the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)")]
     public string? Mmproj { get; set; }
 }
 

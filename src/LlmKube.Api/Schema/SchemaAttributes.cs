@@ -30,6 +30,13 @@ public sealed class ItemPatternAttribute(string pattern) : Attribute
     public string Pattern { get; } = pattern;
 }
 
+/// <summary>Each string item has at most this many characters (the schema puts <c>maxLength</c> on <c>items</c>).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ItemMaxLengthAttribute(int length) : Attribute
+{
+    public int Length { get; } = length;
+}
+
 /// <summary>
 /// An upstream field this implementation accepts but does not act on. Setting it is reported once
 /// (Warning event <c>FieldNotSupported</c>, or a render warning) instead of being dropped silently.

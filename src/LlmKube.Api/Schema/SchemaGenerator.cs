@@ -134,6 +134,11 @@ public static class SchemaGenerator
             items.Pattern = itemPattern.Pattern;
         }
 
+        if (property.GetCustomAttribute<ItemMaxLengthAttribute>() is { } itemMaxLength && schema.Items is V1JSONSchemaProps bounded)
+        {
+            bounded.MaxLength = itemMaxLength.Length;
+        }
+
         if (property.GetCustomAttribute<RangeAttribute>() is { } range)
         {
             ApplyRange(schema, range);

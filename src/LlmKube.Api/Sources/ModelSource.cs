@@ -1,4 +1,5 @@
 using LlmKube.Api.Schema;
+using LlmKube.Contracts;
 using System.Text.RegularExpressions;
 
 namespace LlmKube.Api.Sources;
@@ -44,6 +45,12 @@ public sealed partial record ModelSource
     public static string HubResolveUrl(string repository, string revision, string path) =>
         $"{HubBaseUrl}/{repository}/resolve/{Uri.EscapeDataString(revision)}/{path.TrimStart('/')}";
 
+    /// <summary>
+    /// The source as status, events and logs may show it: without userinfo and without query values or fragment,
+    /// which carry presigned credentials. The one redaction the fetcher also uses (<see cref="Redaction.Url"/>).
+    /// </summary>
+    public static string ForMessages(string? raw) => Redaction.Url(raw ?? "");
+
     public static ModelSource Parse(string? raw)
     {
         raw ??= "";
@@ -67,7 +74,7 @@ public sealed partial record ModelSource
             "file" => ParseLocal(raw, raw["file://".Length..]),
             null when raw.StartsWith('/') => ParseLocal(raw, raw),
             null when BareRepo().IsMatch(raw) => ParseHub(raw, raw),
-            _ => Invalid(raw, $"unsupported source \"{raw}\": use http(s)://, hf://org/repo[@rev]/file, pvc://claim/path, s3://bucket/key, file:///path or a Hugging Face repo id"),
+            _ => Invalid(raw, $"unsupported source \"{ForMessages(raw)}\": use http(s)://, hf://org/repo[@rev]/file, pvc://claim/path, s3://bucket/key, file:///path or a Hugging Face repo id"),
         };
     }
 
@@ -75,7 +82,7 @@ public sealed partial record ModelSource
     {
         if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
-            return Invalid(raw, $"\"{raw}\" is not a valid URL");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" is not a valid URL");
         }
 
         if (!uri.Host.Equals("huggingface.co", StringComparison.OrdinalIgnoreCase))
@@ -117,20 +124,20 @@ public sealed partial record ModelSource
         var parts = rest.Split('/', 3);
         if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
         {
-            return Invalid(raw, $"\"{raw}\" must name a repository as org/repo");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" must name a repository as org/repo");
         }
 
         var repoAndRevision = parts[1].Split('@', 2);
         var revision = repoAndRevision.Length == 2 ? repoAndRevision[1] : "main";
         if (revision.Length == 0)
         {
-            return Invalid(raw, $"\"{raw}\" has an empty revision after @");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" has an empty revision after @");
         }
 
         var path = parts.Length == 3 ? parts[2] : "";
         if (path.Length > 0 && !RelativePath().IsMatch(path))
         {
-            return Invalid(raw, $"the file path \"{path}\" in \"{raw}\" must be relative, without empty, '.' or '..' segments");
+            return Invalid(raw, $"the file path \"{path}\" in \"{ForMessages(raw)}\" must be relative, without empty, '.' or '..' segments");
         }
 
         return new ModelSource
@@ -151,22 +158,22 @@ public sealed partial record ModelSource
         var path = slash < 0 ? "" : rest[(slash + 1)..];
         if (container.Length == 0)
         {
-            return Invalid(raw, $"\"{raw}\" must have the form {form}");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" must have the form {form}");
         }
 
         if (kind == SourceKind.Pvc && !Dns1123().IsMatch(container))
         {
-            return Invalid(raw, $"claim \"{container}\" in \"{raw}\" is not a valid PersistentVolumeClaim name (DNS-1123 subdomain)");
+            return Invalid(raw, $"claim \"{container}\" in \"{ForMessages(raw)}\" is not a valid PersistentVolumeClaim name (DNS-1123 subdomain)");
         }
 
         if (kind == SourceKind.Pvc && (path.Length == 0 || !RelativePath().IsMatch(path)))
         {
-            return Invalid(raw, $"\"{raw}\" must name a file inside the claim as {form}, without '.' or '..' segments");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" must name a file inside the claim as {form}, without '.' or '..' segments");
         }
 
         if (kind == SourceKind.S3 && path.Split('/').Any(segment => segment is ".."))
         {
-            return Invalid(raw, $"the key in \"{raw}\" must not contain '..' segments");
+            return Invalid(raw, $"the key in \"{ForMessages(raw)}\" must not contain '..' segments");
         }
 
         return new ModelSource { Kind = kind, Raw = raw, Container = container, Path = path };
@@ -176,7 +183,7 @@ public sealed partial record ModelSource
     {
         if (!path.StartsWith('/') || path.Split('/').Any(segment => segment is ".." or "."))
         {
-            return Invalid(raw, $"\"{raw}\" must be an absolute path without '.' or '..' segments");
+            return Invalid(raw, $"\"{ForMessages(raw)}\" must be an absolute path without '.' or '..' segments");
         }
 
         return new ModelSource { Kind = SourceKind.Local, Raw = raw, Path = path };

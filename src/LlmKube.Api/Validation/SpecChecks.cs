@@ -20,6 +20,14 @@ public static partial class SpecChecks
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
         var issues = new List<SpecIssue>();
+        if (UserInfo().IsMatch(spec.Source ?? ""))
+        {
+            // Nothing else is said about this source: every other message would quote it, secret included.
+            return [new(IssueSeverity.Invalid, IssueReasons.InvalidSource, "spec.source",
+                "credentials in the source URL (user:password@host) are refused, because they would be copied into the Deployment, its pods and their logs: "
+                + "put them in a Secret and name it in spec.sourceSecretRef (keys HF_TOKEN, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")];
+        }
+
         var source = ModelSource.Parse(spec.Source);
         if (source.Kind == SourceKind.Invalid)
         {
@@ -29,7 +37,14 @@ public static partial class SpecChecks
         if (CacheKeys.IsMultiFile(spec) && source.Kind is not (SourceKind.HuggingFaceRepo or SourceKind.S3 or SourceKind.Invalid))
         {
             issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, spec.Files is { Count: > 0 } ? "spec.files" : "spec.mmproj",
-                $"multi-file staging needs an hf://org/repo[@rev] repository or an s3://bucket/prefix source, not \"{spec.Source}\""));
+                $"multi-file staging needs an hf://org/repo[@rev] repository or an s3://bucket/prefix source, not \"{ModelSource.ForMessages(spec.Source)}\""));
+        }
+
+        if (!CacheKeys.IsMultiFile(spec) && source.Kind is SourceKind.Http or SourceKind.HuggingFaceFile or SourceKind.S3 or SourceKind.Local
+            && (SourceFileNameTooLong().IsMatch(spec.Source!) || !CacheFileNames.Fits(ModelFileName.FromSource(spec.Source!))))
+        {
+            issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidSource, "spec.source",
+                $"the file name taken from spec.source (its last path segment) does not fit the cache volume: {CacheFileNames.Explanation}"));
         }
 
         foreach (var (field, file) in (spec.Files ?? []).Select((f, i) => ($"spec.files[{i}]", f)).Append(("spec.mmproj", spec.Mmproj ?? "")))
@@ -39,6 +54,16 @@ public static partial class SpecChecks
             {
                 issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
                     $"\"{file}\" must be a relative path inside the repository, without empty, '.' or '..' segments"));
+            }
+            else if (file.Length > 0 && ReservedFileName().IsMatch(file))
+            {
+                issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
+                    $"\"{file}\" names one of the fetcher's own files (a dot-name containing .llmkube: its lock, sidecars, partial downloads)"));
+            }
+            else if (file.Length > 0 && !CacheFileNames.Admits(file))
+            {
+                issues.Add(new(IssueSeverity.Invalid, IssueReasons.InvalidFileSet, field,
+                    $"\"{(file.Length > 40 ? file[..40] + "…" : file)}\" does not fit the cache volume: {CacheFileNames.Explanation}"));
             }
         }
 
@@ -148,7 +173,7 @@ public static partial class SpecChecks
         if (source.Kind == SourceKind.HuggingFaceRepo && !CacheKeys.IsMultiFile(modelSpec) && !skipInit)
         {
             issues.Add(new(IssueSeverity.NotSupported, IssueReasons.MissingSkipModelInit, "spec.modelRef",
-                $"Model {modelName} has source \"{modelSpec.Source}\", a Hugging Face repository, not a file: point it at a GGUF file (hf://org/repo/file.gguf), list spec.files, or set spec.skipModelInit when the image brings the model"));
+                $"Model {modelName} has source \"{ModelSource.ForMessages(modelSpec.Source)}\", a Hugging Face repository, not a file: point it at a GGUF file (hf://org/repo/file.gguf), list spec.files, or set spec.skipModelInit when the image brings the model"));
         }
 
         var gpu = modelSpec.Hardware?.Gpu;
@@ -186,4 +211,13 @@ public static partial class SpecChecks
 
     [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.RelativeFilePath)]
     private static partial System.Text.RegularExpressions.Regex RelativePath();
+
+    [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.ReservedFileName)]
+    private static partial System.Text.RegularExpressions.Regex ReservedFileName();
+
+    [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.SourceWithUserInfo)]
+    private static partial System.Text.RegularExpressions.Regex UserInfo();
+
+    [System.Text.RegularExpressions.GeneratedRegex(Schema.Patterns.SourceFileNameTooLong)]
+    private static partial System.Text.RegularExpressions.Regex SourceFileNameTooLong();
 }

@@ -9,7 +9,7 @@ namespace LlmKube.Core.Builders;
 
 /// <summary>
 /// The two init containers that run <c>llmkube-fetch</c>. User values reach the fetcher only as
-/// environment variables (never through a shell), and secrets only through envFrom.
+/// environment variables (never through a shell), and secrets only as secretKeyRef of the documented keys.
 /// </summary>
 public static class FetcherContainers
 {
@@ -79,6 +79,20 @@ public static class FetcherContainers
 
         env.Add(new V1EnvVar { Name = FetcherEnvironment.RefreshPolicy, Value = spec.RefreshPolicy is { Length: > 0 } policy ? policy : RefreshPolicies.IfNotPresent });
         env.Add(new V1EnvVar { Name = FetcherEnvironment.InlineCompletions, Value = "1" });
+        if (spec.SourceSecretRef?.Name is { Length: > 0 } secret)
+        {
+            env.AddRange(FetcherEnvironment.SourceSecretKeys.Select(key => new V1EnvVar
+            {
+                Name = key,
+                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = key, Optional = true } },
+            }));
+        }
+
+        if (settings.FetcherAllowedNetworks.Count > 0)
+        {
+            env.Add(new V1EnvVar { Name = FetcherEnvironment.AllowedNetworks, Value = string.Join(',', settings.FetcherAllowedNetworks) });
+        }
+
         if (plan.Volume != ModelVolumeKind.CacheClaim)
         {
             // An emptyDir dies with the pod: durability across crashes buys nothing there.
@@ -92,9 +106,6 @@ public static class FetcherContainers
             Command = [FetcherCommands.Binary],
             Args = [FetcherCommands.Fetch],
             Env = env,
-            EnvFrom = spec.SourceSecretRef?.Name is { Length: > 0 } secret
-                ? [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = secret } }]
-                : null,
             VolumeMounts = [new V1VolumeMount { Name = volumeName, MountPath = ModelCacheDecision.MountPath }],
             TerminationMessagePolicy = "FallbackToLogsOnError",
             Resources = SmallResources(),

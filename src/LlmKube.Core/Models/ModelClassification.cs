@@ -66,7 +66,7 @@ public static class ModelClassification
         }
 
         var roots = allowedHostPathRoots.Count == 0 ? "none are configured" : string.Join(", ", allowedHostPathRoots);
-        return $"spec.source \"{spec.Source}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
+        return $"spec.source \"{ModelSource.ForMessages(spec.Source)}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
     }
 
     /// <summary>True when <paramref name="path"/> lies below one of <paramref name="roots"/> (compared as text; "/" is never a root).</summary>

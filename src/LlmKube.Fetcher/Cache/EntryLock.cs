@@ -1,32 +1,37 @@
+using LlmKube.Fetcher.Native;
+using Microsoft.Win32.SafeHandles;
+
 namespace LlmKube.Fetcher.Cache;
 
 /// <summary>
-/// One exclusive lock per cache entry: flock(LOCK_EX) on ENTRY/.llmkube.lock, taken by .NET when a file is opened with
-/// FileShare.None. The kernel drops it when the holder dies (kill -9, OOM, node loss on NFSv4 after the lease), so a
-/// killed fetcher never leaves a stale lock; the lock file itself stays and is reused.
+/// One exclusive lock per cache entry: flock(LOCK_EX) on ENTRY/.llmkube.lock (the lock .NET takes for FileShare.None,
+/// so older fetchers and this one exclude each other). The kernel drops it when the holder dies (kill -9, OOM, node
+/// loss on NFSv4 after the lease), so a killed fetcher never leaves a stale lock; the lock file itself stays and is
+/// reused. It is opened from the entry's descriptor without following links and without blocking: a link, fifo or
+/// device a co-tenant puts at its name is replaced, never opened.
 /// </summary>
 internal sealed class EntryLock : IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly SafeFileHandle _handle;
 
-    private EntryLock(FileStream stream, string path)
+    private EntryLock(SafeFileHandle handle, string path)
     {
-        _stream = stream;
+        _handle = handle;
         Path = path;
     }
 
     public string Path { get; }
 
-    public static async Task<EntryLock> AcquireAsync(string entryDir, TimeProvider time, Action<string> log, CancellationToken ct)
+    public static async Task<EntryLock> AcquireAsync(CacheEntry entry, TimeProvider time, Action<string> log, CancellationToken ct)
     {
-        var path = CacheNames.Lock(entryDir);
+        var path = entry.Directory.Child(CacheNames.LockFileName);
         var started = time.GetTimestamp();
         var nextLog = TimeSpan.Zero;
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            if (TryAcquire(path) is { } acquired)
+            if (TryAcquire(entry.Directory, log) is { } acquired)
             {
                 if (nextLog > TimeSpan.Zero)
                 {
@@ -48,38 +53,36 @@ internal sealed class EntryLock : IDisposable
         }
     }
 
-    public static EntryLock? TryAcquire(string path)
+    /// <summary>The lock, or null while another process holds it.</summary>
+    public static EntryLock? TryAcquire(DirectoryHandle entry, Action<string> log)
+    {
+        var handle = Open(entry, log);
+        // Fetchers of other uids in the same fsGroup must be able to open it too, whatever the umask (EPERM: not our
+        // file, its owner already set the mode).
+        _ = Libc.Fchmod((int)handle.DangerousGetHandle(), (uint)FileModes.File);
+        var errno = Libc.Flock((int)handle.DangerousGetHandle(), Libc.LOCK_EX | Libc.LOCK_NB);
+        if (errno == 0)
+        {
+            return new EntryLock(handle, entry.Child(CacheNames.LockFileName));
+        }
+
+        handle.Dispose();
+        return errno == Libc.EAGAIN ? null : throw Libc.ErrnoException("flock " + entry.Child(CacheNames.LockFileName), errno);
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    private static SafeFileHandle Open(DirectoryHandle entry, Action<string> log)
     {
         try
         {
-            var fs = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.OpenOrCreate,
-                Access = FileAccess.ReadWrite,
-                Share = FileShare.None,
-                UnixCreateMode = FileModes.File,
-            });
-            try
-            {
-                // Fetchers of other uids in the same fsGroup must be able to open it too, whatever the umask.
-                File.SetUnixFileMode(fs.SafeFileHandle, FileModes.File);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Not our file: its owner already set the mode.
-            }
-
-            return new EntryLock(fs, path);
+            return entry.OpenFile(CacheNames.LockFileName, Libc.O_RDWR, (int)FileModes.File);
         }
-        catch (IOException e) when (IsContention(e))
+        catch (NotRegularException e)
         {
-            return null;
+            log($"replacing {e.Message} (a fetcher's lock is always a regular file)");
+            entry.Delete(CacheNames.LockFileName, directory: e.Found == FileKind.Directory);
+            return entry.OpenFile(CacheNames.LockFileName, Libc.O_RDWR, (int)FileModes.File);
         }
     }
-
-    public void Dispose() => _stream.Dispose();
-
-    // EWOULDBLOCK from flock surfaces as a sharing violation.
-    private static bool IsContention(IOException e) =>
-        e.HResult is 11 or 32 or unchecked((int)0x80070020);
 }

@@ -2,14 +2,14 @@ using System.Text.Json;
 using LlmKube.Fetcher.Native;
 using LlmKube.Fetcher.Sources;
 using LlmKube.Fetcher.Transfer;
-using Microsoft.Win32.SafeHandles;
 
 namespace LlmKube.Fetcher.Cache;
 
 /// <summary>
-/// The temp file of one download (`.NAME.ID.llmkube-partial`) and, for ranged downloads, its resume state. Opened only
-/// under the entry lock: an existing partial whose state matches the source, size and validator is resumed; any other
-/// partial of the same file is stale and deleted.
+/// The temp file of one download (`.NAME.ID.llmkube-partial`) and, for ranged downloads, its resume state, in the
+/// directory of the final file, reached only through that directory's descriptor. Opened only under the entry lock: an
+/// existing partial whose state matches the source, size and validator is resumed; any other partial of the same file
+/// (or anything that is not a regular file under such a name) is stale and deleted.
 /// </summary>
 internal sealed class PartialDownload : IDisposable
 {
@@ -17,11 +17,13 @@ internal sealed class PartialDownload : IDisposable
     private readonly Lock _saveGate = new();
     private readonly PartialState? _template;
     private readonly TimeProvider _time;
+    private readonly DirectoryHandle _directory;
     private long _lastSave;
 
-    private PartialDownload(string path, TargetFile file, ChunkMap? map, PartialState? template, bool resumed, TimeProvider time)
+    private PartialDownload(DirectoryHandle directory, string name, TargetFile file, ChunkMap? map, PartialState? template, bool resumed, TimeProvider time)
     {
-        FilePath = path;
+        _directory = directory;
+        Name = name;
         File = file;
         Map = map;
         _template = template;
@@ -30,7 +32,8 @@ internal sealed class PartialDownload : IDisposable
         _lastSave = time.GetTimestamp();
     }
 
-    public string FilePath { get; }
+    /// <summary>The partial's name in the final file's directory.</summary>
+    public string Name { get; }
 
     public TargetFile File { get; }
 
@@ -39,31 +42,31 @@ internal sealed class PartialDownload : IDisposable
 
     public bool Resumed { get; }
 
-    private string StatePath => CacheNames.PartialState(FilePath);
+    private string StateName => CacheNames.PartialState(Name);
 
-    public static PartialDownload Open(string finalPath, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, bool earlyWriteback, TimeProvider time, Action<string> log)
+    public static PartialDownload Open(CacheFile target, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, bool earlyWriteback, TimeProvider time, Action<string> log)
     {
-        var dir = Path.GetDirectoryName(finalPath)!;
-        (string Path, PartialState State)? best = null;
+        var dir = target.Directory;
+        (string Name, PartialState State)? best = null;
         var resumable = ranged && remote.Size is not null && !remote.Identity.IsEmpty;
-        foreach (var candidate in Directory.EnumerateFiles(dir, CacheNames.PartialPattern(finalPath)))
+        foreach (var (candidate, kind) in dir.Entries().Where(e => CacheNames.IsPartialOf(e.Name, target.Name)))
         {
-            var state = resumable ? ReadState(CacheNames.PartialState(candidate)) : null;
+            var state = resumable && kind == FileKind.Regular ? ReadState(dir, CacheNames.PartialState(candidate)) : null;
             var matches = state is not null && state.Source == source && state.Size == remote.Size
                 && remote.Identity.SameAs(new Validator(state.ETag, state.LastModified));
             if (matches && (best is null || Done(state!) > Done(best.Value.State)))
             {
                 if (best is { } previous)
                 {
-                    Delete(previous.Path);
+                    Delete(dir, previous.Name);
                 }
 
                 best = (candidate, state!);
             }
             else
             {
-                log($"removing stale partial download {Path.GetFileName(candidate)}");
-                Delete(candidate);
+                log($"removing stale partial download {candidate}");
+                Delete(dir, candidate);
             }
         }
 
@@ -80,21 +83,34 @@ internal sealed class PartialDownload : IDisposable
                     throw new FormatException("chunk size not aligned");
                 }
 
-                var target = TargetFile.Open(found.Path, directIo, earlyWriteback);
-                return new PartialDownload(found.Path, target, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
+                var resumedFile = TargetFile.Open(dir, found.Name, directIo, earlyWriteback);
+                return new PartialDownload(dir, found.Name, resumedFile, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
             {
-                log($"cannot resume {Path.GetFileName(found.Path)} ({e.Message}); starting over");
-                Delete(found.Path);
+                log($"cannot resume {found.Name} ({e.Message}); starting over");
+                Delete(dir, found.Name);
             }
         }
 
-        var path = CacheNames.Partial(finalPath, CacheNames.NewId());
-        CreatePreallocated(path, ranged ? remote.Size ?? 0 : 0).Dispose();
-        var fresh = new PartialDownload(path, TargetFile.Open(path, directIo, earlyWriteback), ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
-        fresh.SaveState(force: true);
-        return fresh;
+        var name = CacheNames.PartialName(target.Name, CacheNames.NewId());
+        TargetFile? file = null;
+        try
+        {
+            CreatePreallocated(dir, name, ranged ? remote.Size ?? 0 : 0);
+            file = TargetFile.Open(dir, name, directIo, earlyWriteback);
+            var fresh = new PartialDownload(dir, name, file, ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
+            fresh.SaveState(force: true);
+            return fresh;
+        }
+        catch
+        {
+            // The cleanup promise covers the metadata too: a full disk while writing the first resume state (or any
+            // failure before the transfer starts) gives the preallocated space back at once.
+            file?.Dispose();
+            Delete(dir, name);
+            throw;
+        }
     }
 
     /// <summary>Records completed chunks, at most every 100 ms unless forced; kill -9 loses at most that much.</summary>
@@ -113,60 +129,60 @@ internal sealed class PartialDownload : IDisposable
             }
 
             _lastSave = _time.GetTimestamp();
-            var temp = StatePath + ".tmp";
-            System.IO.File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64() }, CacheJson.Default.PartialState));
-            System.IO.File.Move(temp, StatePath, overwrite: true);
+            var temp = CacheNames.PartialStateTemp(Name);
+            try
+            {
+                // Whatever is at the temp name (a leftover, or a co-tenant's link) is unlinked, never followed.
+                _directory.TryDelete(temp);
+                using (var handle = _directory.OpenFile(temp, Libc.O_RDWR, (int)FileModes.File, exclusive: true))
+                {
+                    RandomAccess.Write(handle, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64() }, CacheJson.Default.PartialState), 0);
+                }
+
+                _directory.Rename(temp, StateName, noReplace: false);
+            }
+            catch
+            {
+                _directory.TryDelete(temp);
+                throw;
+            }
         }
     }
 
     /// <summary>fsync, record the sidecar for the finished file, rename it onto the final name, fsync the directory.</summary>
-    public void Publish(string finalPath, long length, bool fsync, Func<long, long, Sidecar> sidecar)
+    public void Publish(CacheFile final, long length, bool fsync, Func<long, long, Sidecar> sidecar)
     {
         File.Complete(length, fsync);
         File.Dispose();
-        var info = new FileInfo(FilePath);
+        var stat = _directory.Stat(Name) is { Kind: FileKind.Regular } s ? s : throw new IOException($"{_directory.Child(Name)} was replaced during the download");
         // The sidecar goes first and names the file by size and mtime (kept by rename): a crash between the two renames
         // leaves a sidecar that describes no file, never a file with a wrong sidecar.
-        SidecarStore.Write(finalPath, sidecar(info.Length, SidecarStore.MtimeUnixNs(info)), fsync);
-        System.IO.File.Move(FilePath, finalPath, overwrite: true);
+        SidecarStore.Write(final, sidecar(stat.Size, stat.MtimeUnixNs), fsync);
+        _directory.Rename(Name, final.Name, noReplace: false);
         if (fsync)
         {
-            Libc.FsyncDirectory(Path.GetDirectoryName(finalPath)!);
+            _directory.Fsync();
         }
-        Delete(StatePath);
+
+        DeleteState();
     }
 
+    /// <summary>Deletes the partial and its resume state (a changed source, a full disk, a bad digest).</summary>
     public void Discard()
     {
         File.Dispose();
-        Delete(FilePath);
+        Delete(_directory, Name);
     }
 
     public void Dispose() => File.Dispose();
 
     /// <summary>Creates the temp file with its final size reserved (fallocate), so a full disk fails now, cleanly.</summary>
-    private static SafeFileHandle CreatePreallocated(string path, long size)
+    private static void CreatePreallocated(DirectoryHandle dir, string name, long size)
     {
-        try
+        using var handle = dir.OpenFile(name, Libc.O_RDWR, (int)FileModes.File, exclusive: true);
+        if (size > 0)
         {
-            return System.IO.File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: size);
-        }
-        catch (IOException e) when (size > 0 && e is not ErrnoIOException && FreeBytes(path) is { } free && free < size)
-        {
-            // .NET reports a failed preallocation as a plain IOException; the volume's free space tells why.
-            throw new ErrnoIOException($"{Path.GetFileName(path)}: {size} bytes needed, {free} free on the cache volume", Libc.ENOSPC);
-        }
-    }
-
-    private static long? FreeBytes(string path)
-    {
-        try
-        {
-            return new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return null;
+            Libc.Preallocate(handle, size, dir.Child(name));
         }
     }
 
@@ -182,11 +198,11 @@ internal sealed class PartialDownload : IDisposable
         }
     }
 
-    private static PartialState? ReadState(string path)
+    private static PartialState? ReadState(DirectoryHandle dir, string name)
     {
         try
         {
-            return JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(path), CacheJson.Default.PartialState);
+            return dir.ReadSmallFile(name, CacheNames.MaxSidecarBytes) is { } bytes ? JsonSerializer.Deserialize(bytes, CacheJson.Default.PartialState) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -194,10 +210,16 @@ internal sealed class PartialDownload : IDisposable
         }
     }
 
-    private static void Delete(string partialPath)
+    private void DeleteState()
     {
-        SidecarStore.TryDelete(partialPath);
-        SidecarStore.TryDelete(CacheNames.PartialState(partialPath));
-        SidecarStore.TryDelete(CacheNames.PartialState(partialPath) + ".tmp");
+        _directory.TryDelete(StateName);
+        _directory.TryDelete(CacheNames.PartialStateTemp(Name));
+    }
+
+    private static void Delete(DirectoryHandle dir, string partialName)
+    {
+        dir.TryDelete(partialName);
+        dir.TryDelete(CacheNames.PartialState(partialName));
+        dir.TryDelete(CacheNames.PartialStateTemp(partialName));
     }
 }

@@ -3,15 +3,20 @@ using LlmKube.Fetcher.Native;
 
 namespace LlmKube.Fetcher.Cache;
 
-/// <summary>Reads and writes sidecars; a sidecar counts only for the exact file it describes (size and mtime).</summary>
+/// <summary>
+/// Reads and writes sidecars; a sidecar counts only for the exact file it describes (size and mtime), only when it is
+/// a regular file of at most <see cref="CacheNames.MaxSidecarBytes"/> (a co-tenant's link to /dev/zero or fifo is
+/// ignored without being read), and only for a model file that is itself a regular file, never a link.
+/// </summary>
 internal static class SidecarStore
 {
-    public static Sidecar? Read(string finalPath)
+    public static Sidecar? Read(CacheFile file)
     {
         try
         {
-            var bytes = File.ReadAllBytes(CacheNames.Sidecar(finalPath));
-            return JsonSerializer.Deserialize(bytes, CacheJson.Default.Sidecar);
+            return file.Directory.ReadSmallFile(CacheNames.SidecarName(file.Name), CacheNames.MaxSidecarBytes) is { } bytes
+                ? JsonSerializer.Deserialize(bytes, CacheJson.Default.Sidecar)
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -19,66 +24,42 @@ internal static class SidecarStore
         }
     }
 
-    /// <summary>The sidecar of <paramref name="finalPath"/> when the file exists and is the one the sidecar describes.</summary>
-    public static Sidecar? ReadValid(string finalPath)
-    {
-        var info = new FileInfo(finalPath);
-        if (!info.Exists)
-        {
-            return null;
-        }
+    /// <summary>The sidecar of <paramref name="file"/> when the file is a regular file and the one the sidecar describes.</summary>
+    public static Sidecar? ReadValid(CacheFile file) =>
+        file.Stat() is { Kind: FileKind.Regular } stat && Read(file) is { } sidecar && Describes(sidecar, stat) ? sidecar : null;
 
-        var sidecar = Read(finalPath);
-        return sidecar is not null && Describes(sidecar, info) ? sidecar : null;
-    }
-
-    public static bool Describes(Sidecar sidecar, FileInfo file) =>
-        sidecar.Size == file.Length && sidecar.MtimeUnixNs == MtimeUnixNs(file);
-
-    public static long MtimeUnixNs(FileInfo file) =>
-        (file.LastWriteTimeUtc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+    public static bool Describes(Sidecar sidecar, FileStat file) =>
+        sidecar.Size == file.Size && sidecar.MtimeUnixNs == file.MtimeUnixNs;
 
     /// <summary>Writes the sidecar through a temp file and a rename; the caller fsyncs the directory.</summary>
-    public static void Write(string finalPath, Sidecar sidecar, bool fsync = true)
+    public static void Write(CacheFile file, Sidecar sidecar, bool fsync = true)
     {
-        var temp = CacheNames.SidecarTemp(finalPath, CacheNames.NewId());
+        var directory = file.Directory;
+        var temp = CacheNames.SidecarTemp(file.Name, CacheNames.NewId());
         try
         {
-            using (var fs = new FileStream(temp, new FileStreamOptions
+            using (var handle = directory.OpenFile(temp, Libc.O_RDWR, (int)FileModes.File, exclusive: true))
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = FileModes.File,
-            }))
-            {
-                JsonSerializer.Serialize(fs, sidecar, CacheJson.Default.Sidecar);
-                fs.Flush(flushToDisk: fsync);
+                RandomAccess.Write(handle, JsonSerializer.SerializeToUtf8Bytes(sidecar, CacheJson.Default.Sidecar), 0);
+                if (fsync)
+                {
+                    Libc.Fsync(handle, directory.Child(temp));
+                }
             }
 
-            File.Move(temp, CacheNames.Sidecar(finalPath), overwrite: true);
+            directory.Rename(temp, CacheNames.SidecarName(file.Name), noReplace: false);
         }
         catch
         {
-            TryDelete(temp);
+            directory.TryDelete(temp);
             throw;
         }
     }
 
-    public static void WriteDurably(string finalPath, Sidecar sidecar)
+    public static void WriteDurably(CacheFile file, Sidecar sidecar)
     {
-        Write(finalPath, sidecar);
-        Libc.FsyncDirectory(Path.GetDirectoryName(finalPath)!);
-    }
-
-    internal static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
+        Write(file, sidecar);
+        file.Directory.Fsync();
     }
 }
 
@@ -91,8 +72,8 @@ internal static class FileModes
     public const UnixFileMode Directory = File | UnixFileMode.UserExecute | UnixFileMode.GroupExecute
         | UnixFileMode.OtherExecute | UnixFileMode.SetGroup;
 
-    /// <summary>Creates <paramref name="path"/> and missing parents with <see cref="Directory"/> (setgid keeps the fsGroup).</summary>
-    public static void CreateDirectory(string path)
+    /// <summary>Creates the trusted directories above an entry (mode <see cref="Directory"/>, setgid keeps the fsGroup).</summary>
+    public static void CreateTrustedDirectories(string path)
     {
         if (System.IO.Directory.Exists(path))
         {
@@ -102,7 +83,7 @@ internal static class FileModes
         var parent = Path.GetDirectoryName(path);
         if (parent is not null)
         {
-            CreateDirectory(parent);
+            CreateTrustedDirectories(parent);
         }
 
         try
@@ -110,19 +91,43 @@ internal static class FileModes
             System.IO.Directory.CreateDirectory(path, Directory);
             // CreateDirectory honours the umask; other uids of the fsGroup need to write here too.
             System.IO.File.SetUnixFileMode(path, Directory);
-            if (parent is not null)
+        }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && System.IO.Directory.Exists(path))
+        {
+            // Created concurrently by another fetcher (of another uid, which set the mode).
+        }
+    }
+
+    /// <summary>
+    /// The child directory <paramref name="name"/>, created with <see cref="Directory"/> when missing. Anything else at
+    /// that name (a link, a file, a fifo: never something a fetcher creates) is removed first; the removal unlinks the
+    /// name and never follows it.
+    /// </summary>
+    public static DirectoryHandle OpenOrCreateDirectory(DirectoryHandle parent, string name, Action<string> log)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var created = parent.CreateDirectory(name, Directory);
+            if (parent.TryOpenDirectory(name) is { } child)
             {
-                // The new entry must survive a crash together with the files renamed into it.
-                Libc.FsyncDirectory(parent);
+                if (created)
+                {
+                    // mkdirat honours the umask; other uids of the fsGroup need to write here too. The new entry must
+                    // survive a crash together with the files renamed into it.
+                    _ = child.Chmod((int)Directory);
+                    parent.Fsync();
+                }
+
+                return child;
+            }
+
+            if (parent.Stat(name) is { Kind: not FileKind.Directory } planted)
+            {
+                log($"replacing the {DirectoryHandle.Describe(planted.Kind)} at {parent.Child(name)} with a directory (a fetcher never creates one there)");
+                parent.Delete(name);
             }
         }
-        catch (IOException) when (System.IO.Directory.Exists(path))
-        {
-            // Created concurrently by another fetcher.
-        }
-        catch (UnauthorizedAccessException) when (System.IO.Directory.Exists(path))
-        {
-            // Created concurrently by a fetcher of another uid, which set the mode.
-        }
+
+        throw new IOException($"{parent.Child(name)} keeps being replaced by something that is not a directory");
     }
 }

@@ -30,36 +30,26 @@ internal static partial class CacheAdminCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var terminationLog = TerminationMessage.DefaultPath;
-        var positional = new List<string>();
-        string? unknown = null;
-        for (var i = 1; i < args.Length; i++)
+        if (args.Skip(1).Any(a => a is "-h" or "--help"))
         {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    stderr.WriteLine(Usage);
-                    return CacheCommandExitCodes.Ok;
-                case "--termination-log" when i + 1 < args.Length:
-                    terminationLog = args[++i];
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        unknown ??= args[i];
-                    }
-                    else
-                    {
-                        positional.Add(args[i]);
-                    }
-
-                    break;
-            }
+            stderr.WriteLine(Usage);
+            return CacheCommandExitCodes.Ok;
         }
 
-        if (unknown is not null)
+        var line = new Cli.FetcherCommandLine();
+        var verb = args[0] == List ? line.List : line.Remove;
+        var parse = verb.Parse(args[1..]);
+        var terminationLog = parse.GetValue(args[0] == List ? line.ListTerminationLog : line.RemoveTerminationLog) ?? TerminationMessage.DefaultPath;
+        if (parse.UnmatchedTokens.FirstOrDefault(t => t.StartsWith("--", StringComparison.Ordinal)) is { } unknown)
         {
             return Invalid(stderr, terminationLog, $"{args[0]}: unknown flag {unknown}");
+        }
+
+        var positional = (args[0] == List ? [parse.GetValue(line.ListRoot)] : new[] { parse.GetValue(line.RemoveRoot) })
+            .OfType<string>().Concat(args[0] == List ? [] : parse.GetValue(line.RemoveKeys) ?? []).Concat(parse.UnmatchedTokens).ToList();
+        if (parse.Errors.Count > 0 && parse.UnmatchedTokens.Count == 0)
+        {
+            return Invalid(stderr, terminationLog, $"{args[0]}: {parse.Errors[0].Message}");
         }
 
         if (positional.Count == 0)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using LlmKube.Fetcher.Cache;
+using LlmKube.Fetcher.Native;
 
 namespace LlmKube.Fetcher.CacheAdmin;
 
@@ -15,90 +17,67 @@ internal sealed record ScannedOther(string Name, bool Directory, long Bytes);
 internal sealed record CacheScan(long Bytes, IReadOnlyList<ScannedEntry> Entries, IReadOnlyList<ScannedOther> Other);
 
 /// <summary>
-/// Reads a cache volume without changing it: every directory named by a cache key is an entry; anything else at the
-/// root is reported as "other". Symbolic links are never followed (a link counts as its own size, 0 here).
+/// Reads a cache volume without changing it, as root, on a volume tenants write to: every directory named by a cache
+/// key is an entry; anything else at the root is reported as "other". Everything is read through descriptors of
+/// directories opened without following links (a link counts as its own size, 0 here; a tree of any depth is
+/// measured); sidecars are read only when they are regular files, at most <see cref="CacheNames.MaxSidecarBytes"/>.
 /// </summary>
 internal static class CacheScanner
 {
-    public const string LockFileName = ".llmkube.lock";
-    public const string SidecarSuffix = ".llmkube.json";
-    public const string PartialSuffix = ".llmkube-partial";
-
     public static CacheScan Scan(string root)
     {
         var entries = new List<ScannedEntry>();
         var other = new List<ScannedOther>();
-        foreach (var item in new DirectoryInfo(root).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+        using var volume = DirectoryHandle.Open(root, followLastLink: true); // the mount point itself is trusted
+        foreach (var (name, kind) in volume.Entries().OrderBy(e => e.Name, StringComparer.Ordinal))
         {
-            var isDirectory = item is DirectoryInfo && item.LinkTarget is null;
-            if (isDirectory && CacheAdminCommand.IsKey(item.Name))
+            var isDirectory = kind == FileKind.Directory;
+            if (isDirectory && CacheAdminCommand.IsKey(name))
             {
-                entries.Add(ScanEntry((DirectoryInfo)item));
+                entries.Add(ScanEntry(volume, name));
             }
             else
             {
-                other.Add(new ScannedOther(item.Name, isDirectory, isDirectory ? SizeOf((DirectoryInfo)item) : FileSize(item)));
+                other.Add(new ScannedOther(name, isDirectory, isDirectory ? SizeOf(volume, name) : RegularSize(volume.Stat(name))));
             }
         }
 
         return new CacheScan(entries.Sum(e => e.Bytes) + other.Sum(o => o.Bytes), entries, other);
     }
 
-    private static ScannedEntry ScanEntry(DirectoryInfo entry)
+    private static ScannedEntry ScanEntry(DirectoryHandle volume, string key)
     {
-        long bytes = 0;
-        long partial = 0;
-        var files = new List<ScannedFile>();
+        var collector = new Collector();
         try
         {
-            foreach (var (file, relative) in Walk(entry, ""))
+            using var entry = volume.TryOpenDirectory(key);
+            if (entry is null)
             {
-                var length = FileSize(file);
-                bytes += length;
-                if (file.Name.Contains(PartialSuffix, StringComparison.Ordinal) && !file.Name.EndsWith(".json", StringComparison.Ordinal))
-                {
-                    partial += length;
-                }
-
-                if (!relative.Split('/').Any(segment => segment.StartsWith('.')) && file.LinkTarget is null)
-                {
-                    files.Add(new ScannedFile(relative, length, ReadRecord((FileInfo)file)));
-                }
+                return new ScannedEntry(key, 0, 0, false, [], "replaced while being read (no longer a directory)");
             }
+
+            TreeWalker.Walk(entry, collector);
+            return new ScannedEntry(key, collector.Bytes, collector.PartialBytes, IsBusy(entry), collector.Files, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new ScannedEntry(entry.Name, bytes, partial, false, files, e.Message);
-        }
-
-        return new ScannedEntry(entry.Name, bytes, partial, IsBusy(entry.FullName), files, null);
-    }
-
-    /// <summary>Every non-directory below <paramref name="directory"/>, with its path relative to the entry; links are not followed.</summary>
-    private static IEnumerable<(FileSystemInfo File, string Relative)> Walk(DirectoryInfo directory, string prefix)
-    {
-        foreach (var item in directory.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
-        {
-            var relative = prefix.Length == 0 ? item.Name : $"{prefix}/{item.Name}";
-            if (item is DirectoryInfo nested && item.LinkTarget is null)
-            {
-                foreach (var found in Walk(nested, relative))
-                {
-                    yield return found;
-                }
-            }
-            else
-            {
-                yield return (item, relative);
-            }
+            return new ScannedEntry(key, collector.Bytes, collector.PartialBytes, false, collector.Files, e.Message);
         }
     }
 
-    private static long SizeOf(DirectoryInfo directory)
+    private static long SizeOf(DirectoryHandle volume, string name)
     {
         try
         {
-            return Walk(directory, "").Sum(f => FileSize(f.File));
+            using var directory = volume.TryOpenDirectory(name);
+            if (directory is null)
+            {
+                return 0;
+            }
+
+            var collector = new Collector();
+            TreeWalker.Walk(directory, collector);
+            return collector.Bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -106,30 +85,30 @@ internal static class CacheScanner
         }
     }
 
-    private static long FileSize(FileSystemInfo item) => item is FileInfo { LinkTarget: null } file ? file.Length : 0;
+    private static long RegularSize(FileStat? stat) => stat is { Kind: FileKind.Regular } regular ? regular.Size : 0;
 
     /// <summary>The sidecar's facts, only when its size and mtime match the file (otherwise it describes another file).</summary>
-    private static FileRecord? ReadRecord(FileInfo file)
+    private static FileRecord? ReadRecord(DirectoryHandle directory, string name, FileStat file)
     {
-        var sidecar = Path.Combine(file.DirectoryName ?? ".", "." + file.Name + SidecarSuffix);
         try
         {
-            if (!File.Exists(sidecar))
+            if (directory.ReadSmallFile(CacheNames.SidecarName(name), CacheNames.MaxSidecarBytes) is not { } bytes)
             {
                 return null;
             }
 
-            using var document = JsonDocument.Parse(File.ReadAllBytes(sidecar));
+            using var document = JsonDocument.Parse(bytes);
             var json = document.RootElement;
             var size = json.TryGetProperty("size", out var s) && s.TryGetInt64(out var sizeValue) ? sizeValue : -1;
             var mtime = json.TryGetProperty("mtimeUnixNs", out var m) && m.TryGetInt64(out var mtimeValue) ? mtimeValue : -1;
-            var ticks = (file.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks;
-            if (size != file.Length || mtime / 100 != ticks)
+            if (size != file.Size || mtime != file.MtimeUnixNs)
             {
                 return null;
             }
 
-            return new FileRecord(Text(json, "sha256"), Text(json, "sha256Check"), Text(json, "source"), Text(json, "fetchedAt"), Text(json, "origin"));
+            // Redacted again: the sidecar may come from an older fetcher, or from a co-tenant.
+            var source = Text(json, "source") is { } recorded ? Redaction.Text(recorded) : null;
+            return new FileRecord(Text(json, "sha256"), Text(json, "sha256Check"), source, Text(json, "fetchedAt"), Text(json, "origin"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -138,32 +117,51 @@ internal static class CacheScanner
     }
 
     private static string? Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>
-    /// A fetcher filling the entry holds flock(LOCK_EX) on its lock file. A shared, non-blocking lock attempt (what .NET
-    /// does for a read-only open that shares writing) fails while it does; it works on a read-only mount.
+    /// A fetcher filling the entry holds flock(LOCK_EX) on its lock file; a shared, non-blocking flock from a read-only
+    /// descriptor fails while it does (and works on a read-only mount). A lock that is not a regular file is no lock.
     /// </summary>
-    private static bool IsBusy(string entry)
+    private static bool IsBusy(DirectoryHandle entry)
     {
-        var path = Path.Combine(entry, LockFileName);
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
         try
         {
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return false;
+            using var handle = entry.OpenFile(CacheNames.LockFileName, 0);
+            return Libc.Flock((int)handle.DangerousGetHandle(), Libc.LOCK_SH | Libc.LOCK_NB) == Libc.EAGAIN;
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
-        catch (IOException)
+    }
+
+    /// <summary>Sums a walk: all regular bytes, partial downloads, and the visible model files with their records.</summary>
+    private sealed class Collector : ITreeVisitor
+    {
+        public long Bytes { get; private set; }
+
+        public long PartialBytes { get; private set; }
+
+        public List<ScannedFile> Files { get; } = [];
+
+        public void File(DirectoryHandle parent, string relative, string name, FileStat stat)
         {
-            return true;
+            var length = RegularSize(stat);
+            Bytes += length;
+            if (name.Contains(CacheNames.PartialSuffix, StringComparison.Ordinal) && !name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                PartialBytes += length;
+            }
+
+            if (stat.Kind == FileKind.Regular && !relative.Split('/').Any(segment => segment.StartsWith('.')))
+            {
+                Files.Add(new ScannedFile(relative, length, ReadRecord(parent, name, stat)));
+            }
+        }
+
+        public void DirectoryDone(DirectoryHandle parent, string relative, string name)
+        {
         }
     }
 }

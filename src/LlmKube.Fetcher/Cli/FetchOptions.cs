@@ -14,7 +14,7 @@ internal enum ProgressMode
     None,
 }
 
-/// <summary>S3 settings from the environment (credentials arrive through envFrom of the Model's secret).</summary>
+/// <summary>S3 settings from the environment (credentials arrive as secretKeyRefs to the Model's sourceSecretRef).</summary>
 internal sealed record S3Settings(string? AccessKeyId, string? SecretAccessKey, string? SessionToken, string? Region, string? EndpointUrl);
 
 /// <summary>Everything `fetch` needs, after flags and environment are merged (flags win).</summary>
@@ -23,6 +23,9 @@ internal sealed record FetchOptions
     public const int DefaultConnections = 4;
     public const int MaxConnections = 32;
     public const long DefaultChunkSize = 4L << 20;
+    public const int DefaultMinThroughput = 64 * 1024;
+    public const int DefaultThroughputWindowSeconds = 120;
+    public const int DefaultDeadlineSeconds = 24 * 3600;
 
     public required string Source { get; init; }
 
@@ -48,6 +51,9 @@ internal sealed record FetchOptions
 
     public IReadOnlyList<string> AllowedFileRoots { get; init; } = [];
 
+    /// <summary>Where connections may go: public addresses, plus the allowed networks (private mirrors).</summary>
+    public Sources.NetworkPolicy Network { get; init; } = Sources.NetworkPolicy.Default;
+
     public string? HfToken { get; init; }
 
     public string HfEndpoint { get; init; } = "https://huggingface.co";
@@ -63,6 +69,14 @@ internal sealed record FetchOptions
 
     /// <summary>A connection that delivers no byte for this long counts as dropped.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Below this many bytes per second over <see cref="ThroughputWindow"/> a transfer fails (0: no floor).</summary>
+    public long MinThroughputBytesPerSecond { get; init; } = DefaultMinThroughput;
+
+    public TimeSpan ThroughputWindow { get; init; } = TimeSpan.FromSeconds(DefaultThroughputWindowSeconds);
+
+    /// <summary>The whole run (lock wait, probes, every transfer) ends with SourceUnreachable after this.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(DefaultDeadlineSeconds);
 
     /// <summary>O_DIRECT writes where the filesystem allows them (falls back to buffered writes otherwise).</summary>
     public bool DirectIo { get; init; } = true;

@@ -8,35 +8,17 @@ internal static class FetchOptionsParser
 {
     public static FetchOptions Parse(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env)
     {
-        var flags = new ArgReader(args);
-        string? source = null, dest = null, destDir = null, sha = null, refresh = null, connections = null,
-            caDir = null, chunk = null, directIo = null, fsync = null, progress = null, termLog = null, stall = null, attempts = null;
-        var files = new List<string>();
-        var roots = new List<string>();
-        while (flags.Next() is { } flag)
-        {
-            switch (flag)
-            {
-                case "--source": source = flags.Value(flag); break;
-                case "--dest": dest = flags.Value(flag); break;
-                case "--dest-dir": destDir = flags.Value(flag); break;
-                case "--file": files.Add(flags.Value(flag)); break;
-                case "--sha256": sha = flags.Value(flag); break;
-                case "--refresh": refresh = flags.Value(flag); break;
-                case "--connections": connections = flags.Value(flag); break;
-                case "--ca-dir": caDir = flags.Value(flag); break;
-                case "--allow-file-root": roots.Add(flags.Value(flag)); break;
-                case "--chunk-size-mib": chunk = flags.Value(flag); break;
-                case "--progress": progress = flags.Value(flag); break;
-                case "--termination-log": termLog = flags.Value(flag); break;
-                case "--stall-timeout-seconds": stall = flags.Value(flag); break;
-                case "--max-attempts": attempts = flags.Value(flag); break;
-                case "--direct-io": directIo = flags.Value(flag); break;
-                case "--fsync": fsync = flags.Value(flag); break;
-                default: throw Usage($"unknown flag or argument '{flag}'");
-            }
-        }
-
+        var line = new FetcherCommandLine();
+        var flags = FetcherCommandLine.ParseOrThrow(line.Fetch, args);
+        string? source = flags.GetValue(line.Source), dest = flags.GetValue(line.Dest), destDir = flags.GetValue(line.DestDir),
+            sha = flags.GetValue(line.Sha256), refresh = flags.GetValue(line.Refresh), connections = flags.GetValue(line.Connections),
+            caDir = flags.GetValue(line.CaDir), chunk = flags.GetValue(line.ChunkSizeMib), directIo = flags.GetValue(line.DirectIo),
+            fsync = flags.GetValue(line.Fsync), progress = flags.GetValue(line.Progress), termLog = flags.GetValue(line.FetchTerminationLog),
+            stall = flags.GetValue(line.StallTimeoutSeconds), attempts = flags.GetValue(line.MaxAttempts),
+            minThroughput = flags.GetValue(line.MinThroughput), window = flags.GetValue(line.ThroughputWindow), deadline = flags.GetValue(line.Deadline);
+        var files = new List<string>(flags.GetValue(line.Files) ?? []);
+        var roots = new List<string>(flags.GetValue(line.FileRoots) ?? []);
+        var networks = new List<string>(flags.GetValue(line.Networks) ?? []);
         source ??= Env(env, FetcherEnvironment.Source);
         dest ??= Env(env, FetcherEnvironment.Dest);
         destDir ??= Env(env, FetcherEnvironment.DestDir);
@@ -52,6 +34,11 @@ internal static class FetchOptionsParser
         if (roots.Count == 0 && Env(env, FetcherEnvironment.AllowedFileRoots) is { } rootList)
         {
             roots.AddRange(rootList.Split(':').Where(r => r.Length > 0));
+        }
+
+        if (networks.Count == 0 && Env(env, FetcherEnvironment.AllowedNetworks) is { } networkList)
+        {
+            networks.Add(networkList);
         }
 
         if (string.IsNullOrWhiteSpace(source))
@@ -80,6 +67,11 @@ internal static class FetchOptionsParser
         }
 
         var safeFiles = files.Select(RelativePath.Validate).ToList();
+        foreach (var file in dest is null ? safeFiles : [Path.GetFileName(dest)])
+        {
+            Cache.CacheNames.CheckFits(file);
+        }
+
         if (safeFiles.Distinct(StringComparer.Ordinal).Count() != safeFiles.Count)
         {
             throw new FetchException(FailureReason.InvalidSource, "the file list names the same file twice");
@@ -99,14 +91,15 @@ internal static class FetchOptionsParser
             Fsync = ParseBool(fsync ?? Env(env, FetcherEnvironment.Fsync), "--fsync (LLMKUBE_FSYNC)"),
             CaDir = string.IsNullOrEmpty(caDir) ? null : caDir,
             AllowedFileRoots = roots,
-            HfToken = Env(env, "HF_TOKEN"),
-            HfEndpoint = (Env(env, "HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/'),
+            Network = ParseNetworks(networks),
+            HfToken = Env(env, FetcherEnvironment.HfToken),
+            HfEndpoint = (Env(env, FetcherEnvironment.HfEndpoint) ?? "https://huggingface.co").TrimEnd('/'),
             S3 = new S3Settings(
-                Env(env, "AWS_ACCESS_KEY_ID"),
-                Env(env, "AWS_SECRET_ACCESS_KEY"),
-                Env(env, "AWS_SESSION_TOKEN"),
-                Env(env, "AWS_REGION") ?? Env(env, "AWS_DEFAULT_REGION"),
-                Env(env, "AWS_ENDPOINT_URL_S3") ?? Env(env, "AWS_ENDPOINT_URL")),
+                Env(env, FetcherEnvironment.AwsAccessKeyId),
+                Env(env, FetcherEnvironment.AwsSecretAccessKey),
+                Env(env, FetcherEnvironment.AwsSessionToken),
+                Env(env, FetcherEnvironment.AwsRegion) ?? Env(env, FetcherEnvironment.AwsDefaultRegion),
+                Env(env, FetcherEnvironment.AwsEndpointUrlS3) ?? Env(env, FetcherEnvironment.AwsEndpointUrl)),
             Progress = progress switch
             {
                 null or "auto" => ProgressMode.Auto,
@@ -117,6 +110,12 @@ internal static class FetchOptionsParser
             TerminationLogPath = termLog ?? TerminationMessage.DefaultPath,
             StallTimeout = TimeSpan.FromSeconds(ParseInt(stall, "--stall-timeout-seconds", 30, 1, 3600)),
             MaxAttempts = ParseInt(attempts, "--max-attempts", 6, 1, 100),
+            MinThroughputBytesPerSecond = ParseInt(minThroughput ?? Env(env, FetcherEnvironment.MinThroughputBytesPerSecond),
+                "--min-throughput-bytes-per-second (LLMKUBE_MIN_THROUGHPUT_BYTES_PER_SECOND)", FetchOptions.DefaultMinThroughput, 0, int.MaxValue),
+            ThroughputWindow = TimeSpan.FromSeconds(ParseInt(window ?? Env(env, FetcherEnvironment.ThroughputWindowSeconds),
+                "--throughput-window-seconds (LLMKUBE_THROUGHPUT_WINDOW_SECONDS)", FetchOptions.DefaultThroughputWindowSeconds, 1, 3600)),
+            Deadline = TimeSpan.FromSeconds(ParseInt(deadline ?? Env(env, FetcherEnvironment.DeadlineSeconds),
+                "--deadline-seconds (LLMKUBE_DEADLINE_SECONDS)", FetchOptions.DefaultDeadlineSeconds, 1, 7 * 24 * 3600)),
         };
     }
 
@@ -124,6 +123,18 @@ internal static class FetchOptionsParser
 
     private static string? Env(IReadOnlyDictionary<string, string> env, string name) =>
         env.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+
+    private static Sources.NetworkPolicy ParseNetworks(IReadOnlyList<string> networks)
+    {
+        try
+        {
+            return Sources.NetworkPolicy.Parse(networks);
+        }
+        catch (FormatException e)
+        {
+            throw Usage($"--allow-network (LLMKUBE_ALLOWED_NETWORKS): {e.Message}");
+        }
+    }
 
     private static string? ParseSha(string? sha)
     {

@@ -32,7 +32,9 @@ internal static class RelativePath
             }
         }
 
-        if (segments[^1].StartsWith(".llmkube", StringComparison.Ordinal) || CacheNames.IsInternalName(segments[^1]))
+        // The admission rule's reservation (Patterns.ReservedFileName in src/LlmKube.Api): no segment may be a dot-name
+        // containing .llmkube, the lock, sidecars and partials, which the fetcher itself creates beside the files.
+        if (segments.Any(s => s.StartsWith('.') && s.Contains(".llmkube", StringComparison.Ordinal)))
         {
             throw Invalid(path, "the name collides with the fetcher's own dot-files");
         }

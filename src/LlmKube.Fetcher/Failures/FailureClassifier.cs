@@ -28,6 +28,12 @@ internal static class FailureClassifier
                 return new FetchException(FailureReason.SourceUnreachable, te.Message, e);
         }
 
+        // A library (HttpClient, the S3 SDK) may wrap the classified failure a handler of ours threw.
+        if (FindInner<FetchException>(e) is { } wrapped)
+        {
+            return wrapped;
+        }
+
         if (IsOutOfSpace(e))
         {
             return new FetchException(FailureReason.OutOfSpace, "no space left on the cache volume: " + e.Message, e);
@@ -47,6 +53,17 @@ internal static class FailureClassifier
         if (e is HttpRequestException or SocketException or TimeoutException or HttpIOException)
         {
             return new FetchException(FailureReason.SourceUnreachable, e.Message, e);
+        }
+
+        if (e is PathTooLongException || e is ErrnoIOException { Errno: Libc.ENAMETOOLONG })
+        {
+            return new FetchException(FailureReason.InvalidSource, "a file name is too long for the cache volume: " + e.Message, e);
+        }
+
+        if (e is Native.NotRegularException || e is ErrnoIOException { Errno: Libc.ELOOP or Libc.ENOTDIR or Libc.EISDIR or Libc.ENOTEMPTY or Libc.EEXIST })
+        {
+            return new FetchException(FailureReason.CacheNotWritable,
+                "the cache entry holds something the fetcher did not create at a name it needs (a link, a directory, a special file): " + e.Message, e);
         }
 
         if (e is UnauthorizedAccessException || (e is ErrnoIOException { Errno: Libc.EACCES or Libc.EPERM or Libc.EROFS })
@@ -87,6 +104,7 @@ internal static class FailureClassifier
     /// <summary>Transient errors are worth another attempt of the same request.</summary>
     public static bool IsTransient(Exception e, CancellationToken outer) => e switch
     {
+        _ when FindInner<FetchException>(e) is not null => false, // classified by us: a policy refusal, never retried
         OperationCanceledException => !outer.IsCancellationRequested,
         TransientException => true,
         HttpRequestException { StatusCode: { } s } => (int)s is 408 or 429 or >= 500,

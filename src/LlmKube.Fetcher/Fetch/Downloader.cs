@@ -13,13 +13,38 @@ internal sealed class Downloader(FetchContext context)
 {
     private const int MaxRestarts = 2;
 
+    /// <summary>No model file is a pebibyte; a size beyond it is a hostile or broken answer, not a reason to fill the volume.</summary>
+    private const long MaxPlausibleSize = 1L << 50;
+
     public async Task<RemoteFile> ProbeAsync(IFileSource source, CancellationToken ct)
+    {
+        var remote = await ProbeOnceOrRetryAsync(source, ct).ConfigureAwait(false);
+        if (remote.Size is > MaxPlausibleSize or < 0)
+        {
+            throw new FetchException(FailureReason.IntegrityMismatch, $"{source.Display}: the source announces {remote.Size} bytes, which no model file has");
+        }
+
+        return remote;
+    }
+
+    private async Task<RemoteFile> ProbeOnceOrRetryAsync(IFileSource source, CancellationToken ct)
     {
         for (var failures = 1; ; failures++)
         {
+            // A server that accepts the connection and never answers is a stall too.
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            stall.CancelAfter(context.Options.StallTimeout);
             try
             {
-                return await source.ProbeAsync(ct).ConfigureAwait(false);
+                return await source.ProbeAsync(stall.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && failures < context.Options.MaxAttempts)
+            {
+                context.Reporter.Log($"{source.Display}: no answer for {context.Options.StallTimeout.TotalSeconds:F0}s; retrying");
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new TransientException($"{source.Display}: no answer for {context.Options.StallTimeout.TotalSeconds:F0}s, {failures} times", e);
             }
             catch (Exception e) when (FailureClassifier.IsTransient(e, ct) && failures < context.Options.MaxAttempts)
             {
@@ -29,7 +54,7 @@ internal sealed class Downloader(FetchContext context)
         }
     }
 
-    public async Task<FileResult> DownloadAsync(FetchJob job, RemoteFile? probed, CancellationToken ct)
+    public async Task<FileResult> DownloadAsync(FetchJob job, CacheFile file, RemoteFile? probed, CancellationToken ct)
     {
         var remote = probed ?? await ProbeAsync(job.Source, ct).ConfigureAwait(false);
         if (job.ExpectedSha256 is { } expected && remote.AnnouncedSha256 is { } announced && expected != announced)
@@ -42,7 +67,7 @@ internal sealed class Downloader(FetchContext context)
         {
             try
             {
-                return await TransferAsync(job, remote, ct).ConfigureAwait(false);
+                return await TransferAsync(job, file, remote, ct).ConfigureAwait(false);
             }
             catch (SourceChangedException e) when (restart < MaxRestarts)
             {
@@ -52,11 +77,12 @@ internal sealed class Downloader(FetchContext context)
         }
     }
 
-    private async Task<FileResult> TransferAsync(FetchJob job, RemoteFile remote, CancellationToken ct)
+    private async Task<FileResult> TransferAsync(FetchJob job, CacheFile file, RemoteFile remote, CancellationToken ct)
     {
         var options = context.Options;
-        var ranged = remote.AcceptsRanges && remote.Size is not null;
-        using var partial = PartialDownload.Open(job.FinalPath, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
+        // Ranges only where each one can be checked against the probed version (a strong ETag or a Last-Modified).
+        var ranged = remote.AcceptsRanges && remote.Size is not null && remote.DataValidator.GuardsRanges;
+        using var partial = PartialDownload.Open(file, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
         var started = context.Time.GetTimestamp();
         if (partial.Resumed)
@@ -73,33 +99,48 @@ internal sealed class Downloader(FetchContext context)
         context.Reporter.Start(Path.GetFileName(job.FinalPath), counter);
         byte[] digest;
         long length;
+        using var transferCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var floor = new ThroughputFloor(counter, context.Transfer.MinThroughput, context.Transfer.ThroughputWindow, context.Time);
+        var watch = floor.WatchAsync(job.Source.Display, transferCts, transferCts.Token);
         try
         {
             if (ranged)
             {
                 var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
-                digest = await transfer.RunAsync(ct).ConfigureAwait(false);
+                digest = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
                 length = remote.Size!.Value;
             }
             else
             {
                 var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, context.Time);
-                (digest, length) = await transfer.RunAsync(ct).ConfigureAwait(false);
+                (digest, length) = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e)
         {
             context.Reporter.Stop();
-            if (e is SourceChangedException || FailureClassifier.IsOutOfSpace(e))
+            var failure = e is OperationCanceledException && !ct.IsCancellationRequested && floor.Failure is { } slow ? slow : e;
+            if (failure is SourceChangedException or FetchException { Reason: FailureReason.IntegrityMismatch } || FailureClassifier.IsOutOfSpace(failure))
             {
-                partial.Discard(); // a changed source cannot be resumed; a full disk needs the space back
+                // A changed source cannot be resumed, a body longer than announced is not the file, a full disk needs the space back.
+                partial.Discard();
             }
             else
             {
                 TrySaveState(partial);
             }
 
+            if (!ReferenceEquals(failure, e))
+            {
+                throw failure;
+            }
+
             throw;
+        }
+        finally
+        {
+            await transferCts.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
         }
 
         context.Reporter.Stop();
@@ -122,21 +163,32 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
-        partial.Publish(job.FinalPath, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+        try
         {
-            File = Path.GetFileName(job.FinalPath),
-            Size = size,
-            MtimeUnixNs = mtime,
-            Sha256 = sha,
-            Sha256Check = check ?? "computed",
-            Source = job.RecordedSource,
-            ETag = remote.Identity.ETag,
-            LastModified = remote.Identity.LastModified,
-            Commit = remote.Commit,
-            FetchedAt = context.Time.GetUtcNow(),
-            Origin = partial.Resumed ? "resume" : "download",
-            BytesTransferred = counter.Received,
-        });
+            partial.Publish(file, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
+            {
+                File = file.Name,
+                Size = size,
+                MtimeUnixNs = mtime,
+                Sha256 = sha,
+                Sha256Check = check ?? "computed",
+                Source = job.RecordedSource,
+                ETag = remote.Identity.ETag,
+                LastModified = remote.Identity.LastModified,
+                Commit = remote.Commit,
+                FetchedAt = context.Time.GetUtcNow(),
+                Origin = partial.Resumed ? "resume" : "download",
+                BytesTransferred = counter.Received,
+            });
+        }
+        catch (Exception e) when (FailureClassifier.IsOutOfSpace(e))
+        {
+            // The cleanup promise covers the metadata writes too: a full disk while writing the sidecar gives the
+            // complete but unpublished download's space back.
+            partial.Discard();
+            throw;
+        }
+
         var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
         context.Reporter.Log($"done: {job.FinalPath} ({ProgressReporterBytes(length)}, {ProgressReporterBytes(counter.Received)} transferred in {seconds:F1}s, "
             + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s), sha256 {sha} ({check ?? "computed"})");

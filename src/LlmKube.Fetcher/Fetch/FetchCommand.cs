@@ -6,7 +6,8 @@ namespace LlmKube.Fetcher.Fetch;
 
 /// <summary>
 /// `llmkube-fetch fetch`: a lock-free cache-hit check first (no network, no hashing), then under the entry lock each
-/// file is checked again (another fetcher may just have finished it) and fetched if needed.
+/// file is checked again (another fetcher may just have finished it) and fetched if needed. The entry directory and
+/// everything in it are reached through descriptors (docs/SECURITY.md, tenant-writable volumes).
 /// </summary>
 internal sealed class FetchCommand(FetchContext context)
 {
@@ -16,24 +17,25 @@ internal sealed class FetchCommand(FetchContext context)
 
         // The hit path touches only the sidecars and stats the files: no HTTP stack, no source parsing, no hashing.
         var targets = Targets(options);
-        if (options.Refresh == RefreshPolicy.IfNotPresent && targets.All(t => IsVerifiedHit(t.Path, t.Sha256)))
+        if (options.Refresh == RefreshPolicy.IfNotPresent && IsVerifiedHit(options.EntryDirectory, targets))
         {
             context.Reporter.Log(targets.Count == 1 ? $"cache hit: {targets[0].Path}" : $"cache hit: {targets.Count} files in {options.EntryDirectory}");
             return [.. targets.Select(t => new FileResult(t.Path, FileOutcome.Hit, 0))];
         }
 
-        using var http = new HttpClients(options.CaDir, options.Connections);
+        using var http = new HttpClients(options.CaDir, options.Connections, CredentialOriginGuard.OriginsOf(options), options.Network);
         var resolver = new SourceResolver(options, http);
         try
         {
             var jobs = resolver.Resolve();
-            FileModes.CreateDirectory(options.EntryDirectory);
-            using var entryLock = await EntryLock.AcquireAsync(options.EntryDirectory, context.Time, context.Reporter.Log, ct).ConfigureAwait(false);
+            using var entry = CacheEntry.OpenOrCreate(options.EntryDirectory, context.Reporter.Log);
+            using var entryLock = await EntryLock.AcquireAsync(entry, context.Time, context.Reporter.Log, ct).ConfigureAwait(false);
             var results = new List<FileResult>(jobs.Count);
             var fetcher = new FileFetcher(context);
             foreach (var job in jobs)
             {
-                results.Add(await fetcher.FetchAsync(job, ct).ConfigureAwait(false));
+                using var file = entry.File(job.Relative, context.Reporter.Log)!;
+                results.Add(await fetcher.FetchAsync(job, file, ct).ConfigureAwait(false));
             }
 
             return results;
@@ -44,12 +46,19 @@ internal sealed class FetchCommand(FetchContext context)
         }
     }
 
-    /// <summary>Final paths and expected digests, straight from the options (the file list is already validated).</summary>
-    internal static IReadOnlyList<(string Path, string? Sha256)> Targets(FetchOptions options) => options.IsMultiFile
-        ? [.. options.Files.Select((f, i) => (Path.GetFullPath(Path.Combine(options.DestDir!, f)), i == 0 ? options.Sha256 : null))]
-        : [(options.Dest!, options.Sha256)];
+    /// <summary>Paths relative to the entry, full paths for messages, expected digests (the file list is already validated).</summary>
+    internal static IReadOnlyList<(string Relative, string Path, string? Sha256)> Targets(FetchOptions options) => options.IsMultiFile
+        ? [.. options.Files.Select((f, i) => (f, Path.Combine(options.DestDir!, f), i == 0 ? options.Sha256 : null))]
+        : [(Path.GetFileName(options.Dest!), options.Dest!, options.Sha256)];
 
-    internal static bool IsVerifiedHit(string path, string? expectedSha256) =>
-        SidecarStore.ReadValid(path) is { } sidecar
-        && (expectedSha256 is null || string.Equals(sidecar.Sha256, expectedSha256, StringComparison.Ordinal));
+    private static bool IsVerifiedHit(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets)
+    {
+        using var entry = CacheEntry.TryOpen(entryPath);
+        return entry is not null && targets.All(t =>
+        {
+            using var file = entry.File(t.Relative, log: null);
+            return file is not null && SidecarStore.ReadValid(file) is { } sidecar
+                && (t.Sha256 is null || string.Equals(sidecar.Sha256, t.Sha256, StringComparison.Ordinal));
+        });
+    }
 }

@@ -7,7 +7,8 @@ namespace LlmKube.Fetcher.Fetch;
 /// <summary>What every step of a fetch shares.</summary>
 internal sealed record FetchContext(FetchOptions Options, ProgressReporter Reporter, TimeProvider Time)
 {
-    public TransferSettings Transfer { get; init; } = new(Options.Connections, Options.MaxAttempts, Options.StallTimeout, Options.DirectIo && Options.Fsync, Options.Fsync);
+    public TransferSettings Transfer { get; init; } = new(Options.Connections, Options.MaxAttempts, Options.StallTimeout, Options.DirectIo && Options.Fsync, Options.Fsync,
+        MinThroughput: Options.MinThroughputBytesPerSecond, ThroughputWindow: Options.ThroughputWindow);
 }
 
 /// <summary>What happened to one file; the totals let tests and the benchmark see "no transfer".</summary>

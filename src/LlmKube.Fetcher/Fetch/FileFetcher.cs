@@ -1,34 +1,39 @@
 using LlmKube.Fetcher.Cache;
 using LlmKube.Fetcher.Cli;
 using LlmKube.Fetcher.Failures;
+using LlmKube.Fetcher.Native;
 using LlmKube.Fetcher.Sources;
 
 namespace LlmKube.Fetcher.Fetch;
 
-/// <summary>The refresh policies for one file, run under the entry lock.</summary>
+/// <summary>
+/// The refresh policies for one file, run under the entry lock. Only a regular file counts as present: a link, fifo or
+/// device at the model's name (never something the fetcher creates) is replaced by the download's rename.
+/// </summary>
 internal sealed class FileFetcher(FetchContext context)
 {
     private readonly Downloader _downloader = new(context);
 
-    public async Task<FileResult> FetchAsync(FetchJob job, CancellationToken ct)
+    public async Task<FileResult> FetchAsync(FetchJob job, CacheFile file, CancellationToken ct)
     {
-        FileModes.CreateDirectory(Path.GetDirectoryName(job.FinalPath)!);
-        var file = new FileInfo(job.FinalPath);
-        var sidecar = file.Exists ? SidecarStore.Read(job.FinalPath) : null;
-        if (sidecar is not null && !SidecarStore.Describes(sidecar, file))
+        var stat = file.Stat();
+        if (stat is { Kind: FileKind.Directory })
         {
-            sidecar = null;
+            throw new FetchException(FailureReason.CacheNotWritable,
+                $"{file.Path} is a directory, not a model file: the fetcher never creates one there; remove it");
         }
 
+        var present = stat is { Kind: FileKind.Regular } regular ? regular : (FileStat?)null;
+        var sidecar = present is { } p && SidecarStore.Read(file) is { } read && SidecarStore.Describes(read, p) ? read : null;
         return context.Options.Refresh == RefreshPolicy.OnChange
-            ? await OnChangeAsync(job, file, sidecar, ct).ConfigureAwait(false)
-            : await IfNotPresentAsync(job, file, sidecar, ct).ConfigureAwait(false);
+            ? await OnChangeAsync(job, file, present, sidecar, ct).ConfigureAwait(false)
+            : await IfNotPresentAsync(job, file, present, sidecar, ct).ConfigureAwait(false);
     }
 
-    private async Task<FileResult> IfNotPresentAsync(FetchJob job, FileInfo file, Sidecar? sidecar, CancellationToken ct)
+    private async Task<FileResult> IfNotPresentAsync(FetchJob job, CacheFile file, FileStat? present, Sidecar? sidecar, CancellationToken ct)
     {
         var log = context.Reporter.Log;
-        if (file.Exists)
+        if (present is not null)
         {
             if (sidecar is not null && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
             {
@@ -45,25 +50,25 @@ internal sealed class FileFetcher(FetchContext context)
                 return new FileResult(job.FinalPath, FileOutcome.Recorded, 0);
             }
         }
-        else if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, context, ct).ConfigureAwait(false))
+        else if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, file, context, ct).ConfigureAwait(false))
         {
             return new FileResult(job.FinalPath, FileOutcome.Adopted, 0);
         }
 
-        return await _downloader.DownloadAsync(job, null, ct).ConfigureAwait(false);
+        return await _downloader.DownloadAsync(job, file, null, ct).ConfigureAwait(false);
     }
 
-    private async Task<FileResult> OnChangeAsync(FetchJob job, FileInfo file, Sidecar? sidecar, CancellationToken ct)
+    private async Task<FileResult> OnChangeAsync(FetchJob job, CacheFile file, FileStat? present, Sidecar? sidecar, CancellationToken ct)
     {
         var log = context.Reporter.Log;
-        if (!file.Exists)
+        if (present is not { } stat)
         {
-            if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, context, ct).ConfigureAwait(false))
+            if (!context.Options.IsMultiFile && await UpstreamAdoption.TryAdoptAsync(job, file, context, ct).ConfigureAwait(false))
             {
                 return new FileResult(job.FinalPath, FileOutcome.Adopted, 0);
             }
 
-            return await _downloader.DownloadAsync(job, null, ct).ConfigureAwait(false);
+            return await _downloader.DownloadAsync(job, file, null, ct).ConfigureAwait(false);
         }
 
         try
@@ -78,13 +83,13 @@ internal sealed class FileFetcher(FetchContext context)
 
             // A file without a sidecar (filled by upstream LLMKube) of the remote's size is taken as that version, the
             // way upstream revalidates; with an expected sha256 it is hashed first.
-            if (sidecar is null && remote.Size == file.Length && await RecordPresentAsync(job, file, remote, ct).ConfigureAwait(false))
+            if (sidecar is null && remote.Size == stat.Size && await RecordPresentAsync(job, file, remote, ct).ConfigureAwait(false))
             {
                 return new FileResult(job.FinalPath, FileOutcome.Recorded, 0);
             }
 
             log($"{job.FinalPath}: the source changed; fetching the new version");
-            return await _downloader.DownloadAsync(job, remote, ct).ConfigureAwait(false);
+            return await _downloader.DownloadAsync(job, file, remote, ct).ConfigureAwait(false);
         }
         catch (FetchException e) when (e.Reason is not (FailureReason.InvalidArguments or FailureReason.InvalidSource))
         {
@@ -103,13 +108,13 @@ internal sealed class FileFetcher(FetchContext context)
     /// Records a present file that has no sidecar. With an expected sha256 it is hashed once and kept only if it
     /// matches (false: fetch again); without one it is accepted as upstream did (existence), with no digest recorded.
     /// </summary>
-    private async Task<bool> RecordPresentAsync(FetchJob job, FileInfo file, RemoteFile? remote, CancellationToken ct)
+    private async Task<bool> RecordPresentAsync(FetchJob job, CacheFile file, RemoteFile? remote, CancellationToken ct)
     {
         string? sha = null;
         if (job.ExpectedSha256 is { } expected)
         {
             context.Reporter.Log($"{job.FinalPath} has no sidecar; checking its sha256 once");
-            sha = await FileHasher.Sha256HexAsync(job.FinalPath, ct).ConfigureAwait(false);
+            sha = await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false);
             if (sha != expected)
             {
                 context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected}; fetching again");
@@ -117,12 +122,16 @@ internal sealed class FileFetcher(FetchContext context)
             }
         }
 
-        file.Refresh();
-        SidecarStore.WriteDurably(job.FinalPath, new Sidecar
+        if (file.Stat() is not { Kind: FileKind.Regular } stat)
+        {
+            return false; // replaced while it was hashed: fetch it
+        }
+
+        SidecarStore.WriteDurably(file, new Sidecar
         {
             File = file.Name,
-            Size = file.Length,
-            MtimeUnixNs = SidecarStore.MtimeUnixNs(file),
+            Size = stat.Size,
+            MtimeUnixNs = stat.MtimeUnixNs,
             Sha256 = sha,
             Sha256Check = sha is null ? null : "expected",
             Source = job.RecordedSource,

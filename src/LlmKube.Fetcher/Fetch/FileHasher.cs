@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
+using LlmKube.Fetcher.Cache;
 
 namespace LlmKube.Fetcher.Fetch;
 
 /// <summary>Full-file sha256, only for files we did not download ourselves (adoption, files without a sidecar).</summary>
 internal static class FileHasher
 {
-    public static async Task<string> Sha256HexAsync(string path, CancellationToken ct)
+    /// <summary>Hashes the regular file <paramref name="name"/> of <paramref name="file"/>'s directory (never through a link).</summary>
+    public static async Task<string> Sha256HexAsync(CacheFile file, string name, CancellationToken ct)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var stream = new FileStream(file.Directory.OpenFile(name, 0), FileAccess.Read, 1 << 20);
         await using (stream.ConfigureAwait(false))
         {
             var hash = await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false);

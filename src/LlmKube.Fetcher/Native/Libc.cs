@@ -15,21 +15,7 @@ internal static partial class Libc
     internal const int ENOSPC = 28;
     internal const int EDQUOT = 122;
 
-    private const int O_RDONLY = 0;
-    private const int O_DIRECTORY = 0x10000; // x86_64 and aarch64 (generic) agree on this value
     private const int O_CLOEXEC = 0x80000;
-
-    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int ChownRaw(string path, uint owner, uint group);
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int LinkRaw(string existing, string created);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int OpenRaw(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int OpenModeRaw(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseRaw(int fd);
@@ -46,30 +32,41 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void FreeRaw(nint ptr);
 
-    /// <summary>chown(2); returns 0 or the errno.</summary>
-    internal static int Chown(string path, uint uid, uint gid) =>
-        ChownRaw(path, uid, gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int FallocateRaw(int fd, int mode, long offset, long length);
 
-    /// <summary>link(2); returns 0 or the errno.</summary>
-    internal static int Link(string existing, string created) =>
-        LinkRaw(existing, created) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlRaw(int fd, int command, int argument);
 
     /// <summary>
-    /// Opens an existing file read-write with O_DIRECT (page cache bypassed), or returns null when the filesystem refuses
-    /// it (tmpfs, some FUSE mounts): the caller then uses buffered I/O.
+    /// Switches an open file to O_DIRECT (fcntl F_SETFL: the same descriptor, the name is never looked up again); false
+    /// when the filesystem refuses it (tmpfs, some FUSE mounts) and the caller keeps buffered I/O.
     /// </summary>
-    internal static Microsoft.Win32.SafeHandles.SafeFileHandle? OpenDirect(string path)
+    internal static bool TrySetDirect(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string what)
     {
-        const int O_RDWR = 2;
-        var direct = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
-        var fd = OpenModeRaw(path, O_RDWR | O_CLOEXEC | direct, 0);
-        if (fd < 0)
+        const int F_GETFL = 3, F_SETFL = 4;
+        var fd = (int)handle.DangerousGetHandle();
+        var flags = FcntlRaw(fd, F_GETFL, 0);
+        if (flags < 0 || FcntlRaw(fd, F_SETFL, flags | O_DIRECT) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            return errno == 22 ? null : throw ErrnoException("open " + path, errno);
+            return errno == EINVAL ? false : throw ErrnoException("set O_DIRECT on " + what, errno);
         }
 
-        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        return true;
+    }
+
+    /// <summary>Reserves <paramref name="length"/> bytes (fallocate): a full disk fails here, before any transfer.</summary>
+    internal static void Preallocate(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, string what)
+    {
+        if (FallocateRaw((int)handle.DangerousGetHandle(), 0, 0, length) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is not (95 or 38)) // EOPNOTSUPP, ENOSYS: the filesystem cannot reserve; the writes will tell
+            {
+                throw ErrnoException($"reserve {length} bytes for {what}", errno == 27 ? ENOSPC : errno);
+            }
+        }
     }
 
     /// <summary>fsync(2) of an open file.</summary>
@@ -90,33 +87,6 @@ internal static partial class Libc
             {
                 handle.DangerousRelease();
             }
-        }
-    }
-
-    /// <summary>Makes a rename or create inside <paramref name="directory"/> durable.</summary>
-    internal static void FsyncDirectory(string directory)
-    {
-        var fd = OpenRaw(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-        {
-            throw ErrnoException("open directory " + directory, Marshal.GetLastPInvokeError());
-        }
-
-        try
-        {
-            if (FsyncRaw(fd) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                // Some filesystems (and FUSE mounts) refuse fsync on directories; the rename is still atomic.
-                if (errno is not (22 or 95))
-                {
-                    throw ErrnoException("fsync directory " + directory, errno);
-                }
-            }
-        }
-        finally
-        {
-            _ = CloseRaw(fd);
         }
     }
 

@@ -14,26 +14,10 @@ internal static class PrepCommand
 {
     public static PrepOptions Parse(IReadOnlyList<string> args)
     {
-        var reader = new ArgReader(args);
-        string? dir = null, owner = null, mode = null, termLog = null;
-        while (reader.Next() is { } a)
-        {
-            switch (a)
-            {
-                case "--owner": owner = reader.Value(a); break;
-                case "--mode": mode = reader.Value(a); break;
-                case "--termination-log": termLog = reader.Value(a); break;
-                default:
-                    if (a.StartsWith("--", StringComparison.Ordinal) || dir is not null)
-                    {
-                        throw FetchOptionsParser.Usage($"prep: unexpected argument '{a}'");
-                    }
-
-                    dir = a;
-                    break;
-            }
-        }
-
+        var line = new FetcherCommandLine();
+        var parse = FetcherCommandLine.ParseOrThrow(line.Prep, args);
+        string? dir = parse.GetValue(line.PrepDirectory), owner = parse.GetValue(line.Owner), mode = parse.GetValue(line.Mode),
+            termLog = parse.GetValue(line.PrepTerminationLog);
         if (dir is null || owner is null || mode is null)
         {
             throw FetchOptionsParser.Usage("usage: llmkube-fetch prep DIR --owner UID:GID --mode MODE");
@@ -53,35 +37,41 @@ internal static class PrepCommand
     public static void Run(PrepOptions options, TextWriter stderr)
     {
         var dir = options.Directory;
-        if (!Directory.Exists(dir))
-        {
-            throw new FetchException(File.Exists(dir) ? FailureReason.InvalidArguments : FailureReason.CacheNotWritable,
-                $"prep: {dir} is not a directory (is the cache volume mounted?)");
-        }
-
-        var errno = Libc.Chown(dir, options.Uid, options.Gid);
-        if (errno != 0)
-        {
-            throw Failure($"chown {options.Uid}:{options.Gid} {dir}", errno, "CAP_CHOWN");
-        }
-
-        var current = (int)File.GetUnixFileMode(dir);
-        var target = ModeSpec.Parse(options.Mode).Apply(current, isDirectory: true);
+        DirectoryHandle handle;
         try
         {
-            File.SetUnixFileMode(dir, (UnixFileMode)target);
+            // Opened without following a link at the last component, then changed through the descriptor only: a
+            // co-tenant who swaps the directory for a link can make prep fail, never make it chown what the link names.
+            handle = DirectoryHandle.Open(dir, followLastLink: false);
         }
-        catch (UnauthorizedAccessException e)
+        catch (ErrnoIOException e) when (e.Errno is Libc.ENOENT)
         {
-            throw new FetchException(FailureReason.CacheNotWritable,
-                $"prep: chmod {Convert.ToString(target, 8)} {dir}: operation not permitted (run as uid 0 or the owner, with CAP_FOWNER)", e);
+            throw new FetchException(FailureReason.CacheNotWritable, $"prep: {dir} does not exist (is the cache volume mounted?)", e);
         }
-        catch (IOException e)
+        catch (ErrnoIOException e) when (e.Errno is Libc.ENOTDIR or Libc.ELOOP)
         {
-            throw new FetchException(FailureReason.CacheNotWritable, $"prep: chmod {Convert.ToString(target, 8)} {dir}: {e.Message}", e);
+            throw new FetchException(FailureReason.InvalidArguments,
+                $"prep: {dir} is not a directory (a file or a symbolic link; prep never follows a link)", e);
         }
 
-        stderr.WriteLine($"llmkube-fetch: prep {dir}: owner {options.Uid}:{options.Gid}, mode {Convert.ToString(target, 8).PadLeft(4, '0')} (was {Convert.ToString(current, 8).PadLeft(4, '0')})");
+        using (handle)
+        {
+            var errno = handle.Chown(options.Uid, options.Gid);
+            if (errno != 0)
+            {
+                throw Failure($"chown {options.Uid}:{options.Gid} {dir}", errno, "CAP_CHOWN");
+            }
+
+            var current = handle.Stat().Mode;
+            var target = ModeSpec.Parse(options.Mode).Apply(current, isDirectory: true);
+            errno = handle.Chmod(target);
+            if (errno != 0)
+            {
+                throw Failure($"chmod {Convert.ToString(target, 8)} {dir}", errno, "CAP_FOWNER");
+            }
+
+            stderr.WriteLine($"llmkube-fetch: prep {dir}: owner {options.Uid}:{options.Gid}, mode {Convert.ToString(target, 8).PadLeft(4, '0')} (was {Convert.ToString(current, 8).PadLeft(4, '0')})");
+        }
     }
 
     internal static FetchException Failure(string what, int errno, string capability) => new(

@@ -6,7 +6,8 @@ namespace LlmKube.Fetcher.Progress;
 
 /// <summary>
 /// Log lines and progress on stderr. On a terminal, one line redrawn at most 4 times a second; otherwise (a pod log)
-/// one line every 5 seconds. Never prints credentials: callers pass redacted names only.
+/// one line every 5 seconds. Never prints credentials: callers pass redacted names, and every URL in a line is
+/// redacted once more on the way out.
 /// </summary>
 internal sealed class ProgressReporter(TextWriter stderr, ProgressMode mode, bool isTerminal, TimeProvider time) : IDisposable
 {
@@ -24,7 +25,7 @@ internal sealed class ProgressReporter(TextWriter stderr, ProgressMode mode, boo
         lock (_gate)
         {
             EndLine();
-            stderr.WriteLine("llmkube-fetch: " + message);
+            stderr.WriteLine("llmkube-fetch: " + Redaction.Text(message));
             stderr.Flush();
         }
     }

@@ -6,13 +6,15 @@ namespace LlmKube.Fetcher.Sources;
 
 /// <summary>
 /// The one HTTP stack of the process: no automatic redirects (we follow them ourselves, dropping credentials across
-/// hosts), no decompression, extra CA certificates trusted in addition to the system roots, never instead of them.
+/// origins), every connection through the <see cref="NetworkPolicy"/>, every credential-bearing request through the
+/// <see cref="CredentialOriginGuard"/>, no decompression, extra CA certificates trusted in addition to the system
+/// roots, never instead of them.
 /// </summary>
 internal sealed class HttpClients : IDisposable
 {
     private readonly X509Certificate2Collection _extraRoots;
 
-    public HttpClients(string? caDir, int connections)
+    public HttpClients(string? caDir, int connections, Func<Uri, bool> isCredentialOrigin, NetworkPolicy network)
     {
         _extraRoots = LoadCertificates(caDir);
         Handler = new SocketsHttpHandler
@@ -25,17 +27,22 @@ internal sealed class HttpClients : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(20),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             EnableMultipleHttp2Connections = true,
+            ConnectCallback = network.ConnectAsync,
         };
         if (_extraRoots.Count > 0)
         {
             Handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = Validate };
         }
 
-        Client = new HttpClient(Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        Guarded = new CredentialOriginGuard(Handler, isCredentialOrigin);
+        Client = new HttpClient(Guarded, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         Client.DefaultRequestHeaders.UserAgent.ParseAdd("llmkube-fetch/0.1");
     }
 
     public SocketsHttpHandler Handler { get; }
+
+    /// <summary>The handler every client of the process sends through (sources and the S3 SDK).</summary>
+    public HttpMessageHandler Guarded { get; }
 
     public HttpClient Client { get; }
 
@@ -44,7 +51,7 @@ internal sealed class HttpClients : IDisposable
     public void Dispose()
     {
         Client.Dispose();
-        Handler.Dispose();
+        Guarded.Dispose();
         foreach (var c in _extraRoots)
         {
             c.Dispose();

@@ -61,11 +61,19 @@ internal sealed class HttpFileSource(HttpClient client, Uri url, string display,
         }, ct).ConfigureAwait(false);
         try
         {
+            var answer = ValidatorOf(response);
             if (ranged && response.StatusCode == HttpStatusCode.PartialContent)
             {
-                if (response.Content.Headers.ContentRange?.From != offset)
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From != offset)
                 {
-                    throw new TransientException($"{Display}: server answered a different range than asked ({response.Content.Headers.ContentRange})");
+                    throw new TransientException($"{Display}: server answered a different range than asked ({range})");
+                }
+
+                if (!remote.DataValidator.Admits(answer, range.Length, remote.Size))
+                {
+                    // Every range must be of the probed version: a server that ignores If-Range would otherwise mix two.
+                    throw new SourceChangedException($"{Display}: the source changed during the transfer (a range of another version: {Describe(answer, range.Length)}, probed {Describe(remote.DataValidator, remote.Size)})");
                 }
             }
             else if (response.StatusCode == HttpStatusCode.OK)
@@ -74,6 +82,11 @@ internal sealed class HttpFileSource(HttpClient client, Uri url, string display,
                 {
                     // If-Range did not match: the whole (new) object came back.
                     throw new SourceChangedException($"{Display}: the source changed during the transfer (If-Range answered 200)");
+                }
+
+                if (!remote.DataValidator.Admits(answer, response.Content.Headers.ContentLength, remote.Size))
+                {
+                    throw new SourceChangedException($"{Display}: the source changed since it was probed ({Describe(answer, response.Content.Headers.ContentLength)}, probed {Describe(remote.DataValidator, remote.Size)})");
                 }
             }
             else
@@ -112,7 +125,9 @@ internal sealed class HttpFileSource(HttpClient client, Uri url, string display,
                     throw new FetchException(FailureReason.SourceUnreachable, $"{Display}: more than {MaxRedirects} redirects");
                 }
 
-                target = location.IsAbsoluteUri ? location : new Uri(target, location);
+                var next = new Uri(target, location);
+                NetworkPolicy.CheckRedirect(target, next, Display);
+                target = next;
                 continue;
             }
 
@@ -124,6 +139,9 @@ internal sealed class HttpFileSource(HttpClient client, Uri url, string display,
             return response;
         }
     }
+
+    private static string Describe(Validator v, long? size) =>
+        $"ETag {v.ETag ?? "none"}, Last-Modified {v.LastModified ?? "none"}, {(size is { } n ? n + " bytes" : "size unknown")}";
 
     internal static Validator ValidatorOf(HttpResponseMessage response) => new(
         response.Headers.ETag?.ToString(),

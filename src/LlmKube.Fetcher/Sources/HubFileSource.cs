@@ -6,8 +6,8 @@ using LlmKube.Fetcher.Failures;
 namespace LlmKube.Fetcher.Sources;
 
 /// <summary>
-/// A file of a Hugging Face repo: `HEAD {endpoint}/{repo}/resolve/{rev}/{path}` with the token, following relative
-/// redirects (renamed repos, resolve-cache) and stopping at the first absolute one (the CDN). The hub announces the
+/// A file of a Hugging Face repo: `HEAD {endpoint}/{repo}/resolve/{rev}/{path}` with the token, following redirects
+/// within the hub's origin (renamed repos, resolve-cache) and stopping at the first one to another origin (the CDN). The hub announces the
 /// LFS sha256 (X-Linked-Etag) and size (X-Linked-Size); the bytes come from the CDN without the token.
 /// </summary>
 internal sealed class HubFileSource : IFileSource
@@ -55,8 +55,11 @@ internal sealed class HubFileSource : IFileSource
                     throw new FetchException(FailureReason.SourceUnreachable, $"{Display}: more than {MaxRedirects} redirects");
                 }
 
-                var next = location.IsAbsoluteUri ? location : new Uri(target, location);
-                if (location.IsAbsoluteUri && !HttpFileSource.SameOrigin(next, _resolveUrl))
+                // Resolved against the current URL first: a protocol-relative `//host/path` is relative in URI terms but
+                // names another origin, and the token must not follow it (the origin is compared on every hop).
+                var next = new Uri(target, location);
+                NetworkPolicy.CheckRedirect(target, next, Display);
+                if (!HttpFileSource.SameOrigin(next, _resolveUrl))
                 {
                     // The CDN: signed URL, no token.
                     _data = new HttpFileSource(_client, next, Display, _auth, _resolveUrl);

@@ -21,7 +21,35 @@ internal sealed record Validator(string? ETag, string? LastModified)
     }
 
     /// <summary>The If-Range value: a strong ETag, else Last-Modified (weak ETags are not allowed in If-Range).</summary>
-    public string? IfRange => ETag is { } e && !e.StartsWith("W/", StringComparison.Ordinal) ? e : LastModified;
+    public string? IfRange => StrongETag ?? LastModified;
+
+    /// <summary>
+    /// Whether ranges of this version can be checked against it: a strong ETag, or a Last-Modified. Without either, parts
+    /// fetched by separate requests could come from different versions unnoticed, so such a source gets one stream.
+    /// </summary>
+    public bool GuardsRanges => IfRange is not null;
+
+    private string? StrongETag => ETag is { } e && !e.StartsWith("W/", StringComparison.Ordinal) ? e : null;
+
+    /// <summary>
+    /// True when a response with validator <paramref name="answer"/> and total size <paramref name="answerSize"/> is of
+    /// this version of size <paramref name="size"/> (finding 5 of issue 12): the same strong ETag, or without one the same
+    /// Last-Modified and size. A server that ignores If-Range and answers 206 from a new version fails this.
+    /// </summary>
+    public bool Admits(Validator answer, long? answerSize, long? size)
+    {
+        if (answerSize is not null && size is not null && answerSize != size)
+        {
+            return false;
+        }
+
+        if (StrongETag is { } etag)
+        {
+            return string.Equals(etag, answer.StrongETag, StringComparison.Ordinal);
+        }
+
+        return LastModified is null || string.Equals(LastModified, answer.LastModified, StringComparison.Ordinal);
+    }
 
     private static string? Strip(string? etag) => etag is null ? null : (etag.StartsWith("W/", StringComparison.Ordinal) ? etag[2..] : etag).Trim('"');
 }

@@ -37,6 +37,13 @@ internal sealed class S3FileSource(Lazy<IAmazonS3> client, string bucket, string
         }
 
         var response = await Call(() => client.Value.GetObjectAsync(request, ct)).ConfigureAwait(false);
+        if (!remote.DataValidator.Admits(new Validator(response.ETag, response.LastModified?.ToUniversalTime().ToString("R", CultureInfo.InvariantCulture)), null, null))
+        {
+            // An S3-compatible server that ignores If-Match must not mix two versions either.
+            response.Dispose();
+            throw new SourceChangedException($"{Display}: the object changed during the transfer (ETag {response.ETag}, probed {remote.DataValidator.ETag})");
+        }
+
         return new OwnedStream(response.ResponseStream, response);
     }
 
@@ -69,7 +76,7 @@ internal sealed class S3FileSource(Lazy<IAmazonS3> client, string bucket, string
     }
 
     /// <summary>The S3 client, built on the process's HTTP stack (so --ca-dir applies) and only when an s3:// source needs it.</summary>
-    internal static IAmazonS3 CreateClient(Cli.S3Settings s3, SocketsHttpHandler handler)
+    internal static IAmazonS3 CreateClient(Cli.S3Settings s3, HttpMessageHandler handler)
     {
         var region = s3.Region ?? "us-east-1";
         var config = new AmazonS3Config
@@ -100,14 +107,36 @@ internal sealed class S3FileSource(Lazy<IAmazonS3> client, string bucket, string
         return new AmazonS3Client(credentials, config);
     }
 
-    private sealed class SharedHandlerFactory(SocketsHttpHandler handler) : HttpClientFactory
+    private sealed class SharedHandlerFactory(HttpMessageHandler handler) : HttpClientFactory
     {
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
-            new(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+            // Not disposed with the client: disposing it would dispose the process's shared handler (HttpClients owns it).
+            new(new RedirectRefusal(handler), disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 
         public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
 
         public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+    }
+}
+
+/// <summary>
+/// A redirect from an S3 endpoint is an answer, never a hop: the SDK would re-sign the request for whatever a 307
+/// Location names (or throw on forms it cannot parse), and it takes a 3xx to HEAD for an empty object.
+/// </summary>
+internal sealed class RedirectRefusal(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var code = (int)response.StatusCode;
+        if (code is >= 300 and < 400)
+        {
+            response.Dispose();
+            throw new FetchException(FailureReason.SourceUnreachable,
+                $"the S3 endpoint {request.RequestUri?.GetLeftPart(UriPartial.Authority)} answered HTTP {code} (a redirect); signed requests do not follow redirects: set AWS_ENDPOINT_URL and AWS_REGION to the bucket's own endpoint");
+        }
+
+        return response;
     }
 }
 

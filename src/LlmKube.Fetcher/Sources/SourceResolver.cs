@@ -4,21 +4,28 @@ using LlmKube.Fetcher.Failures;
 
 namespace LlmKube.Fetcher.Sources;
 
-/// <summary>One file to put in place: where it goes, where it comes from, what its sha256 must be.</summary>
-internal sealed record FetchJob(string FinalPath, IFileSource Source, string? ExpectedSha256, string RecordedSource);
+/// <summary>One file to put in place: where it goes (relative to the entry; the full path for messages), where it comes from, what its sha256 must be.</summary>
+internal sealed record FetchJob(string Relative, string FinalPath, IFileSource Source, string? ExpectedSha256, string RecordedSource);
 
 /// <summary>Turns the raw `spec.source` (plus the file list) into fetch jobs; refuses what it cannot serve safely.</summary>
 internal sealed class SourceResolver(FetchOptions options, HttpClients http)
 {
-    private readonly Lazy<IAmazonS3> _s3 = new(() => S3FileSource.CreateClient(options.S3, http.Handler));
+    private readonly Lazy<IAmazonS3> _s3 = new(() => S3FileSource.CreateClient(options.S3, http.Guarded));
 
     public IReadOnlyList<FetchJob> Resolve()
     {
         var raw = options.Source;
-        var recorded = Redact(raw);
+        if (Redaction.HasUserInfo(raw))
+        {
+            // Never sent anywhere (no source kind takes credentials from the URL) and never echoed: refused outright.
+            throw new FetchException(FailureReason.InvalidSource,
+                $"{Redaction.Url(raw)}: credentials in the source URL (user:password@) are refused; put them in the Secret the Model's sourceSecretRef names (HF_TOKEN, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
+        }
+
+        var recorded = Redaction.Url(raw);
         if (!options.IsMultiFile)
         {
-            return [new FetchJob(options.Dest!, Single(raw), options.Sha256, recorded)];
+            return [new FetchJob(Path.GetFileName(options.Dest!), options.Dest!, Single(raw), options.Sha256, recorded)];
         }
 
         var jobs = new List<FetchJob>();
@@ -32,7 +39,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                 throw new FetchException(FailureReason.InvalidSource, $"refused file path '{rel}': it leaves {options.DestDir}");
             }
 
-            jobs.Add(new FetchJob(final, Member(raw, rel), i == 0 ? options.Sha256 : null, recorded + " " + rel));
+            jobs.Add(new FetchJob(rel, final, Member(raw, rel), i == 0 ? options.Sha256 : null, recorded + " " + rel));
         }
 
         return jobs;
@@ -55,7 +62,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                 var (repo, rev, path) = ParseHf(raw);
                 if (path is null)
                 {
-                    throw new FetchException(FailureReason.InvalidSource, $"{raw} names a repository, not a file: list the files in spec.files");
+                    throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)} names a repository, not a file: list the files in spec.files");
                 }
 
                 return new HubFileSource(http.Client, options.HfEndpoint, repo, rev, path, options.HfToken);
@@ -65,12 +72,12 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                     return new HubFileSource(http.Client, options.HfEndpoint, hub.Repo, hub.Revision, file, options.HfToken);
                 }
 
-                return new HttpFileSource(http.Client, StripUserInfo(uri!), Redact(raw));
+                return new HttpFileSource(http.Client, uri!, Redaction.Url(raw));
             case "s3":
                 var key = Uri.UnescapeDataString(uri!.AbsolutePath.TrimStart('/'));
                 if (key.Length == 0 || key.EndsWith('/'))
                 {
-                    throw new FetchException(FailureReason.InvalidSource, $"{raw}: an s3 source for one file needs a key");
+                    throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)}: an s3 source for one file needs a key");
                 }
 
                 return new S3FileSource(_s3, uri!.Host, key);
@@ -90,7 +97,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                 var (repo, rev, path) = ParseHf(raw);
                 if (path is not null)
                 {
-                    throw new FetchException(FailureReason.InvalidSource, $"{raw}: a multi-file source must name the repository, not a file");
+                    throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)}: a multi-file source must name the repository, not a file");
                 }
 
                 return new HubFileSource(http.Client, options.HfEndpoint, repo, rev, rel, options.HfToken);
@@ -100,9 +107,9 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
                     return new HubFileSource(http.Client, options.HfEndpoint, hub.Repo, hub.Revision, rel, options.HfToken);
                 }
 
-                var b = StripUserInfo(uri!).GetLeftPart(UriPartial.Path).TrimEnd('/');
+                var b = uri!.GetLeftPart(UriPartial.Path).TrimEnd('/');
                 var escaped = string.Join('/', rel.Split('/').Select(Uri.EscapeDataString));
-                return new HttpFileSource(http.Client, new Uri(b + "/" + escaped + uri!.Query), Redact(b) + "/" + rel);
+                return new HttpFileSource(http.Client, new Uri(b + "/" + escaped + uri!.Query), Redaction.Url(b + "/" + rel + uri!.Query));
             case "s3":
                 var prefix = Uri.UnescapeDataString(uri!.AbsolutePath.Trim('/'));
                 return new S3FileSource(_s3, uri!.Host, prefix.Length == 0 ? rel : prefix + "/" + rel);
@@ -119,7 +126,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
         var parts = rest.Split('/', 3);
         if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
         {
-            throw new FetchException(FailureReason.InvalidSource, $"{raw}: expected hf://org/repo[@rev][/file]");
+            throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)}: expected hf://org/repo[@rev][/file]");
         }
 
         var repoName = parts[1];
@@ -130,7 +137,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
             repoName = repoName[..at];
             if (revision.Length == 0 || repoName.Length == 0)
             {
-                throw new FetchException(FailureReason.InvalidSource, $"{raw}: empty repository or revision");
+                throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)}: empty repository or revision");
             }
         }
 
@@ -139,7 +146,7 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
         {
             if (name is "." or ".." || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             {
-                throw new FetchException(FailureReason.InvalidSource, $"{raw}: invalid repository name '{name}'");
+                throw new FetchException(FailureReason.InvalidSource, $"{Redaction.Url(raw)}: invalid repository name '{name}'");
             }
         }
 
@@ -169,20 +176,13 @@ internal sealed class SourceResolver(FetchOptions options, HttpClients http)
     {
         if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || uri.Scheme.Length == 0)
         {
-            throw new FetchException(FailureReason.InvalidSource, $"'{Redact(raw)}' is not a URL (http, https, hf, s3 or file)");
+            throw new FetchException(FailureReason.InvalidSource, $"'{Redaction.Url(raw)}' is not a URL (http, https, hf, s3 or file)");
         }
 
         return uri;
     }
 
     private static FetchException Unsupported(string raw, string scheme) => new(FailureReason.InvalidSource, scheme == "pvc"
-        ? $"{Redact(raw)}: pvc:// sources are mounted read-only, never fetched"
-        : $"{Redact(raw)}: unsupported scheme '{scheme}' (http, https, hf, s3, file)");
-
-    private static Uri StripUserInfo(Uri uri) =>
-        uri.UserInfo.Length == 0 ? uri : new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
-
-    /// <summary>The source without user:password, for messages and sidecars.</summary>
-    internal static string Redact(string raw) =>
-        Uri.TryCreate(raw, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? raw.Replace(uri.UserInfo + "@", "", StringComparison.Ordinal) : raw;
+        ? $"{Redaction.Url(raw)}: pvc:// sources are mounted read-only, never fetched"
+        : $"{Redaction.Url(raw)}: unsupported scheme '{scheme}' (http, https, hf, s3, file)");
 }

@@ -60,6 +60,7 @@ internal sealed class StreamTransfer(
         }
 
         var stalled = false;
+        long received = 0;
         var reader = Task.Run(async () =>
         {
             try
@@ -82,6 +83,15 @@ internal sealed class StreamTransfer(
                             }
 
                             filled += n;
+                            counter.AddReceived(n); // counted as it arrives: the throughput floor must not wait for a full buffer
+                        }
+
+                        received += filled;
+                        if (remote.Size is { } announced && received > announced)
+                        {
+                            // An endless body would fill the volume: nothing beyond the announced size is written.
+                            throw new FetchException(FailureReason.IntegrityMismatch,
+                                $"{source.Display}: the body is longer than the announced {announced} bytes; the download was deleted");
                         }
 
                         if (filled > 0)
@@ -119,7 +129,6 @@ internal sealed class StreamTransfer(
                 file.Flushed(offset, count);
                 hash.AppendData(buffer.Memory.Span[..count]);
                 offset += count;
-                counter.AddReceived(count);
                 free.Writer.TryWrite(buffer);
             }
         }

@@ -27,15 +27,23 @@ internal sealed class TargetFile : IDisposable
 
     public bool IsDirect { get; }
 
-    /// <summary>Opens an existing file; O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it.</summary>
-    public static TargetFile Open(string path, bool tryDirect, bool earlyWriteback)
+    /// <summary>
+    /// Opens the existing regular file <paramref name="name"/> of <paramref name="directory"/> (never through a link);
+    /// O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it (not tmpfs, some FUSE mounts).
+    /// </summary>
+    public static TargetFile Open(DirectoryHandle directory, string name, bool tryDirect, bool earlyWriteback)
     {
-        if (tryDirect && Libc.OpenDirect(path) is { } direct)
+        var handle = directory.OpenFile(name, Libc.O_RDWR);
+        try
         {
-            return new TargetFile(path, direct, true, false);
+            var direct = tryDirect && Libc.TrySetDirect(handle, directory.Child(name));
+            return new TargetFile(directory.Child(name), handle, direct, !direct && earlyWriteback);
         }
-
-        return new TargetFile(path, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None), false, earlyWriteback);
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Writes <paramref name="length"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/> (a multiple of 4096 when direct).</summary>

@@ -7,7 +7,9 @@ internal sealed record TransferSettings(
     TimeSpan StallTimeout,
     bool DirectIo = true,
     bool Fsync = true,
-    int BufferSize = 1 << 20)
+    int BufferSize = 1 << 20,
+    long MinThroughput = 0,
+    TimeSpan ThroughputWindow = default)
 {
     /// <summary>Backoff before retry number <paramref name="attempt"/> (1-based): 250 ms doubling to 8 s.</summary>
     public static TimeSpan Backoff(int attempt) =>

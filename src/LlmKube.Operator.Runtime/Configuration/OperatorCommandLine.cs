@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmKube.Api.Validation;
+using LlmKube.Contracts;
 using LlmKube.ControllerRuntime;
 using LlmKube.Core.Policy;
 
@@ -32,6 +33,7 @@ public sealed class OperatorCommandLine
     private readonly Option<string?> _leaderNamespace = new("--leader-election-namespace") { Description = "Namespace of the leader Lease (default: the operator's own namespace: POD_NAMESPACE, else the service account's, else llmkube-system)." };
     private readonly Option<int> _metricsPort = new("--metrics-port") { Description = "Port of /metrics; 0 disables.", DefaultValueFactory = _ => 8080 };
     private readonly Option<int> _healthPort = new("--health-port") { Description = "Port of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => 8081 };
+    private readonly Option<string[]> _fetcherNetworks = new("--fetcher-allowed-networks") { Description = "Networks (CIDRs, repeatable or comma-separated) the fetcher may download from although they are loopback, link-local or private: private mirrors. None by default." };
     private readonly Option<bool> _privateProbes = new("--allow-private-source-probes") { Description = "Allow the Model controller's HEAD probes to reach loopback and private addresses (off by default)." };
     private readonly Option<int> _workers = new("--workers") { Description = "Reconcile workers per controller.", DefaultValueFactory = _ => 4 };
     private readonly Option<string> _resync = new("--resync-period") { Description = "How often cached objects are re-reconciled without a change (e.g. 10m).", DefaultValueFactory = _ => "10m" };
@@ -53,7 +55,7 @@ public sealed class OperatorCommandLine
         {
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
             _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _podSecurityLevel, _allowedImages, _caConfigMap, _leaderElect, _leaderNamespace,
-            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync, _eventDedup,
+            _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync, _eventDedup, _fetcherNetworks,
             _logFormat, _logLevel, _zapLogLevel, _zapEncoder, _zapDevel, _zapStacktrace, _zapTime,
         };
     }
@@ -118,6 +120,21 @@ public sealed class OperatorCommandLine
         }
 
         var images = (parse.GetValue(_allowedImages) ?? []).SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+        var networks = (parse.GetValue(_fetcherNetworks) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        foreach (var network in networks)
+        {
+            try
+            {
+                // The fetcher reads the list with the same parser (LLMKUBE_ALLOWED_NETWORKS): refuse here what it would refuse.
+                AddressPolicy.Parse([network]);
+            }
+            catch (FormatException)
+            {
+                errors.Add($"--fetcher-allowed-networks \"{network}\" is not a network (CIDR such as 10.0.0.0/8) or an address");
+            }
+        }
+
         foreach (var (flag, port) in new[] { ("--metrics-port", parse.GetValue(_metricsPort)), ("--health-port", parse.GetValue(_healthPort)) })
         {
             if (port is < 0 or > 65535)
@@ -160,6 +177,7 @@ public sealed class OperatorCommandLine
             HealthPort = parse.GetValue(_healthPort),
             RevalidateInterval = revalidate,
             AllowPrivateSourceProbes = parse.GetValue(_privateProbes),
+            FetcherAllowedNetworks = networks,
             Workers = parse.GetValue(_workers),
             ResyncPeriod = resync,
             EventDedupWindow = dedup,

@@ -64,6 +64,12 @@ public sealed record OperatorOptions
     /// <summary>Let the Model controller's HEAD probes reach loopback and private addresses (off: no SSRF into the cluster).</summary>
     public bool AllowPrivateSourceProbes { get; init; }
 
+    /// <summary>
+    /// Networks (CIDRs) the fetcher may reach although they are loopback, link-local or private: the private mirrors.
+    /// None by default: a source or a redirect into the cluster is refused (docs/SECURITY.md).
+    /// </summary>
+    public IReadOnlyList<string> FetcherAllowedNetworks { get; init; } = [];
+
     /// <summary>How often informers replay their caches to the controllers (no API requests).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -23,6 +23,7 @@ public static class OperatorOptionsWorkload
             PodSecurityLevel = options.PodSecurityLevel,
             AllowedImages = options.AllowedImages,
             CaCertConfigMap = options.CaCertConfigMap,
+            FetcherAllowedNetworks = options.FetcherAllowedNetworks,
         };
     }
 }

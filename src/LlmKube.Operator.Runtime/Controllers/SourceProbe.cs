@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using LlmKube.Contracts;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -16,8 +17,8 @@ public interface ISourceProbe
 }
 
 /// <summary>
-/// HEAD over HTTP(S), following redirects (the hub answers with a 302 to its CDN). By default it refuses to
-/// connect to loopback, private and link-local addresses, so a Model cannot make the operator probe the
+/// HEAD over HTTP(S), following redirects (the hub answers with a 302 to its CDN). By default it connects only to
+/// addresses the fetcher's rule (<see cref="AddressPolicy"/>) permits, so a Model cannot make the operator probe the
 /// cluster's internal services (the check runs on the address actually connected to, after DNS).
 /// </summary>
 public sealed class HttpSourceProbe : ISourceProbe, IDisposable
@@ -45,49 +46,27 @@ public sealed class HttpSourceProbe : ISourceProbe, IDisposable
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return ProbeResult.Indeterminate($"HEAD {Redact(url)} answered {(int)response.StatusCode}");
+                return ProbeResult.Indeterminate($"HEAD {Redaction.Url(url)} answered {(int)response.StatusCode}");
             }
 
             var etag = response.Headers.ETag?.Tag.Trim('"');
             var length = response.Content.Headers.ContentLength;
             return etag is null && length is null
-                ? ProbeResult.Indeterminate($"HEAD {Redact(url)} gave neither ETag nor Content-Length")
+                ? ProbeResult.Indeterminate($"HEAD {Redaction.Url(url)} gave neither ETag nor Content-Length")
                 : new ProbeResult(true, etag, length, null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or NotSupportedException && !cancellationToken.IsCancellationRequested)
         {
-            return ProbeResult.Indeterminate($"HEAD {Redact(url)} failed: {e.Message}");
+            return ProbeResult.Indeterminate($"HEAD {Redaction.Url(url)} failed: {Redaction.Text(e.Message)}");
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    public static bool IsPrivate(IPAddress address)
-    {
-        ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal
-            || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
-        {
-            return true;
-        }
-
-        var bytes = address.GetAddressBytes();
-        return address.AddressFamily == AddressFamily.InterNetwork && (bytes[0] == 10
-            || (bytes[0] == 172 && bytes[1] >= 16 && bytes[1] <= 31)
-            || (bytes[0] == 192 && bytes[1] == 168)
-            || (bytes[0] == 169 && bytes[1] == 254)
-            || (bytes[0] == 100 && bytes[1] >= 64 && bytes[1] <= 127));
-    }
-
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken ct)
     {
         var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct).ConfigureAwait(false);
-        var usable = allowPrivate ? addresses : addresses.Where(a => !IsPrivate(a)).ToArray();
+        var usable = allowPrivate ? addresses : addresses.Where(AddressPolicy.Default.Permits).ToArray();
         if (usable.Length == 0)
         {
             throw new HttpRequestException($"refusing to probe {context.DnsEndPoint.Host}: it resolves only to private or loopback addresses (start the operator with --allow-private-source-probes to allow it)");
@@ -105,7 +84,4 @@ public sealed class HttpSourceProbe : ISourceProbe, IDisposable
             throw;
         }
     }
-
-    // Presigned URLs carry credentials in the query: never put them in status or logs.
-    private static string Redact(string url) => url.Split('?', 2)[0];
 }

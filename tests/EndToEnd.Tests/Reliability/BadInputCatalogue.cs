@@ -35,6 +35,12 @@ internal static class BadInputCatalogue
         yield return RejectModel("format-onnx", "  source: https://x/m.gguf\n  format: onnx", "spec.format");
         yield return RejectModel("memory-lots", "  source: https://x/m.gguf\n  resources: {memory: lots}", "spec.resources.memory");
         yield return RejectModel("resource-name", "  source: https://x/m.gguf\n  hardware: {gpu: {resourceName: \"NVIDIA GPU\"}}", "spec.hardware.gpu.resourceName");
+        yield return RejectModel("source-userinfo", "  source: https://user:hunter2@x.example/m.gguf", "spec.sourceSecretRef");
+        yield return RejectModel("source-token-userinfo", "  source: hf://hf_token1234@org/repo/m.gguf", "spec.sourceSecretRef");
+        yield return RejectModel("source-name-too-long", $"  source: https://x.example/{new string('a', 216)}.gguf", "NAME_MAX");
+        yield return RejectModel("files-name-too-long", $"  source: hf://org/repo\n  files: [\"{new string('b', 216)}.gguf\"]", "NAME_MAX");
+        yield return RejectModel("files-multibyte-too-long", $"  source: hf://org/repo\n  files: [\"{new string('é', 111)}\"]", "NAME_MAX");
+        yield return RejectModel("mmproj-too-long", $"  source: hf://org/repo\n  files: [a.gguf]\n  mmproj: \"{new string('c', 221)}\"", "NAME_MAX");
         yield return new BadInput("Bad_Name", Model("Bad_Name", "  source: https://x/m.gguf"), RejectedNaming: "metadata.name");
         yield return new BadInput("ünïcode-name", Model("ünïcode", "  source: https://x/m.gguf"), RejectedNaming: "metadata.name");
         yield return RejectService("replicas-eleven", "  replicas: 11", "spec.replicas");

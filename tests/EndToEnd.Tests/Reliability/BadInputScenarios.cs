@@ -66,6 +66,7 @@ public sealed class BadInputScenarios(BadInputFixture fixture) : IClassFixture<B
         {
             Assert.True(code != 0, $"{input.Name} was admitted");
             Assert.Contains(field, stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", stderr, StringComparison.Ordinal); // a refused credential is never echoed
         }
         else
         {

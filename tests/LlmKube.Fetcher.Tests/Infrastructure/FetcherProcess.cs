@@ -77,7 +77,7 @@ public sealed class FetcherProcess : IDisposable
 
         psi.Environment["DOTNET_TieredPGO"] = "0";
         psi.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        foreach (var (k, v) in InProcess.WithLoopback(env))
         {
             psi.Environment[k] = v;
         }
