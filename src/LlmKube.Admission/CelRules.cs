@@ -45,12 +45,20 @@ public sealed class CelRules
 
     public (CelOutcome Outcome, object? Value, string? Error) Evaluate(string rule, JsonNode? self, JsonNode? oldSelf, bool hasOld)
     {
-        var variables = new Dictionary<string, object?>(StringComparer.Ordinal) { ["self"] = ToCel(self) };
+        var variables = new Dictionary<string, JsonNode?>(StringComparer.Ordinal) { ["self"] = self };
         if (hasOld)
         {
-            variables["oldSelf"] = ToCel(oldSelf);
+            variables["oldSelf"] = oldSelf;
         }
 
+        return Evaluate(rule, variables);
+    }
+
+    /// <summary>Evaluates <paramref name="rule"/> with the given variables bound (e.g. <c>object</c> for a ValidatingAdmissionPolicy expression).</summary>
+    public (CelOutcome Outcome, object? Value, string? Error) Evaluate(string rule, IReadOnlyDictionary<string, JsonNode?> bindings)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        var variables = bindings.ToDictionary(b => b.Key, b => ToCel(b.Value), StringComparer.Ordinal);
         try
         {
             var program = Compile(rule);

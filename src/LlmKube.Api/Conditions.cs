@@ -45,6 +45,12 @@ public static class Reasons
     public const string ModelNotReady = "ModelNotReady";
     public const string ModelFailed = "ModelFailed";
     public const string ResourceConflict = "ResourceConflict";
+
+    /// <summary>The API server refused to write a child for good (400, 403, 422): its message is in the condition.</summary>
+    public const string ResourceRejected = "ResourceRejected";
+
+    /// <summary>The spec asks for something the operator's workload policy does not allow (the message names the field and the flag).</summary>
+    public const string PolicyViolation = "PolicyViolation";
     public const string ModelTransferSucceeded = "ModelTransferSucceeded";
 
     // Model cache (★ ModelCacheReady reasons and the events of the README's "Where the model lives")

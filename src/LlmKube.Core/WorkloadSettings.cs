@@ -59,6 +59,12 @@ public sealed record WorkloadSettings
     /// <summary>ConfigMap of extra CA certificates given to the fetcher (added to the system roots).</summary>
     public string? CaCertConfigMap { get; init; }
 
+    /// <summary>One of <see cref="Policy.PodSecurityLevels"/>: what the user's pod fields must pass (<c>--pod-security-level</c>).</summary>
+    public string PodSecurityLevel { get; init; } = Policy.PodSecurityLevels.Baseline;
+
+    /// <summary>Prefixes <c>spec.image</c> must start with (<c>--allowed-images</c>); empty allows any image.</summary>
+    public IReadOnlyList<string> AllowedImages { get; init; } = [];
+
     /// <summary>
     /// Networks (CIDRs) the fetcher may reach although they are loopback, link-local or private: the private mirrors.
     /// None by default: a source or a redirect into the cluster is refused (docs/SECURITY.md).

@@ -77,6 +77,47 @@ public sealed class FetcherInitContainersTests : IDisposable
         Assert.Equal(0, server.BodyBytes);
     }
 
+    /// <summary>
+    /// Issue 13.4: a pod security context without fsGroup. The real prep and downloader run as their uids, then the
+    /// server's default identity (root, every capability dropped, no supplementary groups) must read the model; with
+    /// the old owner (100:100, 0770) it could not even enter the volume.
+    /// </summary>
+    [SkippableFact]
+    public async Task Without_an_fsGroup_a_root_server_with_no_capabilities_reads_what_the_downloader_wrote()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/setpriv") && Environment.UserName == "root", "needs setpriv and root to run the containers as their uids");
+        var data = new byte[1 << 20];
+        new Random(7).NextBytes(data);
+        using var server = new StaticServer(data);
+        var source = $"http://127.0.0.1:{server.Port}/models/tiny-Q4_K_M.gguf";
+        var model = new Model { Metadata = new V1ObjectMeta { Name = "tiny", NamespaceProperty = Namespace, Uid = "model-uid" }, Spec = new ModelSpec { Source = source } };
+        model.Status = new ModelStatus { Phase = "Ready", CacheKey = CacheKeys.ForSpec(model.Spec) };
+        var service = new InferenceService
+        {
+            Metadata = new V1ObjectMeta { Name = "chat", NamespaceProperty = Namespace, Uid = "isvc-uid", Generation = 1 },
+            Spec = new InferenceServiceSpec { ModelRef = "tiny", PodSecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } } },
+        };
+        var pod = DesiredState.For(model, service, new WorkloadSettings { FetcherImage = "registry.local/fetch:1", FetcherAllowedNetworks = ["127.0.0.0/8"] }).Deployment!.Spec.Template.Spec;
+        Assert.Null(pod.SecurityContext.FsGroup);
+        var serverContext = pod.Containers.Single().SecurityContext;
+        Assert.Null(serverContext.RunAsUser); // the image's user: root for the llama.cpp images
+        Assert.Equal(["ALL"], serverContext.Capabilities.Drop);
+
+        await RunInitContainersAsync(pod);
+        var args = pod.Containers.Single().Args;
+        var local = MapPath(args[args.IndexOf("--model") + 1], "/models");
+        var read = Process.Start(new ProcessStartInfo("/usr/bin/setpriv", ["--reuid=0", "--regid=0", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "cat", local])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        using var copy = new MemoryStream();
+        await read.StandardOutput.BaseStream.CopyToAsync(copy);
+        var stderr = await read.StandardError.ReadToEndAsync();
+        await read.WaitForExitAsync();
+        Assert.True(read.ExitCode == 0, $"root without capabilities could not read {local}: {stderr}");
+        Assert.Equal(data, copy.ToArray());
+    }
+
     /// <summary>Runs every init container in order like kubelet would; returns their stderr.</summary>
     private async Task<string> RunInitContainersAsync(V1PodSpec pod)
     {

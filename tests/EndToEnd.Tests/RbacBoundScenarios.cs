@@ -230,20 +230,4 @@ public sealed class RbacBoundScenarios
     private static string Describe(IEnumerable<RequestCount> entries) =>
         string.Join(", ", entries.Select(e => $"{e.Verb} {Key(e.Group, e.Subresource.Length > 0 ? $"{e.Resource}/{e.Subresource}" : e.Resource, "").TrimEnd()} in '{e.Namespace}' → {e.Code} ×{e.Count}"));
 
-    /// <summary>A temporary directory removed when the test ends, passed or not.</summary>
-    private sealed class ScratchDirectory(string prefix) : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
 }

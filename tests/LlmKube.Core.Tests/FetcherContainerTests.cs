@@ -141,14 +141,25 @@ public class FetcherContainerTests
     }
 
     [Fact]
-    public void Without_any_fsGroup_the_root_belongs_to_the_downloader_user()
+    public void Without_an_fsGroup_the_root_is_owned_by_root_and_the_pods_runAsGroup()
     {
         var service = Service(s => s.PodSecurityContext = new V1PodSecurityContext { RunAsUser = 2000, RunAsGroup = 2000 });
         var state = State(service: service);
 
-        Assert.Equal(["prep", "/models", "--owner", "2000:2000", "--mode", "0770"], Init(state, "model-cache-prep").Args);
+        Assert.Equal(["prep", "/models", "--owner", "0:2000", "--mode", "g+rwX"], Init(state, "model-cache-prep").Args);
         var downloader = Init(state, "model-downloader").SecurityContext;
         Assert.Equal((2000L, 2000L), (downloader.RunAsUser, downloader.RunAsGroup));
+    }
+
+    [Fact]
+    public void A_pod_context_without_fsGroup_or_group_gets_the_operator_default_fsGroup_as_upstream()
+    {
+        // Issue 13.4: before, 100:100 mode 0770, which a root server with every capability dropped cannot read.
+        var state = State(service: Service(s => s.PodSecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } }));
+
+        Assert.Equal(["prep", "/models", "--owner", "0:102", "--mode", "g+rwX"], Init(state, "model-cache-prep").Args);
+        var downloader = Init(state, "model-downloader").SecurityContext;
+        Assert.Equal((100L, 102L), (downloader.RunAsUser, downloader.RunAsGroup));
     }
 
     [Fact]
@@ -234,16 +245,18 @@ public class FetcherContainerTests
     }
 
     [Fact]
-    public void Local_source_under_an_allowed_root_is_copied_from_a_read_only_host_file()
+    public void Local_source_under_an_allowed_root_is_read_from_the_read_only_root_not_a_host_resolved_file()
     {
-        var state = State(Model("file:///mnt/models/llama.gguf"), options: Options(o => o with { AllowedHostPathRoots = ["/mnt/models"] }));
+        // Issue 19.5: the kubelet resolves a hostPath on the host, so mounting the file itself followed a link placed
+        // under the root to anywhere on the node. The root is mounted; the fetcher resolves inside it (realpath + root check).
+        var state = State(Model("file:///mnt/models/llama/llama.gguf"), options: Options(o => o with { AllowedHostPathRoots = ["/mnt", "/mnt/models/"] }));
         var downloader = Init(state, "model-downloader");
 
         var host = Pod(state).Volumes.Single(v => v.Name == "host-model").HostPath;
-        Assert.Equal(("/mnt/models/llama.gguf", "File"), (host.Path, host.Type));
-        Assert.Equal("file:///host-model/llama.gguf", Env(downloader, "LLMKUBE_SOURCE"));
+        Assert.Equal(("/mnt/models", "Directory"), (host.Path, host.Type));
+        Assert.Equal("file:///host-model/llama/llama.gguf", Env(downloader, "LLMKUBE_SOURCE"));
         Assert.Equal("/host-model", Env(downloader, "LLMKUBE_ALLOWED_FILE_ROOTS"));
-        Assert.Contains(downloader.VolumeMounts, m => m.Name == "host-model" && m.ReadOnlyProperty == true);
+        Assert.Contains(downloader.VolumeMounts, m => m.Name == "host-model" && m.MountPath == "/host-model" && m.ReadOnlyProperty == true);
         Assert.DoesNotContain(Server(state).VolumeMounts, m => m.Name == "host-model");
     }
 

@@ -22,20 +22,45 @@ public sealed class PrepTests : IDisposable
     {
         Skip.IfNot(IsRoot, "chown to another owner needs root");
         var root = _tmp.Combine("models");
-        Directory.CreateDirectory(Path.Combine(root, "entry"));
-        File.WriteAllText(Path.Combine(root, "entry", "f"), "x");
+        Directory.CreateDirectory(Path.Combine(root, "0ba1f9ccf7335581"));
+        File.WriteAllText(Path.Combine(root, "0ba1f9ccf7335581", "f"), "x");
         File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
 
         var r = await InProcess.RunAsync(["prep", root, "--owner", "0:3000", "--mode", "g+rwX"]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("0:3000", Stat(root, "%u:%g"));
         Assert.Equal("775", Stat(root, "%a"));
-        Assert.Equal("0:0", Stat(Path.Combine(root, "entry"), "%u:%g")); // never recursive
+        Assert.Equal("0:0", Stat(Path.Combine(root, "0ba1f9ccf7335581"), "%u:%g")); // never recursive
 
         var r2 = await FetcherProcess.RunAsync(["prep", root, "--owner", "100:100", "--mode", "0770"]);
         Assert.True(r2.ExitCode == 0, r2.Stderr);
         Assert.Equal("100:100", Stat(root, "%u:%g"));
         Assert.Equal("770", Stat(root, "%a"));
+    }
+
+    /// <summary>Issue 19.4: spec.modelCache.claimName may name another workload's claim; before, prep chowned its root.</summary>
+    [SkippableFact]
+    public async Task A_claim_holding_other_data_is_left_alone()
+    {
+        Skip.IfNot(IsRoot, "chown to another owner needs root");
+        var root = _tmp.Combine("postgres-data");
+        Directory.CreateDirectory(Path.Combine(root, "base"));
+        File.WriteAllText(Path.Combine(root, "PG_VERSION"), "16");
+        File.WriteAllText(Path.Combine(root, ".llmkube-lock"), "");
+        File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("700", 8));
+
+        var r = await FetcherProcess.RunAsync(["prep", root, "--owner", "0:3000", "--mode", "g+rwX"]);
+
+        Assert.Equal((int)LlmKube.Contracts.FailureReason.CacheNotWritable, r.ExitCode);
+        Assert.Contains("holds data that is not a model cache (PG_VERSION, base)", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(("0:0", "700"), (Stat(root, "%u:%g"), Stat(root, "%a")));
+
+        // Empty, or only lost+found: prepared as before.
+        var fresh = _tmp.Combine("fresh");
+        Directory.CreateDirectory(Path.Combine(fresh, "lost+found"));
+        var ok = await FetcherProcess.RunAsync(["prep", fresh, "--owner", "0:3000", "--mode", "g+rwX"]);
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        Assert.Equal("0:3000", Stat(fresh, "%u:%g"));
     }
 
     [SkippableFact]

@@ -20,6 +20,7 @@ public sealed class ChartTests
         "modelCache.enabled=false",
         "modelCache.mode=shared,modelCache.storageClass=fast-nvme,modelCache.accessMode=ReadWriteMany,modelCache.size=500Gi",
         "watchNamespace=team-a,leaderElection.enabled=false,metrics.enabled=false",
+        "policy.admissionPolicy.enabled=true,policy.podSecurityLevel=privileged",
         "monitoring.serviceMonitor.enabled=true,monitoring.podMonitor.enabled=true,monitoring.prometheusRule.enabled=true,monitoring.dashboards.enabled=true,priorityClasses.enabled=true",
     };
 

@@ -24,7 +24,7 @@ internal sealed record CachePlacement(string? NodeName, IList<V1Toleration>? Tol
     /// <summary>The operator's default fsGroup (--default-fsgroup 102).</summary>
     public const long DefaultGroup = 102;
 
-    /// <summary>The group the operator's prep uses when the pods have no fsGroup (owner 100:100, mode 0770).</summary>
+    /// <summary>The group older operators' prep used when the pods had no fsGroup (owner 100:100, mode 0770).</summary>
     public const long NoFsGroupGroup = 100;
 
     public static CachePlacement Anywhere { get; } = new(null, null, DefaultGroup);

@@ -33,10 +33,12 @@ internal static class ClaimPlacement
     }
 
     /// <summary>
-    /// The group that owns the cache root: the pods' fsGroup (the prep container gives it group rwX), or 100 when the
-    /// pods run without one (prep then uses 100:100, mode 0770). Null when <paramref name="pod"/> is unknown.
+    /// The group that owns the cache root: the pods' fsGroup (the prep container gives it group rwX), else the group the
+    /// downloader runs in (prep gives that one the root: FetcherContainers.CacheGroup), else 100 for pods of older
+    /// operators (whose prep used 100:100, mode 0770). Null when <paramref name="pod"/> is unknown.
     /// </summary>
     private static long? GroupOf(V1PodSpec? pod) => pod is null ? null
         : pod.SecurityContext?.FsGroup is > 0 and var fsGroup ? fsGroup
+        : pod.InitContainers?.FirstOrDefault(c => c.Name == FetcherContainers.DownloaderName)?.SecurityContext?.RunAsGroup is > 0 and var group ? group
         : CachePlacement.NoFsGroupGroup;
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using k8s.Autorest;
 
@@ -19,6 +20,16 @@ public static class ApiErrors
         HttpRequestException or IOException => $"API server unreachable: {e.Message}",
         _ => null,
     };
+
+    /// <summary>
+    /// The server's message when <paramref name="e"/> is an answer that retrying the same request cannot change
+    /// (400 Bad Request, 403 Forbidden, 422 Invalid); null otherwise (409, 404, 5xx and unreachable servers are
+    /// worth retrying). The caller reports it and waits for a change (or the resync) instead of retrying.
+    /// </summary>
+    public static string? Permanent(Exception? e) => e is HttpOperationException http
+        && http.Response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity
+            ? $"HTTP {(int)http.Response.StatusCode}: {StatusMessage(http.Response.Content) ?? http.Response.ReasonPhrase ?? http.Response.StatusCode.ToString()}"
+            : null;
 
     /// <summary><paramref name="e"/> when its stack trace is worth logging (a defect), null for an expected failure.</summary>
     public static Exception? StackWorthy(Exception? e) => Describe(e) is null ? e : null;

@@ -5,6 +5,7 @@ using LlmKube.Api.Services;
 using LlmKube.Api.Validation;
 using LlmKube.Core.Cache;
 using LlmKube.Core.Models;
+using LlmKube.Core.Policy;
 
 namespace LlmKube.Core.Builders;
 
@@ -38,7 +39,7 @@ public sealed record DesiredState
         ArgumentNullException.ThrowIfNull(settings);
         var plan = ModelCacheDecision.Decide(model, service, settings);
         var issues = SpecChecks.CheckService(service, model).ToList();
-        issues.AddRange(OptionIssues(model, settings, plan));
+        issues.AddRange(OptionIssues(model, service, settings, plan));
         if (issues.Any(i => i.StopsServing))
         {
             return new DesiredState { Plan = plan, Issues = issues };
@@ -54,8 +55,13 @@ public sealed record DesiredState
         };
     }
 
-    private static IEnumerable<SpecIssue> OptionIssues(Model model, WorkloadSettings settings, CachePlan plan)
+    private static IEnumerable<SpecIssue> OptionIssues(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan)
     {
+        foreach (var violation in WorkloadPolicy.Check(service.Spec, settings))
+        {
+            yield return violation;
+        }
+
         if (plan.UsesFetcher && ModelClassification.HostPathRefusal(model.Spec, settings.AllowedHostPathRoots) is { } refusal)
         {
             // Admission accepts it; the operator refuses it for its configuration, so it is a block, not an invalid manifest.

@@ -28,8 +28,8 @@ public static class FetcherContainers
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(podSecurity);
-        string[] ownerAndMode = podSecurity.FsGroup is > 0
-            ? [$"0:{Number(podSecurity.FsGroup.Value)}", "g+rwX"]
+        string[] ownerAndMode = CacheGroup(podSecurity, settings) is { } group
+            ? [$"0:{Number(group)}", "g+rwX"]
             : [$"{Number(podSecurity.RunAsUser ?? FetcherUid)}:{Number(podSecurity.RunAsGroup ?? FetcherGid)}", "0770"];
         return new V1Container
         {
@@ -51,6 +51,22 @@ public static class FetcherContainers
                 SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
             },
         };
+    }
+
+    /// <summary>
+    /// The group that owns the volume root (prep sets it 0:GROUP, g+rwX, as upstream): the pod's fsGroup, else its
+    /// runAsGroup, else the operator's <c>--default-fsgroup</c> even when the pod has its own context without one. The
+    /// root stays owned by uid 0, so a server running as root with every capability dropped can still read it (with
+    /// an owner uid:gid and 0770 it could not). Null only when there is no group at all (fsGroup disabled, no
+    /// runAsGroup): then the downloader's uid:gid owns it with 0770.
+    /// </summary>
+    public static long? CacheGroup(V1PodSecurityContext podSecurity, WorkloadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(podSecurity);
+        ArgumentNullException.ThrowIfNull(settings);
+        return podSecurity.FsGroup is > 0 ? podSecurity.FsGroup
+            : podSecurity.RunAsGroup is > 0 ? podSecurity.RunAsGroup
+            : settings.DefaultFsGroup > 0 ? settings.DefaultFsGroup : null;
     }
 
     public static V1Container Downloader(Model model, WorkloadSettings settings, CachePlan plan, string volumeName, V1PodSecurityContext podSecurity)
@@ -113,7 +129,8 @@ public static class FetcherContainers
             {
                 RunAsNonRoot = true,
                 RunAsUser = podSecurity.RunAsUser ?? FetcherUid,
-                RunAsGroup = podSecurity.RunAsGroup,
+                // Without an fsGroup the downloader's primary group is the one that owns the volume root (CacheGroup).
+                RunAsGroup = podSecurity.RunAsGroup ?? (podSecurity.FsGroup is > 0 ? null : CacheGroup(podSecurity, settings)),
                 AllowPrivilegeEscalation = false,
                 Privileged = false,
                 ReadOnlyRootFilesystem = true,

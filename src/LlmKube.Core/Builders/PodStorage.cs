@@ -20,6 +20,9 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
     public const string CaMountPath = "/custom-certs";
     public const string HostModelMountDirectory = "/host-model";
 
+    /// <summary>Every volume name the operator puts into a pod: never the user's to mount or reuse.</summary>
+    public static readonly IReadOnlySet<string> OperatorVolumes = new HashSet<string>(StringComparer.Ordinal) { CacheVolume, EphemeralVolume, SourceVolume, HostModelVolume, CaVolume };
+
     public static PodStorage Build(Model model, InferenceService service, WorkloadSettings settings, CachePlan plan, V1PodSecurityContext podSecurity)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -45,7 +48,7 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
     {
         var volumes = new List<V1Volume> { volume };
         var downloader = FetcherContainers.Downloader(model, settings, plan, volumeName, podSecurity);
-        AddLocalSource(model, downloader, volumes);
+        AddLocalSource(model, settings, downloader, volumes);
         if (settings.CaCertConfigMap is { Length: > 0 } caMap)
         {
             volumes.Add(new V1Volume { Name = CaVolume, ConfigMap = new V1ConfigMapVolumeSource { Name = caMap } });
@@ -65,19 +68,30 @@ public sealed record PodStorage(IReadOnlyList<V1Volume> Volumes, V1VolumeMount? 
             ? new ResourceQuantity(budget)
             : null;
 
-    // A host file is mounted read-only into the downloader only (never the server) and copied into the cache.
-    private static void AddLocalSource(Model model, V1Container downloader, List<V1Volume> volumes)
+    // The host file reaches the downloader only (never the server), read-only, copied into the cache. The allowed root
+    // directory is mounted, not the file: the kubelet resolves a hostPath on the host, so a symbolic link under the root
+    // would be followed there (to /etc/shadow, say); inside the mounted root the fetcher resolves the path itself and a
+    // link can only lead into the container's own file system, which is outside the allowed root and refused.
+    private static void AddLocalSource(Model model, WorkloadSettings settings, V1Container downloader, List<V1Volume> volumes)
     {
         var source = ModelSource.Parse(model.Spec.Source);
-        if (source.Kind != SourceKind.Local)
+        if (source.Kind != SourceKind.Local || AllowedRoot(source.Path!, settings.AllowedHostPathRoots) is not { } root)
         {
-            return;
+            return; // not a host file, or refused before anything is built (DesiredState's SourceNotAllowed)
         }
 
-        var fileName = ModelFileName.FromSource(model.Spec.Source);
-        volumes.Add(new V1Volume { Name = HostModelVolume, HostPath = new V1HostPathVolumeSource { Path = source.Path, Type = "File" } });
-        downloader.VolumeMounts.Add(new V1VolumeMount { Name = HostModelVolume, MountPath = $"{HostModelMountDirectory}/{fileName}", ReadOnlyProperty = true });
-        downloader.Env.Single(e => e.Name == FetcherEnvironment.Source).Value = $"file://{HostModelMountDirectory}/{fileName}";
+        volumes.Add(new V1Volume { Name = HostModelVolume, HostPath = new V1HostPathVolumeSource { Path = root, Type = "Directory" } });
+        downloader.VolumeMounts.Add(new V1VolumeMount { Name = HostModelVolume, MountPath = HostModelMountDirectory, ReadOnlyProperty = true });
+        downloader.Env.Single(e => e.Name == FetcherEnvironment.Source).Value = $"file://{HostModelMountDirectory}{source.Path![root.Length..]}";
         downloader.Env.Add(new V1EnvVar { Name = FetcherEnvironment.AllowedFileRoots, Value = HostModelMountDirectory });
+    }
+
+    /// <summary>The most specific allowed root the host path lies under (without its trailing slash), or null.</summary>
+    public static string? AllowedRoot(string path, IReadOnlyList<string> roots)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(roots);
+        return roots.Select(r => r.TrimEnd('/')).Where(r => r.Length > 0 && path.StartsWith(r + "/", StringComparison.Ordinal))
+            .OrderByDescending(r => r.Length).FirstOrDefault();
     }
 }

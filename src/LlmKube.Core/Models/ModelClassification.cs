@@ -69,11 +69,8 @@ public static class ModelClassification
         return $"spec.source \"{ModelSource.ForMessages(spec.Source)}\" is a host path outside the operator's --allowed-host-path-roots ({roots})";
     }
 
-    private static bool IsUnder(string path, IReadOnlyList<string> roots) => roots.Any(root =>
-    {
-        var normalized = root.TrimEnd('/');
-        return normalized.Length > 0 && path.StartsWith(normalized + "/", StringComparison.Ordinal);
-    });
+    /// <summary>True when <paramref name="path"/> lies below one of <paramref name="roots"/> (compared as text; "/" is never a root).</summary>
+    public static bool IsUnder(string path, IReadOnlyList<string> roots) => Builders.PodStorage.AllowedRoot(path, roots) is not null;
 
     private static ModelVerdict Pvc(Model model, ModelSource source, V1PersistentVolumeClaim? claim, string key, IReadOnlyList<SpecIssue> advisories)
     {

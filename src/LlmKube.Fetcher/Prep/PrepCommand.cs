@@ -56,6 +56,28 @@ internal static class PrepCommand
 
         using (handle)
         {
+            // A claim may be anybody's (spec.modelCache.claimName: postgres-data): its root changes hands only when it
+            // is empty or already a model cache, so prep never takes over another workload's volume.
+            List<string> foreign;
+            try
+            {
+                foreign = handle.Entries().Select(e => e.Name).Where(n => !BelongsToACache(n)).Order(StringComparer.Ordinal).Take(3).ToList();
+            }
+            catch (ErrnoIOException e) when (e.Errno is Libc.EACCES)
+            {
+                // Root here has CHOWN and FOWNER only: a root it cannot list (a 0700 database directory) is not known to be a cache.
+                throw new FetchException(FailureReason.CacheNotWritable,
+                    $"prep: cannot list {dir} (permission denied), so it is not known to be a model cache: its owner and mode are left alone; " +
+                    "use an empty claim, or one llmkube filled", e);
+            }
+
+            if (foreign.Count > 0)
+            {
+                throw new FetchException(FailureReason.CacheNotWritable,
+                    $"prep: {dir} holds data that is not a model cache ({string.Join(", ", foreign)}): its owner and mode are left alone; " +
+                    "use an empty claim, or one llmkube filled (only <cacheKey>/ directories and dot-files at its root)");
+            }
+
             var errno = handle.Chown(options.Uid, options.Gid);
             if (errno != 0)
             {
@@ -73,6 +95,9 @@ internal static class PrepCommand
             stderr.WriteLine($"llmkube-fetch: prep {dir}: owner {options.Uid}:{options.Gid}, mode {Convert.ToString(target, 8).PadLeft(4, '0')} (was {Convert.ToString(current, 8).PadLeft(4, '0')})");
         }
     }
+
+    /// <summary>What a model cache's root may hold: cache entries, the fetcher's and cache-rm's dot-names, a filesystem's lost+found.</summary>
+    internal static bool BelongsToACache(string name) => CacheAdmin.CacheAdminCommand.IsKey(name) || name.StartsWith('.') || name == "lost+found";
 
     internal static FetchException Failure(string what, int errno, string capability) => new(
         errno is Libc.ENOENT ? FailureReason.InvalidArguments : FailureReason.CacheNotWritable,

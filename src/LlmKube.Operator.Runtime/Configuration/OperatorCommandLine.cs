@@ -2,6 +2,7 @@ using System.CommandLine;
 using LlmKube.Api.Validation;
 using LlmKube.Contracts;
 using LlmKube.ControllerRuntime;
+using LlmKube.Core.Policy;
 
 namespace LlmKube.Operator.Configuration;
 
@@ -25,6 +26,8 @@ public sealed class OperatorCommandLine
     private readonly Option<string> _serverCudaImage = new("--server-cuda-image") { Description = "Default llama.cpp server image for NVIDIA GPU models.", DefaultValueFactory = _ => OperatorOptions.DefaultServerCudaImage };
     private readonly Option<long> _fsGroup = new("--default-fsgroup") { Description = "fsGroup of inference pods without their own security context; 0 disables.", DefaultValueFactory = _ => 102 };
     private readonly Option<string[]> _hostRoots = new("--allowed-host-path-roots") { Description = "Host directories under which file:// sources are allowed (repeatable or comma-separated)." };
+    private readonly Option<string> _podSecurityLevel = new(WorkloadPolicy.LevelFlag) { Description = "baseline (default: what a service writes into its pods must pass Pod Security baseline) or privileged (no check by the operator).", DefaultValueFactory = _ => PodSecurityLevels.Baseline };
+    private readonly Option<string[]> _allowedImages = new(WorkloadPolicy.ImagesFlag) { Description = "Prefixes spec.image must start with (repeatable or comma-separated); default: any image." };
     private readonly Option<string?> _caConfigMap = new("--ca-cert-configmap") { Description = "ConfigMap with extra CA certificates for the fetcher (added to the system roots)." };
     private readonly Option<bool> _leaderElect = new("--leader-elect") { Description = "Run leader election so only one replica reconciles." };
     private readonly Option<string?> _leaderNamespace = new("--leader-election-namespace") { Description = "Namespace of the leader Lease (default: the operator's own namespace: POD_NAMESPACE, else the service account's, else llmkube-system)." };
@@ -51,7 +54,7 @@ public sealed class OperatorCommandLine
         Command = new RootCommand("llmkube-operator: reconciles Models and InferenceServices into llama.cpp Deployments with a model cache.")
         {
             _kubeconfig, _namespace, _cacheMode, _cacheEnabled, _cacheSize, _storageClass, _accessMode, _fetcherImage,
-            _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _caConfigMap, _leaderElect, _leaderNamespace,
+            _serverImage, _serverCudaImage, _fsGroup, _hostRoots, _podSecurityLevel, _allowedImages, _caConfigMap, _leaderElect, _leaderNamespace,
             _metricsPort, _healthPort, _revalidate, _privateProbes, _workers, _resync, _eventDedup, _fetcherNetworks,
             _logFormat, _logLevel, _zapLogLevel, _zapEncoder, _zapDevel, _zapStacktrace, _zapTime,
         };
@@ -110,6 +113,14 @@ public sealed class OperatorCommandLine
             errors.Add($"--allowed-host-path-roots \"{root}\" must be an absolute path without '..'");
         }
 
+        var level = parse.GetValue(_podSecurityLevel)!;
+        if (level is not (PodSecurityLevels.Baseline or PodSecurityLevels.Privileged))
+        {
+            errors.Add($"{WorkloadPolicy.LevelFlag} \"{level}\" is not valid: use {PodSecurityLevels.Baseline} or {PodSecurityLevels.Privileged}");
+        }
+
+        var images = (parse.GetValue(_allowedImages) ?? []).SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
         var networks = (parse.GetValue(_fetcherNetworks) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         foreach (var network in networks)
         {
@@ -157,6 +168,8 @@ public sealed class OperatorCommandLine
             ServerCudaImage = parse.GetValue(_serverCudaImage)!,
             DefaultFsGroup = parse.GetValue(_fsGroup),
             AllowedHostPathRoots = roots,
+            PodSecurityLevel = level,
+            AllowedImages = images,
             CaCertConfigMap = parse.GetValue(_caConfigMap) is { Length: > 0 } ca ? ca : null,
             LeaderElect = parse.GetValue(_leaderElect),
             LeaderElectionNamespace = parse.GetValue(_leaderNamespace) is { Length: > 0 } leaseNamespace ? leaseNamespace : null,

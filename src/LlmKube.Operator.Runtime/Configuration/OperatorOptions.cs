@@ -41,6 +41,12 @@ public sealed record OperatorOptions
     /// <summary>Host directories under which file:// and absolute-path sources are allowed; none by default.</summary>
     public IReadOnlyList<string> AllowedHostPathRoots { get; init; } = [];
 
+    /// <summary>--pod-security-level: one of <see cref="Core.Policy.PodSecurityLevels"/>.</summary>
+    public string PodSecurityLevel { get; init; } = Core.Policy.PodSecurityLevels.Baseline;
+
+    /// <summary>--allowed-images: prefixes spec.image must start with; empty allows any.</summary>
+    public IReadOnlyList<string> AllowedImages { get; init; } = [];
+
     /// <summary>ConfigMap of extra CA certificates given to the fetcher (added to the system roots).</summary>
     public string? CaCertConfigMap { get; init; }
 

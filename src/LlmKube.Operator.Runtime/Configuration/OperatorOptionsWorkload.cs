@@ -20,6 +20,8 @@ public static class OperatorOptionsWorkload
             ServerCudaImage = options.ServerCudaImage,
             DefaultFsGroup = options.DefaultFsGroup,
             AllowedHostPathRoots = options.AllowedHostPathRoots,
+            PodSecurityLevel = options.PodSecurityLevel,
+            AllowedImages = options.AllowedImages,
             CaCertConfigMap = options.CaCertConfigMap,
             FetcherAllowedNetworks = options.FetcherAllowedNetworks,
         };

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 
@@ -13,64 +14,61 @@ public enum ChildOutcome
     Updated,
     Recreated,
 
-    /// <summary>An object of that name exists and is not controlled by the service: left alone.</summary>
-    NotOwned,
-
     /// <summary>Someone else wrote first (409): requeue.</summary>
     Conflict,
+
+    /// <summary>The API server refused the write for good (400, 403, 422): <see cref="ChildWrite{T}.Rejection"/> says why.</summary>
+    Rejected,
 }
+
+/// <summary>The outcome of one write, the object as the server returned it, and the server's message when it refused.</summary>
+public sealed record ChildWrite<T>(ChildOutcome Outcome, T? Live, string? Rejection = null)
+    where T : class;
 
 /// <summary>
 /// Creates or updates a service's Deployment and Service from the builders' desired objects, writing only
 /// when the live object differs from what is wanted, and keeping labels and annotations others added.
+/// The caller has already established (<see cref="ChildOwnership"/>) that a live object is controlled by the service.
 /// </summary>
 public sealed class ChildWriter(IKubernetes client)
 {
-    public async Task<(ChildOutcome Outcome, V1Deployment? Live)> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, string ownerUid, CancellationToken ct)
+    public async Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired.Metadata.NamespaceProperty;
         if (live is null)
         {
-            return await CreateAsync(() => client.AppsV1.CreateNamespacedDeploymentAsync(desired, ns, cancellationToken: ct)).ConfigureAwait(false);
-        }
-
-        if (!ControlledBy(live.Metadata, ownerUid))
-        {
-            return (ChildOutcome.NotOwned, live);
+            return await WriteAsync(ChildOutcome.Created, () => client.AppsV1.CreateNamespacedDeploymentAsync(desired, ns, cancellationToken: ct)).ConfigureAwait(false);
         }
 
         if (JsonSubset.ContainsObject(live, desired))
         {
-            return (ChildOutcome.Unchanged, live);
+            return new(ChildOutcome.Unchanged, live);
         }
 
         if (!JsonSubset.Contains(live.Spec.Selector, desired.Spec.Selector) || !JsonSubset.Contains(desired.Spec.Selector, live.Spec.Selector))
         {
             // The selector is immutable: replace the Deployment (as upstream does after label changes).
-            await client.AppsV1.DeleteNamespacedDeploymentAsync(live.Metadata.Name, ns, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
-            var (outcome, created) = await CreateAsync(() => client.AppsV1.CreateNamespacedDeploymentAsync(desired, ns, cancellationToken: ct)).ConfigureAwait(false);
-            return (outcome == ChildOutcome.Created ? ChildOutcome.Recreated : outcome, created);
+            return await WriteAsync(ChildOutcome.Recreated, async () =>
+            {
+                await client.AppsV1.DeleteNamespacedDeploymentAsync(live.Metadata.Name, ns, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
+                return await client.AppsV1.CreateNamespacedDeploymentAsync(desired, ns, cancellationToken: ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
 
         var update = ObjectMerge.KeepForeignMetadata(desired, live);
         update.Spec.Template.Metadata.Labels = ObjectMerge.Union(live.Spec.Template?.Metadata?.Labels, desired.Spec.Template.Metadata.Labels);
         update.Spec.Template.Metadata.Annotations = ObjectMerge.Union(live.Spec.Template?.Metadata?.Annotations, desired.Spec.Template.Metadata.Annotations);
-        return await ReplaceAsync(() => client.AppsV1.ReplaceNamespacedDeploymentAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
+        return await WriteAsync(ChildOutcome.Updated, () => client.AppsV1.ReplaceNamespacedDeploymentAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    public async Task<(ChildOutcome Outcome, V1Service? Live)> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, string ownerUid, CancellationToken ct)
+    public async Task<ChildWrite<V1Service>> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired.Metadata.NamespaceProperty;
         if (live is null)
         {
-            return await CreateAsync(() => client.CoreV1.CreateNamespacedServiceAsync(desired, ns, cancellationToken: ct)).ConfigureAwait(false);
-        }
-
-        if (!ControlledBy(live.Metadata, ownerUid))
-        {
-            return (ChildOutcome.NotOwned, live);
+            return await WriteAsync(ChildOutcome.Created, () => client.CoreV1.CreateNamespacedServiceAsync(desired, ns, cancellationToken: ct)).ConfigureAwait(false);
         }
 
         // Keep what the cluster assigned (clusterIP, allocated node ports) so the comparison and the update agree.
@@ -81,7 +79,7 @@ public sealed class ChildWriter(IKubernetes client)
 
         if (JsonSubset.ContainsObject(live, desired))
         {
-            return (ChildOutcome.Unchanged, live);
+            return new(ChildOutcome.Unchanged, live);
         }
 
         var update = ObjectMerge.KeepForeignMetadata(desired, live);
@@ -89,35 +87,31 @@ public sealed class ChildWriter(IKubernetes client)
         update.Spec.Type = desired.Spec.Type;
         update.Spec.Ports = desired.Spec.Ports;
         update.Spec.Selector = desired.Spec.Selector;
-        return await ReplaceAsync(() => client.CoreV1.ReplaceNamespacedServiceAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
+        return await WriteAsync(ChildOutcome.Updated, () => client.CoreV1.ReplaceNamespacedServiceAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
     }
 
     public static bool ControlledBy(V1ObjectMeta? meta, string ownerUid) =>
         meta?.OwnerReferences?.Any(r => r.Controller == true && r.Uid == ownerUid) == true;
 
-    private static async Task<(ChildOutcome, T?)> CreateAsync<T>(Func<Task<T>> create)
+    /// <summary>
+    /// Runs one write: a 409 means someone wrote first (or our cache lags), so look again; a permanent refusal is
+    /// returned with the server's message for the status, never retried; anything else propagates (transient).
+    /// </summary>
+    public static async Task<ChildWrite<T>> WriteAsync<T>(ChildOutcome success, Func<Task<T>> write)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(write);
         try
         {
-            return (ChildOutcome.Created, await create().ConfigureAwait(false));
+            return new(success, await write().ConfigureAwait(false));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            return (ChildOutcome.Conflict, null); // created meanwhile (or our cache lags): look again
+            return new(ChildOutcome.Conflict, null);
         }
-    }
-
-    private static async Task<(ChildOutcome, T?)> ReplaceAsync<T>(Func<Task<T>> replace)
-        where T : class
-    {
-        try
+        catch (HttpOperationException e) when (ApiErrors.Permanent(e) is { } refusal)
         {
-            return (ChildOutcome.Updated, await replace().ConfigureAwait(false));
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return (ChildOutcome.Conflict, null);
+            return new(ChildOutcome.Rejected, null, refusal);
         }
     }
 }

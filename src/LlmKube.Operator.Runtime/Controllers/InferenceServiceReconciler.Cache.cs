@@ -1,6 +1,6 @@
 using System.Net;
-using k8s;
 using k8s.Autorest;
+using k8s;
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
@@ -14,30 +14,30 @@ namespace LlmKube.Operator.Controllers;
 public sealed partial class InferenceServiceReconciler
 {
     /// <summary>
-    /// Checks the claim the plan names, creating it only when it is one the operator provisions. A user's
-    /// claim is read and never written; when it is missing the service stops here (no fallback, no Deployment
-    /// change). Returns a result when the reconcile must stop, null to go on.
+    /// Creates the claim the plan names when it is one the operator provisions and it does not exist yet (a user's
+    /// claim is read and never written), then reports its health. Returns a result when the reconcile must stop,
+    /// null to go on.
     /// </summary>
-    private async Task<ReconcileResult?> CheckCacheClaimAsync(InferenceService service, Model model, DesiredState state, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
+    private async Task<ReconcileResult?> CheckCacheClaimAsync(InferenceService service, Model model, DesiredState state, V1PersistentVolumeClaim? claim, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
     {
         var plan = state.Plan;
         var ns = service.Metadata.NamespaceProperty;
-        var claim = plan.Claim is { } cacheClaim ? caches.Claims.Get(new ObjectKey(ns, cacheClaim.Name)) : null;
-        if (plan.Claim is { OperatorProvisions: false } userClaim && claim is null)
-        {
-            var missing = ClaimHealth.MissingUserClaim(userClaim.Name, ns);
-            conditions.MarkFalse(ConditionTypes.ModelCacheReady, Reasons.ClaimNotFound, missing);
-            events.Warning(service, Reasons.ModelCachePvcNotFound, missing);
-            InferenceServiceStatusRules.Failed(status, conditions, Reasons.ModelCachePvcNotFound, missing);
-            return ReconcileResult.Done; // the PVC watch wakes this service when the claim appears
-        }
-
         if (claim is null && state.Claim is { } wanted)
         {
-            var created = await CreateClaimAsync(wanted, ct).ConfigureAwait(false);
-            if (created)
+            var created = await ChildWriter.WriteAsync(ChildOutcome.Created,
+                () => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(wanted, ns, cancellationToken: ct)).ConfigureAwait(false);
+            if (created.Rejection is { } refused)
+            {
+                return Rejected(service, status, conditions, "PersistentVolumeClaim", wanted.Metadata.Name, refused);
+            }
+
+            if (created.Outcome == ChildOutcome.Created)
             {
                 events.Normal(service, Reasons.ModelCacheClaimCreated, $"created PersistentVolumeClaim {wanted.Metadata.Name} ({plan.ToStatus().Volume} model cache)");
+            }
+            else
+            {
+                return ReconcileResult.Requeue; // created meanwhile (another service sharing it, or a stranger): look at it again
             }
         }
 
@@ -95,10 +95,9 @@ public sealed partial class InferenceServiceReconciler
             events.Normal(service, Reasons.ClaimResizing, sizing.Verdict!.Message);
             return sizing;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
+        catch (Exception e) when (ApiErrors.Permanent(e) is { } why)
         {
             // The API server's verdict (a resize admission plugin, a quota) is permanent until something changes: say it.
-            var why = ApiMessage(e);
             return sizing with
             {
                 ExpandTo = null,
@@ -116,31 +115,6 @@ public sealed partial class InferenceServiceReconciler
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
-        }
-    }
-
-    private static string ApiMessage(HttpOperationException e)
-    {
-        try
-        {
-            return KubernetesJson.Deserialize<V1Status>(e.Response.Content)?.Message ?? e.Message;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return e.Response.Content ?? e.Message;
-        }
-    }
-
-    private async Task<bool> CreateClaimAsync(V1PersistentVolumeClaim claim, CancellationToken ct)
-    {
-        try
-        {
-            await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false; // another service in the namespace created the shared claim first: use it
         }
     }
 }

@@ -29,6 +29,7 @@ public sealed partial class InferenceServiceReconciler(
     public static readonly TimeSpan ModelGracePeriod = TimeSpan.FromSeconds(10);
 
     private readonly ChildWriter _children = new(client);
+    private readonly ChildOwnership _ownership = new(client, caches);
     private readonly WorkloadSettings _workload = options.Workload();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
@@ -109,31 +110,47 @@ public sealed partial class InferenceServiceReconciler(
             return Fail(service, status, conditions, blocking.Reason, message);
         }
 
-        var cache = await CheckCacheClaimAsync(service, model, state, status, conditions, ct).ConfigureAwait(false);
+        var claim = state.Plan.Claim is { } cacheClaim ? caches.Claims.Get(new ObjectKey(ns, cacheClaim.Name)) : null;
+        if (state.Plan.Claim is { OperatorProvisions: false } userClaim && claim is null)
+        {
+            var missing = ClaimHealth.MissingUserClaim(userClaim.Name, ns);
+            conditions.MarkFalse(ConditionTypes.ModelCacheReady, Reasons.ClaimNotFound, missing);
+            return Fail(service, status, conditions, Reasons.ModelCachePvcNotFound, missing); // the PVC watch wakes this service when the claim appears
+        }
+
+        // Every name is checked before anything is created: a taken name leaves nothing half-built behind. An
+        // unlabelled foreign object is outside our watches, so its removal is noticed at the next resync.
+        var ownership = await _ownership.ReadAsync(service, state, claim, ct).ConfigureAwait(false);
+        if (ownership.Conflict is { } conflict)
+        {
+            return Fail(service, status, conditions, Reasons.ResourceConflict, conflict);
+        }
+
+        var cache = await CheckCacheClaimAsync(service, model, state, claim, status, conditions, ct).ConfigureAwait(false);
         if (cache is not null)
         {
             return cache;
         }
 
-        return await ApplyChildrenAsync(service, state, status, conditions, ct).ConfigureAwait(false);
+        return await ApplyChildrenAsync(service, state, ownership.Live, status, conditions, ct).ConfigureAwait(false);
     }
 
-    private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
+    private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, LiveChildren live, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
     {
         var ns = service.Metadata.NamespaceProperty;
-        var uid = service.Metadata.Uid;
-        var (deploymentOutcome, deployment) = await _children.ApplyDeploymentAsync(
-            state.Deployment!, caches.Deployments.Get(new ObjectKey(ns, state.Deployment!.Metadata.Name)), uid, ct).ConfigureAwait(false);
-        var (serviceOutcome, _) = await _children.ApplyKubernetesServiceAsync(
-            state.KubernetesService!, caches.KubernetesServices.Get(new ObjectKey(ns, state.KubernetesService!.Metadata.Name)), uid, ct).ConfigureAwait(false);
-        if (deploymentOutcome == ChildOutcome.NotOwned || serviceOutcome == ChildOutcome.NotOwned)
+        var deployment = await _children.ApplyDeploymentAsync(state.Deployment!, live.Deployment, ct).ConfigureAwait(false);
+        if (deployment.Rejection is { } refused)
         {
-            var which = deploymentOutcome == ChildOutcome.NotOwned ? $"Deployment {state.Deployment.Metadata.Name}" : $"Service {state.KubernetesService.Metadata.Name}";
-            return Fail(service, status, conditions, Reasons.ResourceConflict,
-                $"{which} already exists in namespace {ns} and is not controlled by this InferenceService: rename the service or delete that object");
+            return Rejected(service, status, conditions, "Deployment", state.Deployment!.Metadata.Name, refused);
         }
 
-        foreach (var (kind, outcome) in new[] { ("Deployment", deploymentOutcome), ("Service", serviceOutcome) })
+        var kubernetesService = await _children.ApplyKubernetesServiceAsync(state.KubernetesService!, live.KubernetesService, ct).ConfigureAwait(false);
+        if (kubernetesService.Rejection is { } refusedService)
+        {
+            return Rejected(service, status, conditions, "Service", state.KubernetesService!.Metadata.Name, refusedService);
+        }
+
+        foreach (var (kind, outcome) in new[] { ("Deployment", deployment.Outcome), ("Service", kubernetesService.Outcome) })
         {
             if (outcome is ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated)
             {
@@ -141,9 +158,17 @@ public sealed partial class InferenceServiceReconciler(
             }
         }
 
-        InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
+        InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment.Live);
         ReportTransfer(service, conditions);
-        return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
+        return deployment.Outcome == ChildOutcome.Conflict || kubernetesService.Outcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
+    }
+
+    /// <summary>A permanent refusal of a write (400, 403, 422): the API's message in status and one event; retried only after a change or at resync.</summary>
+    private ReconcileResult Rejected(InferenceService service, InferenceServiceStatus status, ConditionSetter conditions, string kind, string name, string refusal)
+    {
+        logger.LogInformation("API server refused {Kind} {Namespace}/{Name}: {Refusal}", kind, service.Metadata.NamespaceProperty, name, refusal);
+        return Fail(service, status, conditions, Reasons.ResourceRejected,
+            $"the API server refused {kind} {name} in namespace {service.Metadata.NamespaceProperty} ({refusal}): fix the field it names in this InferenceService, or, when it is Forbidden, grant the operator's service account that permission");
     }
 
     /// <summary>

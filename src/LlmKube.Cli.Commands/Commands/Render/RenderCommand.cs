@@ -3,6 +3,7 @@ using LlmKube.Cli.Manifests;
 using LlmKube.Cli.Output;
 using LlmKube.Cli.Render;
 using LlmKube.Core;
+using LlmKube.Core.Policy;
 
 namespace LlmKube.Cli.Commands.Render;
 
@@ -61,9 +62,20 @@ internal static class RenderCommand
             Description = "Host directories under which file:// sources are allowed (repeatable).",
         };
 
+        var podSecurityLevel = new Option<string>(WorkloadPolicy.LevelFlag)
+        {
+            Description = "The operator's pod-security level: baseline (refuse pod fields that fail Pod Security baseline) or privileged.",
+            DefaultValueFactory = _ => PodSecurityLevels.Baseline,
+        };
+        podSecurityLevel.AcceptOnlyFromAmong(PodSecurityLevels.Baseline, PodSecurityLevels.Privileged);
+        var allowedImages = new Option<string[]>(WorkloadPolicy.ImagesFlag)
+        {
+            Description = "Prefixes spec.image must start with (repeatable); default: any image.",
+        };
+
         var command = new Command("render", "Print, offline, every object the operator would create for the given manifests; warnings go to stderr.")
         {
-            files, mode, missingClaims, output, ns, cacheEnabled, fetcherImage, fsGroup, hostRoots,
+            files, mode, missingClaims, output, ns, cacheEnabled, fetcherImage, fsGroup, hostRoots, podSecurityLevel, allowedImages,
         };
         command.SetAction(parse =>
         {
@@ -76,6 +88,8 @@ internal static class RenderCommand
                 FetcherImage = parse.GetValue(fetcherImage)!,
                 DefaultFsGroup = parse.GetValue(fsGroup),
                 AllowedHostPathRoots = parse.GetValue(hostRoots) ?? [],
+                PodSecurityLevel = parse.GetValue(podSecurityLevel)!,
+                AllowedImages = parse.GetValue(allowedImages) ?? [],
             };
             var request = new RenderRequest(settings, parse.GetValue(ns)!, new HashSet<string>(parse.GetValue(missingClaims) ?? [], StringComparer.Ordinal));
             List<ManifestDocument> documents;
