@@ -5,7 +5,7 @@ using LlmKube.Fetcher.Sources;
 namespace LlmKube.Fetcher.Fetch;
 
 /// <summary>
-/// `llmkube-fetch fetch`: a lock-free cache-hit check first (no network, no hashing), then under the entry lock each
+/// `llmkube-fetch fetch`: a lock-free cache-hit check first (no network; hashing only for an expected sha256), then under the entry lock each
 /// file is checked again (another fetcher may just have finished it) and fetched if needed. The entry directory and
 /// everything in it are reached through descriptors (docs/SECURITY.md, tenant-writable volumes).
 /// </summary>
@@ -15,11 +15,12 @@ internal sealed class FetchCommand(FetchContext context)
     {
         var options = context.Options;
 
-        // The hit path touches only the sidecars and stats the files: no HTTP stack, no source parsing, no hashing.
+        // The hit path touches only the sidecars and stats the files (and hashes those with an expected sha256): no HTTP stack, no source parsing.
         var targets = Targets(options);
-        if (options.Refresh == RefreshPolicy.IfNotPresent && IsVerifiedHit(options.EntryDirectory, targets))
+        if (options.Refresh == RefreshPolicy.IfNotPresent && await IsVerifiedHitAsync(options.EntryDirectory, targets, ct).ConfigureAwait(false))
         {
-            context.Reporter.Log(targets.Count == 1 ? $"cache hit: {targets[0].Path}" : $"cache hit: {targets.Count} files in {options.EntryDirectory}");
+            var verified = targets.Any(t => t.Sha256 is not null) ? " (sha256 verified)" : string.Empty;
+            context.Reporter.Log(targets.Count == 1 ? $"cache hit{verified}: {targets[0].Path}" : $"cache hit{verified}: {targets.Count} files in {options.EntryDirectory}");
             return [.. targets.Select(t => new FileResult(t.Path, FileOutcome.Hit, 0))];
         }
 
@@ -51,14 +52,29 @@ internal sealed class FetchCommand(FetchContext context)
         ? [.. options.Files.Select((f, i) => (f, Path.Combine(options.DestDir!, f), i == 0 ? options.Sha256 : null))]
         : [(Path.GetFileName(options.Dest!), options.Dest!, options.Sha256)];
 
-    private static bool IsVerifiedHit(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets)
+    /// <summary>
+    /// Every target has a sidecar that describes it; a target with an expected sha256 is also hashed, because a
+    /// co-tenant who can write the claim can rewrite the bytes behind a sidecar (docs/SECURITY.md, section 1).
+    /// </summary>
+    private static async Task<bool> IsVerifiedHitAsync(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets, CancellationToken ct)
     {
         using var entry = CacheEntry.TryOpen(entryPath);
-        return entry is not null && targets.All(t =>
+        if (entry is null)
         {
-            using var file = entry.File(t.Relative, log: null);
-            return file is not null && SidecarStore.ReadValid(file) is { } sidecar
-                && (t.Sha256 is null || string.Equals(sidecar.Sha256, t.Sha256, StringComparison.Ordinal));
-        });
+            return false;
+        }
+
+        foreach (var target in targets)
+        {
+            using var file = entry.File(target.Relative, log: null);
+            if (file is null || SidecarStore.ReadValid(file) is not { } sidecar
+                || (target.Sha256 is { } expected && (!string.Equals(sidecar.Sha256, expected, StringComparison.Ordinal)
+                    || await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false) != expected)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

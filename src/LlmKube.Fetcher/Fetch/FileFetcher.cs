@@ -37,11 +37,13 @@ internal sealed class FileFetcher(FetchContext context)
         {
             if (sidecar is not null && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
             {
-                log($"cache hit: {job.FinalPath}");
-                return new FileResult(job.FinalPath, FileOutcome.Hit, 0);
+                if (await UnchangedAsync(job, file, ct).ConfigureAwait(false))
+                {
+                    log(job.ExpectedSha256 is null ? $"cache hit: {job.FinalPath}" : $"cache hit (sha256 verified): {job.FinalPath}");
+                    return new FileResult(job.FinalPath, FileOutcome.Hit, 0);
+                }
             }
-
-            if (sidecar is not null)
+            else if (sidecar is not null)
             {
                 log($"{job.FinalPath}: recorded sha256 {sidecar.Sha256 ?? "(none)"} is not the expected {job.ExpectedSha256}; fetching again");
             }
@@ -75,7 +77,8 @@ internal sealed class FileFetcher(FetchContext context)
         {
             var remote = await _downloader.ProbeAsync(job.Source, ct).ConfigureAwait(false);
             if (sidecar is not null && remote.Identity.SameAs(new Validator(sidecar.ETag, sidecar.LastModified))
-                && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
+                && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256)
+                && await UnchangedAsync(job, file, ct).ConfigureAwait(false))
             {
                 log($"revalidated (unchanged): {job.FinalPath}");
                 return new FileResult(job.FinalPath, FileOutcome.Revalidated, 0);
@@ -102,6 +105,28 @@ internal sealed class FileFetcher(FetchContext context)
             log($"kept cached copy {job.FinalPath}: {TerminationMessage.Format(classified.Reason, classified.Message)}");
             return new FileResult(job.FinalPath, FileOutcome.KeptCached, 0);
         }
+    }
+
+    /// <summary>
+    /// A sidecar proves nothing against a co-tenant who can write the claim: the bytes can be rewritten with size and
+    /// mtime restored. With an expected sha256 a hit is hashed before it counts (docs/SECURITY.md, section 1); without
+    /// one, the sidecar is the record, as documented there.
+    /// </summary>
+    private async Task<bool> UnchangedAsync(FetchJob job, CacheFile file, CancellationToken ct)
+    {
+        if (job.ExpectedSha256 is not { } expected)
+        {
+            return true;
+        }
+
+        var sha = await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false);
+        if (sha == expected)
+        {
+            return true;
+        }
+
+        context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected} although its sidecar records it (changed in place); fetching again");
+        return false;
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using LlmKube.Fetcher.Cache;
 
 namespace LlmKube.Fetcher.Fetch;
 
-/// <summary>Full-file sha256, only for files we did not download ourselves (adoption, files without a sidecar).</summary>
+/// <summary>Full-file sha256 of files we did not just download (adoption, files without a sidecar, hits of Models with a sha256).</summary>
 internal static class FileHasher
 {
     /// <summary>Hashes the regular file <paramref name="name"/> of <paramref name="file"/>'s directory (never through a link).</summary>

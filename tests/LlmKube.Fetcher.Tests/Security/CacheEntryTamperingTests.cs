@@ -71,6 +71,41 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_model_rewritten_in_place_behind_its_sidecar_is_not_a_hit_when_the_model_names_a_sha256()
+    {
+        // Issue 19: a co-tenant who may write the claim rewrites the model's bytes, keeping size and mtime, so the
+        // sidecar still describes the file. With an expected sha256 the hit is verified, never taken on trust.
+        var sha = TestData.Sha256(_data);
+        var dir = _tmp.Combine("models", Key);
+        var first = await InProcess.FetchAsync(Source, Path.Combine(dir, "m.gguf"), "--sha256", sha);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var model = Path.Combine(dir, "m.gguf");
+        var mtime = File.GetLastWriteTimeUtc(model);
+        using (var forged = new FileStream(model, FileMode.Open, FileAccess.Write))
+        {
+            forged.Write(TestData.Random(4096, 99));
+        }
+
+        File.SetLastWriteTimeUtc(model, mtime);
+        _hub.ResetCounters();
+
+        var r = await InProcess.FetchAsync(Source, model, "--sha256", sha);
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(r.Stderr.Contains("cache hit", StringComparison.Ordinal), r.Stderr);
+        Assert.Contains("not the expected", r.Stderr, StringComparison.Ordinal);
+        Assert.True(_hub.DataRequests > 0);
+        Assert.Equal(_data, File.ReadAllBytes(model));
+
+        // The untouched copy is a verified hit without a download.
+        _hub.ResetCounters();
+        var again = await InProcess.FetchAsync(Source, model, "--sha256", sha);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("cache hit (sha256 verified)", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, _hub.DataRequests);
+    }
+
+    [Fact]
     public async Task A_lock_file_that_links_elsewhere_is_replaced_and_its_target_is_not_touched()
     {
         var target = _tmp.Combine("private-file");
