@@ -93,7 +93,7 @@ public class DeployCommandTests(ClusterFixture cluster)
 
         Assert.Equal(4, code);
         Assert.Contains($"error: inferenceservice {ns}/waits not Ready after 2s", stderr, StringComparison.Ordinal);
-        Assert.Contains("cache ClaimPending", stderr, StringComparison.Ordinal);
+        Assert.True(stderr.Contains("cache ClaimPending", StringComparison.Ordinal), stderr);
     }
 
     [Fact]

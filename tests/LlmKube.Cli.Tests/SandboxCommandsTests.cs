@@ -57,7 +57,7 @@ public class SandboxCommandsTests
         await using var up = await BackgroundCli.StartAsync("sandbox", "up", "-f", RepoPaths.Combine("examples"), "--port", "0");
         await using var kubelet = new FakeKubelet(up.Client, Path.Combine(Path.GetTempPath(), $"llmkube-up-claims-{Guid.NewGuid():N}"), sandboxSchedules: true);
         kubelet.Start();
-        await Eventually.ThatAsync(async () => (await up.CliAsync("list", "-o", "json")).Stdout, json => json.Split("\"phase\": \"Ready\"").Length == 6, "five Ready services", TimeSpan.FromSeconds(60));
+        await Eventually.ThatAsync(async () => (await up.CliAsync("list", "-o", "json")).Stdout, json => json.Split("\"phase\": \"Ready\"").Length == 7, "six Ready services (one per example)", TimeSpan.FromSeconds(60));
         var orphan = CacheScenario.WriteEntry(kubelet.ClaimDirectory("default", "my-model-cache"), "00000000000000aa", "old.gguf", 300, null);
 
         var list = await up.CliAsync("list");

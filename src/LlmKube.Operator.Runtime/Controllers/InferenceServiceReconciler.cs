@@ -96,12 +96,6 @@ public sealed partial class InferenceServiceReconciler(
 
         var state = DesiredState.For(model, service, _workload);
         status.ModelCache = state.Plan.ToStatus();
-        if (AwaitingModelSize(model, state, now) is { } wait)
-        {
-            InferenceServiceStatusRules.Pending(status, conditions, Reasons.Pending,
-                $"Waiting for Model {model.Metadata.Name}'s first probe to tell its size, to check it fits PersistentVolumeClaim {state.Plan.ClaimName} before any download");
-            return ReconcileResult.RequeueAfter(wait); // the Model's status change wakes the service sooner
-        }
 
         ReportAdvisories(service, state);
         if (state.Blocking.FirstOrDefault() is { } blocking)
@@ -130,6 +124,14 @@ public sealed partial class InferenceServiceReconciler(
         if (cache is not null)
         {
             return cache;
+        }
+
+        // After the claim is checked (its state is in status) and before any Deployment, so no download starts.
+        if (AwaitingModelSize(model, state, now) is { } wait)
+        {
+            InferenceServiceStatusRules.Pending(status, conditions, Reasons.Pending,
+                $"Waiting for Model {model.Metadata.Name}'s first probe to tell its size, to check it fits PersistentVolumeClaim {state.Plan.ClaimName} before any download");
+            return ReconcileResult.RequeueAfter(wait); // the Model's status change wakes the service sooner
         }
 
         return await ApplyChildrenAsync(service, state, ownership.Live, status, conditions, ct).ConfigureAwait(false);
@@ -173,11 +175,12 @@ public sealed partial class InferenceServiceReconciler(
 
     /// <summary>
     /// A Model is published Ready before its first probe (ModelReconciler): a service about to download onto a cache
-    /// claim waits briefly for that probe, so CacheTooSmall is said before the download. Bounded by <see cref="ModelGracePeriod"/>.
+    /// claim waits briefly for that probe, so CacheTooSmall is said before the download. A probe that told no size
+    /// (status.lastRevalidated set, no size) ends the wait. Bounded by <see cref="ModelGracePeriod"/>.
     /// </summary>
     private static TimeSpan? AwaitingModelSize(Model model, DesiredState state, DateTimeOffset now)
     {
-        if (state.Plan.Claim is null || model.Status?.Size is not null || ModelReconciler.ProbeUrl(model.Spec) is null)
+        if (state.Plan.Claim is null || model.Status?.Size is not null || model.Status?.LastRevalidated is not null || ModelReconciler.ProbeUrl(model.Spec) is null)
         {
             return null;
         }
