@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of llmkube-fetch against curl and aria2c: nginx on loopback, a 2 GiB file, methods run round-robin.
 # Usage: bench/fetch/run.sh [REPS] ; env SIZE_MIB (default 2048), PORT (default 18080), SKIP_BUILD=1,
-# BASELINE_BIN=/path/to/an/older/llmkube-fetch (adds method llmkube_fetch_baseline, same run, same rotation).
+# BASELINE_BIN=/path/to/an/older/llmkube-fetch (adds method llmkube_fetch_baseline, same run, same rotation) with
+# BASELINE_ARGS (extra flags, e.g. "--allow-network 127.0.0.1 --fsync false"), ONLY="name name" (run only these
+# methods: ONLY="llmkube_fetch llmkube_fetch_baseline" gives alternating A/B pairs, one pair per repetition).
 # Needs: nginx-light aria2 curl openssl (apt-get install -y nginx-light aria2 curl openssl), python3, dotnet SDK.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -73,7 +75,12 @@ METHODS+=(
 )
 if [ -n "${BASELINE_BIN:-}" ]; then
   # An older build, for a same-run comparison (it may not know --allow-network: it gets no flag it did not have).
-  METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none|$W/out/k/model.gguf")
+  METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none ${BASELINE_ARGS:-}|$W/out/k/model.gguf")
+fi
+if [ -n "${ONLY:-}" ]; then
+  SELECTED=()
+  for m in "${METHODS[@]}"; do [[ " $ONLY " == *" ${m%%|*} "* ]] && SELECTED+=("$m"); done
+  METHODS=("${SELECTED[@]}")
 fi
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 

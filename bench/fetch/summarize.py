@@ -39,8 +39,15 @@ def limit(m, rep):
     return max(wall[(rep, s)] for s in stages)
 
 
-curl = med("curl", "wall_s")
-aria = med("aria2c_x8", "wall_s")
+# ONLY= runs (A/B pairs) may leave out the reference methods: their ratios are then "–".
+curl = med("curl", "wall_s") if "curl" in methods else None
+aria = med("aria2c_x8", "wall_s") if "aria2c_x8" in methods else None
+
+
+def ratio(w, ref):
+    return f"{w / ref:.2f}" if ref else "–"
+
+
 print(f"reps: {len(rows) // len(methods)}, file: {size} bytes")
 print("| method | min / median / max wall s | MB/s (median) | time / curl | time / aria2c -x8 | limit s (median) | time / limit | client CPU s | peak RSS MiB |")
 print("|---|---|---|---|---|---|---|---|---|")
@@ -53,9 +60,14 @@ for m in methods:
     limits = [(lim, t) for lim, t in limits if lim]
     # Per repetition, so a change of load during the run hits the method and its limit alike.
     lim = f"{statistics.median(l for l, _ in limits):.2f} | {statistics.median(t / l for l, t in limits):.2f}" if limits else "– | –"
-    print(f"| {m} | {min(walls):.2f} / {w:.2f} / {max(walls):.2f} | {size / w / 1e6:,.0f} | {w / curl:.2f} | {w / aria:.2f} | {lim} | {cpu:.2f} | {rss:.0f} |")
+    print(f"| {m} | {min(walls):.2f} / {w:.2f} / {max(walls):.2f} | {size / w / 1e6:,.0f} | {ratio(w, curl)} | {ratio(w, aria)} | {lim} | {cpu:.2f} | {rss:.0f} |")
 print(f"\nlimit: the slowest stage the method needs, per repetition: network ({NET}), disk ({DIRECT}: dd oflag=direct "
       f"conv=fsync, or {BUFFERED}: dd to the page cache), sha256 on one core ({SHA}: openssl, the library the fetcher hashes with)")
+base = "llmkube_fetch_baseline"
+for m in (m for m in methods if m.startswith("llmkube_fetch") and m != base and base in methods):
+    pairs = [wall[(rep, m)] / wall[(rep, base)] for rep in reps if (rep, m) in wall and (rep, base) in wall]
+    print(f"\nA/B pairs {m} / {base}: median {statistics.median(pairs):.2f} over {len(pairs)} pairs, "
+          f"range {min(pairs):.2f}-{max(pairs):.2f}, faster in {sum(p < 1 for p in pairs)} of {len(pairs)}")
 hit_rss = int(sys.argv[4]) / 1024 if len(sys.argv) > 4 else None
 
 

@@ -43,6 +43,31 @@ public sealed class HubTests : IDisposable
         Assert.DoesNotContain(Token, File.ReadAllText(_tmp.Combine("k", ".model-Q4_K_M.gguf.llmkube.json")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("true")] // O_DIRECT: the last write padded to the page, then cut
+    [InlineData("false")] // buffered, the emptyDir setting
+    public async Task Drops_inside_a_range_resume_inside_it_with_an_odd_size_and_one_request_per_range_and_retry(string fsync)
+    {
+        await using var hub = await HubServer.StartAsync();
+        // 3 ranges of 4 MiB, the last one 1 MiB + 12,345 bytes: not page-aligned.
+        var data = TestData.Random((9 << 20) + 12_345, seed: 18);
+        hub.AddFile("org/r", "m.gguf", data);
+        hub.Faults.Enqueue(new Fault()); // the resolve probe
+        hub.Faults.Enqueue(new Fault(DropAfterBytes: (1 << 20) + 4_321)); // resumes at that byte, inside the range
+        hub.Faults.Enqueue(new Fault(ShortAfterBytes: (3 << 20) - 1)); // a short body: resumes one byte before a MiB boundary
+        var dest = _tmp.Combine("k", "m.gguf");
+
+        var r = await InProcess.RunAsync(
+            ["fetch", "--source", "hf://org/r/m.gguf", "--dest", dest, "--progress", "none", "--chunk-size-mib", "4", "--fsync", fsync],
+            new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint });
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(data.Length, new FileInfo(dest).Length);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+        // 3 ranges, 2 retries and the probe: a retry asks for the rest of its range, never a range per MiB.
+        Assert.InRange(hub.DataRequests, 5, 6);
+    }
+
     [Fact]
     public async Task Gated_repo_without_token_is_SourceUnauthorized_and_missing_file_is_SourceNotFound()
     {
