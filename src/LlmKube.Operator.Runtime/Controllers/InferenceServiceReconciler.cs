@@ -39,14 +39,9 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileResult.Done; // deleted: owned children are garbage-collected; shared and user claims stay
         }
 
-        var now = time.GetUtcNow();
-        if (AwaitingModelClassification(service, now) is { } wait)
-        {
-            return ReconcileResult.RequeueAfter(wait);
-        }
-
         var (helper, copy) = PatchHelper<InferenceService>.Begin(service);
         var status = copy.Status ??= new InferenceServiceStatus();
+        var now = time.GetUtcNow();
         var conditions = ConditionSetter.For(service, status.Conditions ??= [], now);
         var result = await EvaluateAsync(service, status, conditions, now, cancellationToken).ConfigureAwait(false);
         InferenceServiceStatusRules.Suspension(conditions, service.Spec);
@@ -149,23 +144,6 @@ public sealed partial class InferenceServiceReconciler(
         InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment);
         ReportTransfer(service, conditions);
         return deploymentOutcome == ChildOutcome.Conflict || serviceOutcome == ChildOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
-    }
-
-    /// <summary>
-    /// A new service (no status yet) whose Model exists but has not been classified by the Model controller yet:
-    /// that controller's first status write comes within moments and its watch wakes the service, so writing
-    /// "Pending (phase unknown)" now would only be a status overwritten at once. Bounded by <see cref="ModelGracePeriod"/>
-    /// from the service's creation, after which the service reports whatever it sees.
-    /// </summary>
-    private TimeSpan? AwaitingModelClassification(InferenceService service, DateTimeOffset now)
-    {
-        if (service.Status is not null || caches.Models.Get(new ObjectKey(service.Metadata.NamespaceProperty, service.Spec.ModelRef)) is not { Status: null })
-        {
-            return null;
-        }
-
-        var left = ModelGracePeriod - (now - (service.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(created, TimeSpan.Zero) : now));
-        return left > TimeSpan.Zero ? left : null;
     }
 
     /// <summary>
