@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using EndToEnd.Tests.Support;
 using k8s;
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
-using LlmKube.ControllerRuntime;
 
 namespace EndToEnd.Tests;
 
@@ -62,38 +60,6 @@ public sealed class ProvisionedCacheScenarios(SharedOperatorFixture fixture)
         Assert.Equal((CacheVolumes.Provisioned, "svc-model-cache", "fast-local", "200Gi"), (cache.Volume, cache.ClaimName, cache.StorageClassName, cache.Size));
         Assert.Null(await Cluster.GetClaimAsync(ns, "llmkube-model-cache")); // shared mode, yet no shared claim: this service has its own
         Assert.Equal("svc-model-cache", (await Cluster.GetDeploymentAsync(ns, "svc"))!.Spec.Template.Spec.Volumes.Single(v => v.Name == "model-cache").PersistentVolumeClaim.ClaimName);
-    }
-
-    [Fact]
-    public async Task The_first_status_after_creating_the_claim_reports_that_claim_not_a_missing_one()
-    {
-        var ns = Ns("first-status");
-        await Cluster.CreateNamespaceAsync(ns);
-        await Cluster.ApplyAsync(ExpandableClass, ns);
-        await Cluster.ApplyAsync(Manifests.Model("m", "s3://bucket/m.gguf"), ns);
-        await TestCluster.EventuallyAsync(() => Cluster.GetModelAsync(ns, "m"), m => m?.Status?.Phase == ModelPhases.Ready, "Model m Ready");
-        var services = ResourceKind.Custom<InferenceService>().CreateClient(Cluster.Client);
-        var from = (await services.ListAsync(new ListRequest(ns), CancellationToken.None)).ResourceVersion;
-
-        // Every status the operator writes is one watch event: collect the claim reason of each until the claim is judged.
-        await Cluster.ApplyAsync(Manifests.Service("svc", "m", Cache("storageClassName: fast-local, size: 200Gi")), ns);
-        var reasons = new ConcurrentQueue<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var (_, service) in services.WatchAsync(new WatchRequest(ns, from), _ => { }, timeout.Token))
-        {
-            if (Reason(service) is { } reason)
-            {
-                reasons.Enqueue(reason);
-                if (reason == Reasons.ClaimPending)
-                {
-                    break;
-                }
-            }
-        }
-
-        // The operator created the claim in the reconcile that wrote the first status: that status judges the claim
-        // the server returned (Pending, WaitForFirstConsumer), not "does not exist yet" from a cache that had not seen it.
-        Assert.Equal([Reasons.ClaimPending], reasons);
     }
 
     [Fact]

@@ -34,10 +34,8 @@ public sealed partial class InferenceServiceReconciler
 
         if (claim is null && state.Claim is { } wanted)
         {
-            // Judge the claim the server now holds, not the cache that has not seen it yet: reporting it as missing
-            // would be untrue and cost a second status write once the watch delivers it.
-            claim = await CreateClaimAsync(wanted, ct).ConfigureAwait(false);
-            if (claim is not null)
+            var created = await CreateClaimAsync(wanted, ct).ConfigureAwait(false);
+            if (created)
             {
                 events.Normal(service, Reasons.ModelCacheClaimCreated, $"created PersistentVolumeClaim {wanted.Metadata.Name} ({plan.ToStatus().Volume} model cache)");
             }
@@ -133,19 +131,16 @@ public sealed partial class InferenceServiceReconciler
         }
     }
 
-    /// <summary>Creates the claim; returns it as the server has it, or null when another worker created it first.</summary>
-    private async Task<V1PersistentVolumeClaim?> CreateClaimAsync(V1PersistentVolumeClaim claim, CancellationToken ct)
+    private async Task<bool> CreateClaimAsync(V1PersistentVolumeClaim claim, CancellationToken ct)
     {
         try
         {
-            return await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+            await client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(claim, claim.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+            return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            // Another service in the namespace created the shared claim first: use it. The operator may not read
-            // single claims (RBAC: list and watch only), so until the watch delivers it the claim is reported as not
-            // in the cache yet, and the claim's watch event wakes this service.
-            return null;
+            return false; // another service in the namespace created the shared claim first: use it
         }
     }
 }
