@@ -32,7 +32,7 @@ internal static class OperatorRun
             rss = op.PeakRssMiB();
             var metrics = await op.MetricsAsync();
             (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
-            foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("controller_runtime_reconcile_total", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal)))
+            foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))
             {
                 Console.Error.WriteLine("  " + line);
             }
@@ -46,4 +46,11 @@ internal static class OperatorRun
 
         return new OperatorMeasurement(window, rss, startup.Elapsed.TotalSeconds, p50 * 1000, p99 * 1000, operatorCpu);
     }
+
+    /// <summary>Reconcile counts, and where the memory is (managed heap by generation, GC-committed, resident), on stderr.</summary>
+    private static bool MemoryOrReconcileLine(string line) =>
+        (line.StartsWith("controller_runtime_reconcile_total", StringComparison.Ordinal) && !line.EndsWith(" 0", StringComparison.Ordinal))
+        || line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal)
+        || line.StartsWith("dotnet_gc_last_collection_memory_committed_size_bytes", StringComparison.Ordinal)
+        || line.StartsWith("process_resident_memory_bytes", StringComparison.Ordinal);
 }

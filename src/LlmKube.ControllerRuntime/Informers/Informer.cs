@@ -14,6 +14,9 @@ namespace LlmKube.ControllerRuntime;
 /// through <c>onError</c>) triggers a re-list that synthesizes deletes for vanished objects; a stream that
 /// ends normally is re-opened from the last version; transport errors back off exponentially with jitter.
 /// Handlers run synchronously on the informer's loop: keep them short (map to keys and enqueue).
+/// Cached objects carry no <c>metadata.managedFields</c> (controller-runtime's DefaultTransform): on a real
+/// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
+/// (patches leave server-owned metadata out; replaces are built from the desired object).
 /// </summary>
 public sealed class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -188,7 +191,11 @@ public sealed class Informer<T> : IInformer
             var page = await _client.ListAsync(
                 new ListRequest(Namespace, _options.LabelSelector, _options.FieldSelector, _options.PageSize > 0 ? _options.PageSize : null, cont),
                 ct).ConfigureAwait(false);
-            items.AddRange(page.Items);
+            foreach (var item in page.Items)
+            {
+                items.Add(Trim(item));
+            }
+
             rv = page.ResourceVersion;
             cont = page.Continue;
         }
@@ -273,6 +280,7 @@ public sealed class Informer<T> : IInformer
 
     private void Apply(WatchEventType type, T obj)
     {
+        Trim(obj);
         var rv = obj.Rv();
         lock (_dispatchLock)
         {
@@ -304,6 +312,17 @@ public sealed class Informer<T> : IInformer
                 _lastResourceVersion = rv;
             }
         }
+    }
+
+    /// <summary>Drops what the cache does not need from a freshly decoded object (not yet shared).</summary>
+    private T Trim(T obj)
+    {
+        if (!_options.KeepManagedFields && obj.Metadata is { ManagedFields: not null } meta)
+        {
+            meta.ManagedFields = null;
+        }
+
+        return obj;
     }
 
     private async Task ResyncLoopAsync(CancellationToken ct)

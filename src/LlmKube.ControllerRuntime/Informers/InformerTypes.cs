@@ -83,6 +83,12 @@ public sealed record InformerOptions
     /// <summary>First back-off after a transport error (jittered); default 1 s.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Keep <c>metadata.managedFields</c> in cached objects; default false (they are stripped on arrival, as
+    /// controller-runtime's DefaultTransform does, to keep the caches small).
+    /// </summary>
+    public bool KeepManagedFields { get; init; }
+
     /// <summary>Back-off cap; default 30 s.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }

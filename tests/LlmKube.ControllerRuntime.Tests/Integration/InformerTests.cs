@@ -97,6 +97,65 @@ public class InformerTests
     }
 
     [Fact]
+    public async Task Cached_objects_carry_no_managed_fields_unless_asked()
+    {
+        // The sandbox never returns managedFields (its README says so); a real API server returns them on every
+        // list and watch event, so this client adds them to what the sandbox sends, as the real server would.
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateWidgetAsync(Widget.New("ns", "listed"));
+        var client = new WithManagedFields(Widget.Descriptor.CreateClient(cluster.Client));
+        var stripped = new Informer<Widget>(client, Fast);
+        var kept = new Informer<Widget>(client, Fast with { KeepManagedFields = true });
+        var handled = new ConcurrentQueue<Widget>();
+        using var reg = stripped.AddEventHandler(e => handled.Enqueue(e.Object));
+        using var cts = new CancellationTokenSource();
+        var runs = Task.WhenAll(stripped.RunAsync(cts.Token), kept.RunAsync(cts.Token));
+        await Task.WhenAll(stripped.WaitForSyncAsync(CancellationToken.None), kept.WaitForSyncAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await cluster.CreateWidgetAsync(Widget.New("ns", "watched"));
+        await Eventually.TrueAsync(() => stripped.Cache.Count == 2 && kept.Cache.Count == 2, "both widgets cached");
+
+        Assert.All(stripped.Cache.List(), w => Assert.Null(w.Metadata.ManagedFields));
+        Assert.All(handled, w => Assert.Null(w.Metadata.ManagedFields));
+        Assert.Equal(2, handled.Count);
+        Assert.All(kept.Cache.List(), w => Assert.Equal("test", Assert.Single(w.Metadata.ManagedFields).Manager));
+        await cts.CancelAsync();
+        await runs;
+    }
+
+    private sealed class WithManagedFields(IResourceClient<Widget> inner) : IResourceClient<Widget>
+    {
+        public ApiResource Resource => inner.Resource;
+
+        public async Task<ListPage<Widget>> ListAsync(ListRequest request, CancellationToken cancellationToken)
+        {
+            var page = await inner.ListAsync(request, cancellationToken);
+            return page with { Items = page.Items.Select(Add).ToList() };
+        }
+
+        public async IAsyncEnumerable<(k8s.WatchEventType Type, Widget Object)> WatchAsync(WatchRequest request, Action<Exception> onError,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var (type, obj) in inner.WatchAsync(request, onError, cancellationToken))
+            {
+                yield return (type, Add(obj));
+            }
+        }
+
+        public Task<Widget?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
+            inner.GetAsync(@namespace, name, cancellationToken);
+
+        public Task<Widget> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
+            inner.PatchAsync(@namespace, name, patch, status, cancellationToken);
+
+        private static Widget Add(Widget w)
+        {
+            w.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "test", Operation = "Update", ApiVersion = "v1" }];
+            return w;
+        }
+    }
+
+    [Fact]
     public async Task A_dropped_watch_resumes_from_the_last_version_without_relisting()
     {
         await using var cluster = await TestCluster.StartAsync();
