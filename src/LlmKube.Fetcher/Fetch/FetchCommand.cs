@@ -20,7 +20,7 @@ internal sealed class FetchCommand(FetchContext context)
         if (options.Refresh == RefreshPolicy.IfNotPresent && await IsVerifiedHitAsync(options.EntryDirectory, targets, ct).ConfigureAwait(false))
         {
             var verified = targets.Any(t => t.Sha256 is not null) ? " (sha256 verified)" : string.Empty;
-            context.Reporter.Log(targets.Count == 1 ? $"cache hit{verified}: {targets[0].Path}" : $"cache hit{verified}: {targets.Count} files in {options.EntryDirectory}");
+            context.Reporter.Log((targets.Count == 1 ? $"cache hit: {targets[0].Path}" : $"cache hit: {targets.Count} files in {options.EntryDirectory}") + verified);
             return [.. targets.Select(t => new FileResult(t.Path, FileOutcome.Hit, 0))];
         }
 

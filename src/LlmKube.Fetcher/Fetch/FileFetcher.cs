@@ -39,7 +39,7 @@ internal sealed class FileFetcher(FetchContext context)
             {
                 if (await UnchangedAsync(job, file, ct).ConfigureAwait(false))
                 {
-                    log(job.ExpectedSha256 is null ? $"cache hit: {job.FinalPath}" : $"cache hit (sha256 verified): {job.FinalPath}");
+                    log(job.ExpectedSha256 is null ? $"cache hit: {job.FinalPath}" : $"cache hit: {job.FinalPath} (sha256 verified)");
                     return new FileResult(job.FinalPath, FileOutcome.Hit, 0);
                 }
             }

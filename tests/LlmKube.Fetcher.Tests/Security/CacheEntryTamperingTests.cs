@@ -101,7 +101,7 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         _hub.ResetCounters();
         var again = await InProcess.FetchAsync(Source, model, "--sha256", sha);
         Assert.True(again.ExitCode == 0, again.Stderr);
-        Assert.Contains("cache hit (sha256 verified)", again.Stderr, StringComparison.Ordinal);
+        Assert.Contains("m.gguf (sha256 verified)", again.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, _hub.DataRequests);
     }
 
