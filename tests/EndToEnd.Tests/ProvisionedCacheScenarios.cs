@@ -126,7 +126,8 @@ public sealed class ProvisionedCacheScenarios(SharedOperatorFixture fixture)
         await Cluster.CreateNamespaceAsync(ns);
         await Cluster.ApplyAsync(ExpandableClass + "\n---\n" + Manifests.Model("m") + Manifests.Service("svc", "m", Cache($"storageClassName: {storageClass}, size: 200Gi")), ns);
         await BindWhenCreatedAsync(ns, "svc-model-cache");
-        await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimBound, "on a bound claim");
+        // Ready too: a new service waits (≤ 10 s) for its Model's size after the claim is checked, before its Deployment.
+        await Cluster.WaitForServiceAsync(ns, "svc", s => Reason(s) == Reasons.ClaimBound && s.Status?.Phase == ServicePhases.Ready, "Ready on a bound claim");
         return ns;
     }
 
