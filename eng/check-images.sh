@@ -72,7 +72,7 @@ python3 -m http.server "$port" --bind 127.0.0.1 --directory "$scratch/www" >/dev
 pids+=("$!")
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break; sleep 0.1; done
 if python3 "$podrun" --root "$m" --user 100:102 --bind "$scratch/models:/models" -- \
-    llmkube-fetch fetch --source "http://127.0.0.1:$port/model.gguf" --dest /models/0123456789abcdef/model.gguf --sha256 "$sum" --progress none \
+    llmkube-fetch fetch --source "http://127.0.0.1:$port/model.gguf" --allow-network 127.0.0.1/32 --dest /models/0123456789abcdef/model.gguf --sha256 "$sum" --progress none \
     >"$scratch/fetch.log" 2>&1 \
   && [ "$(sha256sum "$scratch/models/0123456789abcdef/model.gguf" 2>/dev/null | cut -d' ' -f1)" = "$sum" ] \
   && [ "$(stat -c %u "$scratch/models/0123456789abcdef/model.gguf")" = 100 ]; then
