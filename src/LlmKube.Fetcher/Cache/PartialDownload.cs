@@ -157,8 +157,16 @@ internal sealed class PartialDownload : IDisposable
         var stat = _directory.Stat(Name) is { Kind: FileKind.Regular } s ? s : throw new IOException($"{_directory.Child(Name)} was replaced during the download");
         // The sidecar goes first and names the file by size and mtime (kept by rename): a crash between the two renames
         // leaves a sidecar that describes no file, never a file with a wrong sidecar.
-        SidecarStore.Write(final, sidecar(stat.Size, stat.MtimeUnixNs), fsync);
+        var record = sidecar(stat.Size, stat.MtimeUnixNs);
+        SidecarStore.Write(final, record, fsync);
         _directory.Rename(Name, final.Name, noReplace: false);
+        // The rename changed the file's ctime: record the identity the published file has now as the verified one
+        // (the digest was computed from the bytes written), so that hits need not hash it (SidecarStore.StillVerified).
+        if (record.Sha256 is not null && final.Stat() is { Kind: FileKind.Regular } published && published.Inode == stat.Inode)
+        {
+            SidecarStore.Write(final, record with { Verified = published.Identity }, fsync);
+        }
+
         if (fsync)
         {
             _directory.Fsync();

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using LlmKube.Fetcher.Native;
 
 namespace LlmKube.Fetcher.Cache;
 
@@ -39,6 +40,13 @@ internal sealed record Sidecar
 
     /// <summary>Bytes this fetch moved over the network (0 for adoption).</summary>
     public long BytesTransferred { get; init; }
+
+    /// <summary>
+    /// The file's inode and ctime right after its bytes were found to hash to <see cref="Sha256"/>. While the file
+    /// still has them, its bytes were not rewritten or replaced since, so a hit need not hash it again; absent in
+    /// sidecars of earlier versions (the next hit hashes once and records them).
+    /// </summary>
+    public FileIdentity? Verified { get; init; }
 }
 
 /// <summary>Resume state `.NAME.ID.llmkube-partial.json`: which chunks of the partial file are complete.</summary>

@@ -25,11 +25,17 @@ internal static class SidecarStore
     }
 
     /// <summary>The sidecar of <paramref name="file"/> when the file is a regular file and the one the sidecar describes.</summary>
-    public static Sidecar? ReadValid(CacheFile file) =>
-        file.Stat() is { Kind: FileKind.Regular } stat && Read(file) is { } sidecar && Describes(sidecar, stat) ? sidecar : null;
+    public static (Sidecar Sidecar, FileStat Stat)? ReadValid(CacheFile file) =>
+        file.Stat() is { Kind: FileKind.Regular } stat && Read(file) is { } sidecar && Describes(sidecar, stat) ? (sidecar, stat) : null;
 
     public static bool Describes(Sidecar sidecar, FileStat file) =>
         sidecar.Size == file.Size && sidecar.MtimeUnixNs == file.MtimeUnixNs;
+
+    /// <summary>
+    /// The file holds the bytes that were hashed to the sidecar's sha256: same inode and same ctime as right after
+    /// that hash. A write, truncate, chmod or rename since changes the ctime, which no unprivileged process can set back.
+    /// </summary>
+    public static bool StillVerified(Sidecar sidecar, FileStat file) => sidecar.Verified == file.Identity;
 
     /// <summary>Writes the sidecar through a temp file and a rename; the caller fsyncs the directory.</summary>
     public static void Write(CacheFile file, Sidecar sidecar, bool fsync = true)

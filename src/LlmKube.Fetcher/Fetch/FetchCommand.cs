@@ -15,9 +15,9 @@ internal sealed class FetchCommand(FetchContext context)
     {
         var options = context.Options;
 
-        // The hit path touches only the sidecars and stats the files (and hashes those with an expected sha256): no HTTP stack, no source parsing.
+        // The hit path touches only the sidecars and stats the files: no HTTP stack, no source parsing, no hashing.
         var targets = Targets(options);
-        if (options.Refresh == RefreshPolicy.IfNotPresent && await IsVerifiedHitAsync(options.EntryDirectory, targets, ct).ConfigureAwait(false))
+        if (options.Refresh == RefreshPolicy.IfNotPresent && IsVerifiedHit(options.EntryDirectory, targets))
         {
             var verified = targets.Any(t => t.Sha256 is not null) ? " (sha256 verified)" : string.Empty;
             context.Reporter.Log((targets.Count == 1 ? $"cache hit: {targets[0].Path}" : $"cache hit: {targets.Count} files in {options.EntryDirectory}") + verified);
@@ -53,10 +53,11 @@ internal sealed class FetchCommand(FetchContext context)
         : [(Path.GetFileName(options.Dest!), options.Dest!, options.Sha256)];
 
     /// <summary>
-    /// Every target has a sidecar that describes it; a target with an expected sha256 is also hashed, because a
-    /// co-tenant who can write the claim can rewrite the bytes behind a sidecar (docs/SECURITY.md, section 1).
+    /// Every target has a sidecar that describes it; a target with an expected sha256 also has the identity recorded
+    /// when its bytes were last hashed to it (<see cref="SidecarStore.StillVerified"/>): anything else goes the locked
+    /// way, which hashes the file (docs/SECURITY.md, section 7).
     /// </summary>
-    private static async Task<bool> IsVerifiedHitAsync(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets, CancellationToken ct)
+    private static bool IsVerifiedHit(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets)
     {
         using var entry = CacheEntry.TryOpen(entryPath);
         if (entry is null)
@@ -67,9 +68,8 @@ internal sealed class FetchCommand(FetchContext context)
         foreach (var target in targets)
         {
             using var file = entry.File(target.Relative, log: null);
-            if (file is null || SidecarStore.ReadValid(file) is not { } sidecar
-                || (target.Sha256 is { } expected && (!string.Equals(sidecar.Sha256, expected, StringComparison.Ordinal)
-                    || await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false) != expected)))
+            if (file is null || SidecarStore.ReadValid(file) is not var (sidecar, stat)
+                || (target.Sha256 is { } expected && (!string.Equals(sidecar.Sha256, expected, StringComparison.Ordinal) || !SidecarStore.StillVerified(sidecar, stat))))
             {
                 return false;
             }

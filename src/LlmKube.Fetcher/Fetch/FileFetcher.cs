@@ -37,7 +37,7 @@ internal sealed class FileFetcher(FetchContext context)
         {
             if (sidecar is not null && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256))
             {
-                if (await UnchangedAsync(job, file, ct).ConfigureAwait(false))
+                if (await UnchangedAsync(job, file, sidecar, present.Value, ct).ConfigureAwait(false))
                 {
                     log(job.ExpectedSha256 is null ? $"cache hit: {job.FinalPath}" : $"cache hit: {job.FinalPath} (sha256 verified)");
                     return new FileResult(job.FinalPath, FileOutcome.Hit, 0);
@@ -78,7 +78,7 @@ internal sealed class FileFetcher(FetchContext context)
             var remote = await _downloader.ProbeAsync(job.Source, ct).ConfigureAwait(false);
             if (sidecar is not null && remote.Identity.SameAs(new Validator(sidecar.ETag, sidecar.LastModified))
                 && (job.ExpectedSha256 is null || sidecar.Sha256 == job.ExpectedSha256)
-                && await UnchangedAsync(job, file, ct).ConfigureAwait(false))
+                && await UnchangedAsync(job, file, sidecar, stat, ct).ConfigureAwait(false))
             {
                 log($"revalidated (unchanged): {job.FinalPath}");
                 return new FileResult(job.FinalPath, FileOutcome.Revalidated, 0);
@@ -112,21 +112,31 @@ internal sealed class FileFetcher(FetchContext context)
     /// mtime restored. With an expected sha256 a hit is hashed before it counts (docs/SECURITY.md, section 1); without
     /// one, the sidecar is the record, as documented there.
     /// </summary>
-    private async Task<bool> UnchangedAsync(FetchJob job, CacheFile file, CancellationToken ct)
+    /// <summary>
+    /// Whether the described file still holds the expected bytes: known when its identity is the one recorded at the
+    /// last hash, otherwise hashed now, and the identity recorded when it matches (the next hit is a stat again).
+    /// </summary>
+    private async Task<bool> UnchangedAsync(FetchJob job, CacheFile file, Sidecar sidecar, FileStat stat, CancellationToken ct)
     {
-        if (job.ExpectedSha256 is not { } expected)
+        if (job.ExpectedSha256 is not { } expected || SidecarStore.StillVerified(sidecar, stat))
         {
             return true;
         }
 
-        var sha = await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false);
-        if (sha == expected)
+        context.Reporter.Log($"{job.FinalPath} changed status since its sha256 was last checked (or was never checked by this version); hashing it");
+        var (sha, stable) = await FileHasher.Sha256WithIdentityAsync(file, ct).ConfigureAwait(false);
+        if (sha != expected)
         {
-            return true;
+            context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected} although its sidecar records it (changed in place); fetching again");
+            return false;
         }
 
-        context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected} although its sidecar records it (changed in place); fetching again");
-        return false;
+        if (stable is not null)
+        {
+            SidecarStore.WriteDurably(file, sidecar with { Verified = stable });
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -136,10 +146,11 @@ internal sealed class FileFetcher(FetchContext context)
     private async Task<bool> RecordPresentAsync(FetchJob job, CacheFile file, RemoteFile? remote, CancellationToken ct)
     {
         string? sha = null;
+        FileIdentity? verified = null;
         if (job.ExpectedSha256 is { } expected)
         {
             context.Reporter.Log($"{job.FinalPath} has no sidecar; checking its sha256 once");
-            sha = await FileHasher.Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false);
+            (sha, verified) = await FileHasher.Sha256WithIdentityAsync(file, ct).ConfigureAwait(false);
             if (sha != expected)
             {
                 context.Reporter.Log($"{job.FinalPath}: sha256 {sha} is not the expected {expected}; fetching again");
@@ -165,6 +176,7 @@ internal sealed class FileFetcher(FetchContext context)
             Commit = remote?.Commit,
             FetchedAt = context.Time.GetUtcNow(),
             Origin = "present",
+            Verified = verified == stat.Identity ? verified : null,
         });
         context.Reporter.Log($"cache hit (recorded existing file): {job.FinalPath}");
         return true;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LlmKube.Fetcher.Cache;
+using LlmKube.Fetcher.Native;
 
 namespace LlmKube.Fetcher.Fetch;
 
@@ -15,5 +16,17 @@ internal static class FileHasher
             var hash = await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false);
             return Convert.ToHexStringLower(hash);
         }
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="file"/> and also returns its identity when nothing changed it while it was read (the
+    /// identity before and after agree), so that the identity can be recorded as verified; null otherwise.
+    /// </summary>
+    public static async Task<(string Sha256, FileIdentity? Stable)> Sha256WithIdentityAsync(CacheFile file, CancellationToken ct)
+    {
+        var before = file.Stat();
+        var sha = await Sha256HexAsync(file, file.Name, ct).ConfigureAwait(false);
+        var after = file.Stat();
+        return (sha, before is { Kind: FileKind.Regular } b && after is { } a && b == a ? a.Identity : null);
     }
 }

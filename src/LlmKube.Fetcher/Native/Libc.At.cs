@@ -197,11 +197,17 @@ internal enum FileKind
     Special,
 }
 
+/// <summary>Inode number and status-change time (ns since the epoch) of a file, as statx(2) reports them.</summary>
+internal sealed record FileIdentity(ulong Inode, long CtimeUnixNs);
+
 /// <summary>The fields of statx(2) the fetcher uses.</summary>
-internal readonly record struct FileStat(FileKind Kind, int Mode, uint Uid, uint Gid, long Size, long MtimeSeconds, uint MtimeNanoseconds, ulong Device, ulong Inode)
+internal readonly record struct FileStat(FileKind Kind, int Mode, uint Uid, uint Gid, long Size, long MtimeSeconds, uint MtimeNanoseconds, ulong Device, ulong Inode, long CtimeUnixNs = 0)
 {
     /// <summary>Modification time in ns since the epoch, at the 100 ns precision of the sidecar's <c>mtimeUnixNs</c>.</summary>
     public long MtimeUnixNs => (MtimeSeconds * 10_000_000 + MtimeNanoseconds / 100) * 100;
+
+    /// <summary>Inode number and status-change time: unlike mtime, no unprivileged process can set ctime back.</summary>
+    public FileIdentity Identity => new(Inode, CtimeUnixNs);
 
     public static FileStat FromStatx(ReadOnlySpan<byte> s)
     {
@@ -222,7 +228,8 @@ internal readonly record struct FileStat(FileKind Kind, int Mode, uint Uid, uint
             (long)ReadU64(s, 112),
             ReadU32(s, 120),
             ((ulong)ReadU32(s, 136) << 32) | ReadU32(s, 140),
-            ReadU64(s, 32));
+            ReadU64(s, 32),
+            ((long)ReadU64(s, 96) * 1_000_000_000) + ReadU32(s, 104));
     }
 
     private static uint ReadU32(ReadOnlySpan<byte> s, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(s[at..]);
