@@ -5,6 +5,9 @@ using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
 
+// Before anything uses the client's JSON options (they lock on first use): cached objects share their strings.
+StringPool.TryInstall(new StringPool());
+
 var commandLine = new OperatorCommandLine();
 var parse = commandLine.Command.Parse(args);
 if (parse.Action is not null && parse.Errors.Count == 0 && args.Any(a => a is "--help" or "-h" or "-?" or "--version"))

@@ -55,9 +55,9 @@ internal sealed class TargetFile : IDisposable
             return;
         }
 
-        // Buffered writes go in slices: a write of 2 MiB or more at an aligned offset makes the kernel allocate a
-        // huge page-cache folio, which cost 3-4 s of system time per 2 GiB against 0.4-0.8 s in 64 KiB-1 MiB
-        // writes on the bench machine (bench/fetch/README.md, run 7).
+        // Buffered writes go in 64 KiB slices: the kernel sizes page-cache folios by the write, and a 4 MiB write
+        // (huge folios, fresh memory) cost 3-5 s of system time per 2 GiB against 1.4-2.3 s in 64 KiB writes on the
+        // bench machine; 64 KiB beat 256 KiB in 7 of 8 pairs (bench/fetch/README.md, run 8).
         var span = buffer.Memory.Span[..length];
         for (var done = 0; done < length; done += BufferedSlice)
         {
@@ -67,7 +67,7 @@ internal sealed class TargetFile : IDisposable
     }
 
     /// <summary>Size of one buffered write (see <see cref="Write"/>).</summary>
-    internal const int BufferedSlice = 256 << 10;
+    internal const int BufferedSlice = 64 << 10;
 
     /// <summary>Starts writeback of a finished range (buffered mode only; direct writes are already on their way).</summary>
     public void Flushed(long offset, long length)
