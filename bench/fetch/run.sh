@@ -70,7 +70,7 @@ METHODS=(
 # network, hashing and disk cannot beat the slowest of its stages (summarize.py puts that limit beside each method).
 METHODS+=(
   "limit_disk_direct|dd if=$FILE of=$W/out/f bs=4M oflag=direct conv=fsync status=none|$W/out/f"
-  "limit_disk_buffered|dd if=$FILE of=$W/out/f bs=4M status=none|$W/out/f"
+  "limit_disk_buffered|dd if=$FILE of=$W/out/f bs=64K status=none|$W/out/f"
   "limit_sha256|openssl dgst -sha256 $FILE >/dev/null|"
 )
 if [ -n "${BASELINE_BIN:-}" ]; then
