@@ -68,13 +68,15 @@ internal static class PerfectStatus
     public static async Task CheckModelsAsync(IKubernetes admin, Workload workload)
     {
         var list = await admin.CustomObjects.ListCustomObjectForAllNamespacesAsync<JsonObject>(ApiGroup.Group, ApiGroup.Version, Model.Plural);
-        var differing = (list["items"] as JsonArray ?? []).OfType<JsonObject>().Where(item =>
+        var namespaces = workload.NamespaceNames.ToHashSet();
+        var items = (list["items"] as JsonArray ?? []).OfType<JsonObject>().Where(item => namespaces.Contains((string)item["metadata"]!["namespace"]!)).ToList();
+        var differing = items.Where(item =>
         {
             var model = Workload.ModelFor((string)item["metadata"]!["namespace"]!, (string)item["metadata"]!["name"]!);
             model.Metadata.Generation = (long?)item["metadata"]!["generation"];
             return !Matches(item["status"], Timeless(ForModel(model, DateTimeOffset.UnixEpoch)));
         }).Select(item => item["metadata"]!["name"]!.ToString()).ToList();
-        if (differing.Count > 0 || (list["items"] as JsonArray)?.Count != workload.Services)
+        if (differing.Count > 0 || items.Count != workload.Services)
         {
             throw new InvalidOperationException($"{differing.Count} Models do not have the status the bare loop writes (e.g. {string.Join(", ", differing.Take(3))}): update PerfectStatus.ForModel");
         }

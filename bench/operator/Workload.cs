@@ -8,12 +8,18 @@ using LlmKube.Api.Services;
 namespace LlmKube.Bench.Operator;
 
 /// <summary>The benchmark's objects: N services in M namespaces, each with its own Model (s3 sources: no HEAD probes).</summary>
-internal sealed record Workload(int Services, int Namespaces)
+internal sealed record Workload(int Services, int Namespaces, string NamespacePrefix = "bench")
 {
-    public IEnumerable<string> NamespaceNames => Enumerable.Range(0, Namespaces).Select(i => $"bench-{i:D2}");
+    public IEnumerable<string> NamespaceNames => Enumerable.Range(0, Namespaces).Select(i => $"{NamespacePrefix}-{i:D2}");
 
     public IEnumerable<(string Namespace, string Name)> ServiceKeys =>
-        Enumerable.Range(0, Services).Select(i => ($"bench-{i % Namespaces:D2}", $"svc-{i:D5}"));
+        Enumerable.Range(0, Services).Select(i => ($"{NamespacePrefix}-{i % Namespaces:D2}", $"svc-{i:D5}"));
+
+    /// <summary>
+    /// What the operator converges before its timed window, in namespaces of its own: 100 services call every
+    /// per-service method often enough for tiered compilation to promote it, as in an operator that has been running.
+    /// </summary>
+    public static Workload WarmUp => new(100, 5, "warm");
 
     public static Model ModelFor(string ns, string name) => new()
     {
