@@ -37,6 +37,13 @@ internal static class SidecarStore
     /// </summary>
     public static bool StillVerified(Sidecar sidecar, FileStat file) => sidecar.Verified == file.Identity;
 
+    /// <summary>
+    /// The sidecar alone vouches for the file's bytes: nothing is expected, or it records the expected sha256 and the
+    /// file is still the one hashed to it (<see cref="StillVerified"/>). Otherwise the file must be hashed.
+    /// </summary>
+    public static bool Vouches(Sidecar sidecar, FileStat file, string? expectedSha256) =>
+        expectedSha256 is null || (string.Equals(sidecar.Sha256, expectedSha256, StringComparison.Ordinal) && StillVerified(sidecar, file));
+
     /// <summary>Writes the sidecar through a temp file and a rename; the caller fsyncs the directory.</summary>
     public static void Write(CacheFile file, Sidecar sidecar, bool fsync = true)
     {

@@ -53,9 +53,8 @@ internal sealed class FetchCommand(FetchContext context)
         : [(Path.GetFileName(options.Dest!), options.Dest!, options.Sha256)];
 
     /// <summary>
-    /// Every target has a sidecar that describes it; a target with an expected sha256 also has the identity recorded
-    /// when its bytes were last hashed to it (<see cref="SidecarStore.StillVerified"/>): anything else goes the locked
-    /// way, which hashes the file (docs/SECURITY.md, section 7).
+    /// Every target has a sidecar that describes it and vouches for its bytes (<see cref="SidecarStore.Vouches"/>):
+    /// anything else goes the locked way, which hashes the file (docs/SECURITY.md, section 7).
     /// </summary>
     private static bool IsVerifiedHit(string entryPath, IReadOnlyList<(string Relative, string Path, string? Sha256)> targets)
     {
@@ -68,8 +67,7 @@ internal sealed class FetchCommand(FetchContext context)
         foreach (var target in targets)
         {
             using var file = entry.File(target.Relative, log: null);
-            if (file is null || SidecarStore.ReadValid(file) is not var (sidecar, stat)
-                || (target.Sha256 is { } expected && (!string.Equals(sidecar.Sha256, expected, StringComparison.Ordinal) || !SidecarStore.StillVerified(sidecar, stat))))
+            if (file is null || SidecarStore.ReadValid(file) is not var (sidecar, stat) || !SidecarStore.Vouches(sidecar, stat, target.Sha256))
             {
                 return false;
             }

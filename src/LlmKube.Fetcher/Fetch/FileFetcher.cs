@@ -118,7 +118,7 @@ internal sealed class FileFetcher(FetchContext context)
     /// </summary>
     private async Task<bool> UnchangedAsync(FetchJob job, CacheFile file, Sidecar sidecar, FileStat stat, CancellationToken ct)
     {
-        if (job.ExpectedSha256 is not { } expected || SidecarStore.StillVerified(sidecar, stat))
+        if (SidecarStore.Vouches(sidecar, stat, job.ExpectedSha256) || job.ExpectedSha256 is not { } expected)
         {
             return true;
         }

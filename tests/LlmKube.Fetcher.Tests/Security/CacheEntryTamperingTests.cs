@@ -10,43 +10,28 @@ namespace LlmKube.Fetcher.Tests.Security;
 /// them is taken for a cache hit, read, followed, or allowed to hang a process; every run ends within its timeout
 /// (a regression fails the test instead of hanging CI) and SIGTERM stays effective.
 /// </summary>
-public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
+public sealed class CacheEntryTamperingTests() : ServedModelTest(200_000, 71)
 {
     private const string Key = "0123456789abcdef";
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
-    private readonly TempDir _tmp = new();
-    private readonly byte[] _data = TestData.Random(200_000, 71);
-    private HubServer _hub = null!;
-
-    private string Source => _hub.Endpoint + "/files/m.gguf";
-
-    public async Task InitializeAsync()
-    {
-        _hub = await HubServer.StartAsync();
-        _hub.AddPlain("m.gguf", _data);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public async Task A_symlinked_entry_directory_is_not_a_hit_and_nothing_is_written_through_it()
     {
         var elsewhere = await FilledEntryAsync("elsewhere");
-        var models = _tmp.Combine("models");
+        var models = Tmp.Combine("models");
         Directory.CreateDirectory(models);
         Directory.CreateSymbolicLink(Path.Combine(models, Key), elsewhere);
         var before = Snapshot(elsewhere);
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var r = await InProcess.FetchAsync(Source, Path.Combine(models, Key, "m.gguf"));
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.DoesNotContain("cache hit", r.Stderr, StringComparison.Ordinal);
         Assert.Null(new DirectoryInfo(Path.Combine(models, Key)).LinkTarget);
-        Assert.Equal(_data, File.ReadAllBytes(Path.Combine(models, Key, "m.gguf")));
-        Assert.True(_hub.DataRequests > 0);
+        Assert.Equal(Data, File.ReadAllBytes(Path.Combine(models, Key, "m.gguf")));
+        Assert.True(Hub.DataRequests > 0);
         Assert.Equal(before, Snapshot(elsewhere));
     }
 
@@ -54,19 +39,19 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
     public async Task A_symlinked_model_file_with_a_copied_sidecar_is_not_a_hit_and_is_replaced_not_written_through()
     {
         var elsewhere = await FilledEntryAsync("elsewhere");
-        var entry = _tmp.Combine("models", Key);
+        var entry = Tmp.Combine("models", Key);
         Directory.CreateDirectory(entry);
         File.CreateSymbolicLink(Path.Combine(entry, "m.gguf"), Path.Combine(elsewhere, "m.gguf"));
         File.Copy(Path.Combine(elsewhere, ".m.gguf.llmkube.json"), Path.Combine(entry, ".m.gguf.llmkube.json"));
         var before = Snapshot(elsewhere);
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var r = await InProcess.FetchAsync(Source, Path.Combine(entry, "m.gguf"));
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.DoesNotContain("cache hit", r.Stderr, StringComparison.Ordinal);
         Assert.Null(new FileInfo(Path.Combine(entry, "m.gguf")).LinkTarget);
-        Assert.True(_hub.DataRequests > 0);
+        Assert.True(Hub.DataRequests > 0);
         Assert.Equal(before, Snapshot(elsewhere));
     }
 
@@ -75,8 +60,8 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
     {
         // Issue 19: a co-tenant who may write the claim rewrites the model's bytes, keeping size and mtime, so the
         // sidecar still describes the file. With an expected sha256 the hit is verified, never taken on trust.
-        var sha = TestData.Sha256(_data);
-        var dir = _tmp.Combine("models", Key);
+        var sha = TestData.Sha256(Data);
+        var dir = Tmp.Combine("models", Key);
         var first = await InProcess.FetchAsync(Source, Path.Combine(dir, "m.gguf"), "--sha256", sha);
         Assert.True(first.ExitCode == 0, first.Stderr);
         var model = Path.Combine(dir, "m.gguf");
@@ -87,31 +72,31 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         }
 
         File.SetLastWriteTimeUtc(model, mtime);
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var r = await InProcess.FetchAsync(Source, model, "--sha256", sha);
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.False(r.Stderr.Contains("cache hit", StringComparison.Ordinal), r.Stderr);
         Assert.Contains("not the expected", r.Stderr, StringComparison.Ordinal);
-        Assert.True(_hub.DataRequests > 0);
-        Assert.Equal(_data, File.ReadAllBytes(model));
+        Assert.True(Hub.DataRequests > 0);
+        Assert.Equal(Data, File.ReadAllBytes(model));
 
         // The untouched copy is a verified hit without a download.
-        _hub.ResetCounters();
+        Hub.ResetCounters();
         var again = await InProcess.FetchAsync(Source, model, "--sha256", sha);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Contains("m.gguf (sha256 verified)", again.Stderr, StringComparison.Ordinal);
-        Assert.Equal(0, _hub.DataRequests);
+        Assert.Equal(0, Hub.DataRequests);
     }
 
     [Fact]
     public async Task A_lock_file_that_links_elsewhere_is_replaced_and_its_target_is_not_touched()
     {
-        var target = _tmp.Combine("private-file");
+        var target = Tmp.Combine("private-file");
         File.WriteAllText(target, "private");
         File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var entry = _tmp.Combine("models", Key);
+        var entry = Tmp.Combine("models", Key);
         Directory.CreateDirectory(entry);
         File.CreateSymbolicLink(Path.Combine(entry, ".llmkube.lock"), target);
 
@@ -131,7 +116,7 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         File.CreateSymbolicLink(Path.Combine(entry, ".m.gguf.llmkube.json"), "/dev/zero");
 
         var fetch = await RunAsync(["fetch", "--source", Source, "--dest", Path.Combine(entry, "m.gguf"), "--progress", "none"]);
-        var list = await RunAsync(["cache-ls", _tmp.Combine("models")]);
+        var list = await RunAsync(["cache-ls", Tmp.Combine("models")]);
 
         Assert.True(fetch.ExitCode == 0, fetch.Stderr);
         Assert.True(list.ExitCode == 0, list.Stderr);
@@ -153,9 +138,9 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         }
 
         var fetch = await RunAsync(["fetch", "--source", Source, "--dest", Path.Combine(entry, "m.gguf"), "--progress", "none"]);
-        var list = await RunAsync(["cache-ls", _tmp.Combine("models")]);
+        var list = await RunAsync(["cache-ls", Tmp.Combine("models")]);
         Shell($"rm -f '{Path.Combine(entry, name)}' && mkfifo '{Path.Combine(entry, name)}'");
-        var remove = await RunAsync(["cache-rm", _tmp.Combine("models"), Key]);
+        var remove = await RunAsync(["cache-rm", Tmp.Combine("models"), Key]);
 
         Assert.True(fetch.ExitCode == 0, fetch.Stderr);
         Assert.True(list.ExitCode == 0, list.Stderr);
@@ -167,17 +152,17 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
     public async Task A_file_source_that_is_a_fifo_or_a_device_is_refused_without_being_read()
     {
         Requires.Binary("mkfifo");
-        var root = _tmp.Combine("host-models");
+        var root = Tmp.Combine("host-models");
         Directory.CreateDirectory(root);
         Shell($"mkfifo '{Path.Combine(root, "m.gguf")}'");
 
-        var fifo = await RunAsync(["fetch", "--source", "file://" + Path.Combine(root, "m.gguf"), "--dest", _tmp.Combine("c", "k1", "m.gguf"), "--allow-file-root", root, "--progress", "none"]);
-        var zero = await RunAsync(["fetch", "--source", "file:///dev/zero", "--dest", _tmp.Combine("c", "k2", "m.gguf"), "--allow-file-root", "/dev", "--progress", "none"]);
+        var fifo = await RunAsync(["fetch", "--source", "file://" + Path.Combine(root, "m.gguf"), "--dest", Tmp.Combine("c", "k1", "m.gguf"), "--allow-file-root", root, "--progress", "none"]);
+        var zero = await RunAsync(["fetch", "--source", "file:///dev/zero", "--dest", Tmp.Combine("c", "k2", "m.gguf"), "--allow-file-root", "/dev", "--progress", "none"]);
 
         Assert.True(fifo.ExitCode == 15, fifo.Stderr);
         Assert.Contains("not a regular file", fifo.ReasonLine, StringComparison.Ordinal);
         Assert.True(zero.ExitCode == 15, zero.Stderr);
-        Assert.Empty(TestData.VisibleFiles(_tmp.Combine("c")));
+        Assert.Empty(TestData.VisibleFiles(Tmp.Combine("c")));
     }
 
     [Fact]
@@ -187,12 +172,12 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
         // write(2), where no cancellation token reaches it. Kubelet's SIGTERM must still end it, before SIGKILL.
         for (var i = 0; i < 1500; i++)
         {
-            Directory.CreateDirectory(_tmp.Combine("models", i.ToString("x16", CultureInfo.InvariantCulture)));
+            Directory.CreateDirectory(Tmp.Combine("models", i.ToString("x16", CultureInfo.InvariantCulture)));
         }
 
         var command = FetcherProcess.Command();
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in command.Skip(1).Concat(["cache-ls", _tmp.Combine("models"), "--termination-log", _tmp.Combine("no-such-dir", "log")]))
+        foreach (var a in command.Skip(1).Concat(["cache-ls", Tmp.Combine("models"), "--termination-log", Tmp.Combine("no-such-dir", "log")]))
         {
             psi.ArgumentList.Add(a);
         }
@@ -219,7 +204,7 @@ public sealed class CacheEntryTamperingTests : IAsyncLifetime, IDisposable
     /// <summary>A real entry filled by the fetcher: model file and its sidecar.</summary>
     private async Task<string> FilledEntryAsync(string relative)
     {
-        var dir = _tmp.Combine(relative);
+        var dir = Tmp.Combine(relative);
         var r = await InProcess.FetchAsync(Source, Path.Combine(dir, "m.gguf"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         return dir;

@@ -8,30 +8,15 @@ namespace LlmKube.Fetcher.Tests.Security;
 /// file rewritten or replaced since it was hashed is hashed again: the sidecar records the file's inode and ctime right
 /// after the hash, and ctime cannot be set back by an unprivileged process (docs/SECURITY.md, section 7).
 /// </summary>
-public sealed class VerifiedHitTests : IAsyncLifetime, IDisposable
+public sealed class VerifiedHitTests() : ServedModelTest(300_000, 5)
 {
     private const string Key = "00112233445566778899aabb";
-    private readonly TempDir _tmp = new();
-    private readonly byte[] _data = TestData.Random(300_000, 5);
-    private HubServer _hub = null!;
 
-    private string Source => _hub.Endpoint + "/files/m.gguf";
+    private string Model => Tmp.Combine("models", Key, "m.gguf");
 
-    private string Model => _tmp.Combine("models", Key, "m.gguf");
+    private string SidecarPath => Tmp.Combine("models", Key, ".m.gguf.llmkube.json");
 
-    private string SidecarPath => _tmp.Combine("models", Key, ".m.gguf.llmkube.json");
-
-    private string Sha => TestData.Sha256(_data);
-
-    public async Task InitializeAsync()
-    {
-        _hub = await HubServer.StartAsync();
-        _hub.AddPlain("m.gguf", _data);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _tmp.Dispose();
+    private string Sha => TestData.Sha256(Data);
 
     [Fact]
     public async Task A_download_records_the_published_file_s_identity_and_a_hit_does_not_read_the_file()
@@ -44,21 +29,21 @@ public sealed class VerifiedHitTests : IAsyncLifetime, IDisposable
 
         // Proof that the hit does not hash: bytes forged together with a sidecar naming their identity (what only
         // someone who may write the claim can do, the documented limit) are taken as they are.
-        var forged = TestData.Random(_data.Length, 6);
+        var forged = TestData.Random(Data.Length, 6);
         File.WriteAllBytes(Model, forged);
         RewriteSidecar(s =>
         {
             s["mtimeUnixNs"] = MtimeUnixNs(Model);
             s["verified"] = new JsonObject { ["inode"] = Inode(Model), ["ctimeUnixNs"] = CtimeUnixNs(Model) };
         });
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var hit = await InProcess.FetchAsync(Source, Model, "--sha256", Sha);
 
         Assert.True(hit.ExitCode == 0, hit.Stderr);
         Assert.Contains("cache hit: " + Model + " (sha256 verified)", hit.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("hashing it", hit.Stderr, StringComparison.Ordinal);
-        Assert.Equal(0, _hub.DataRequests);
+        Assert.Equal(0, Hub.DataRequests);
         Assert.Equal(forged, File.ReadAllBytes(Model));
     }
 
@@ -91,7 +76,7 @@ public sealed class VerifiedHitTests : IAsyncLifetime, IDisposable
         var first = await InProcess.FetchAsync(Source, Model, "--sha256", Sha);
         Assert.True(first.ExitCode == 0, first.Stderr);
         RewriteSidecar(s => s.Remove("verified"));
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var hashed = await InProcess.FetchAsync(Source, Model, "--sha256", Sha);
         var fast = await InProcess.FetchAsync(Source, Model, "--sha256", Sha);
@@ -100,7 +85,7 @@ public sealed class VerifiedHitTests : IAsyncLifetime, IDisposable
         Assert.Contains("hashing it", hashed.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("hashing it", fast.Stderr, StringComparison.Ordinal);
         Assert.Equal(Inode(Model), Sidecar()["verified"]!["inode"]!.GetValue<ulong>());
-        Assert.Equal(0, _hub.DataRequests);
+        Assert.Equal(0, Hub.DataRequests);
     }
 
     [Fact]
@@ -110,17 +95,17 @@ public sealed class VerifiedHitTests : IAsyncLifetime, IDisposable
         Assert.True(first.ExitCode == 0, first.Stderr);
         var mtime = File.GetLastWriteTimeUtc(Model);
         var planted = Model + ".planted";
-        File.WriteAllBytes(planted, TestData.Random(_data.Length, 7));
+        File.WriteAllBytes(planted, TestData.Random(Data.Length, 7));
         File.SetLastWriteTimeUtc(planted, mtime);
         File.Move(planted, Model, overwrite: true);
-        _hub.ResetCounters();
+        Hub.ResetCounters();
 
         var r = await InProcess.FetchAsync(Source, Model, "--sha256", Sha);
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("not the expected", r.Stderr, StringComparison.Ordinal);
-        Assert.True(_hub.DataRequests > 0);
-        Assert.Equal(_data, File.ReadAllBytes(Model));
+        Assert.True(Hub.DataRequests > 0);
+        Assert.Equal(Data, File.ReadAllBytes(Model));
     }
 
     private JsonObject Sidecar() => JsonNode.Parse(File.ReadAllText(SidecarPath))!.AsObject();
