@@ -18,7 +18,7 @@ namespace LlmKube.ControllerRuntime;
 /// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
 /// (patches leave server-owned metadata out; replaces are built from the desired object).
 /// </summary>
-public sealed class Informer<T> : IInformer
+public sealed partial class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IResourceClient<T> _client;
@@ -73,26 +73,6 @@ public sealed class Informer<T> : IInformer
         {
             _cache.AddIndex(name, func);
         }
-    }
-
-    /// <summary>
-    /// Registers a handler. Objects already cached are replayed to it as <see cref="InformerEventType.Added"/>
-    /// first, atomically with respect to other events. Dispose the result to unregister.
-    /// </summary>
-    public IDisposable AddEventHandler(Action<InformerEvent<T>> handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        lock (_dispatchLock)
-        {
-            foreach (var obj in _cache.List())
-            {
-                Invoke(handler, new InformerEvent<T>(InformerEventType.Added, obj));
-            }
-
-            _handlers.Add(handler);
-        }
-
-        return new Registration(this, handler);
     }
 
     /// <inheritdoc/>
@@ -325,56 +305,6 @@ public sealed class Informer<T> : IInformer
         return obj;
     }
 
-    private async Task ResyncLoopAsync(CancellationToken ct)
-    {
-        if (_options.ResyncPeriod is not { } period || period <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        try
-        {
-            await Task.Yield();
-            await _synced.Task.WaitAsync(ct).ConfigureAwait(false);
-            while (!ct.IsCancellationRequested)
-            {
-                await Task.Delay(period, _time, ct).ConfigureAwait(false);
-                lock (_dispatchLock)
-                {
-                    foreach (var obj in _cache.List())
-                    {
-                        Dispatch(new InformerEvent<T>(InformerEventType.Resync, obj, obj));
-                    }
-                }
-
-                _observer?.Resynced(Resource);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private void Dispatch(InformerEvent<T> e)
-    {
-        foreach (var h in _handlers)
-        {
-            Invoke(h, e);
-        }
-    }
-
-    private void Invoke(Action<InformerEvent<T>> handler, InformerEvent<T> e)
-    {
-        try
-        {
-            handler(e);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Event handler of {Resource} failed on {EventType} {Key}", Resource, e.Type, ObjectKey.Of(e.Object));
-        }
-    }
-
     private async Task DelayQuietly(TimeSpan delay, CancellationToken ct)
     {
         try
@@ -386,32 +316,11 @@ public sealed class Informer<T> : IInformer
         }
     }
 
-    private void Remove(Action<InformerEvent<T>> handler)
-    {
-        lock (_dispatchLock)
-        {
-            _handlers.Remove(handler);
-        }
-    }
-
     private enum WatchOutcome
     {
         Ended,
         EndedEmpty,
         Gone,
         Failed,
-    }
-
-    private sealed class Registration(Informer<T> informer, Action<InformerEvent<T>> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                informer.Remove(handler);
-            }
-        }
     }
 }
