@@ -273,6 +273,25 @@ public class ReconcileRulesTests
     }
 
     [Fact]
+    public void Json_subset_compares_scalars_by_text_skips_null_fields_and_leaves_only_metadata_owners_out()
+    {
+        // A quantity or flag the server returns in another JSON type still says the same thing.
+        Assert.True(JsonSubset.Contains(JsonNode.Parse("""{"cpu":"1","on":"true","n":2}"""), JsonNode.Parse("""{"cpu":1,"on":true,"n":"2"}""")));
+        Assert.False(JsonSubset.Contains(JsonNode.Parse("""{"on":false}"""), JsonNode.Parse("""{"on":true}""")));
+        Assert.True(JsonSubset.Contains(JsonNode.Parse("""{"a":1}"""), JsonNode.Parse("""{"a":1,"b":null}""")));
+        Assert.False(JsonSubset.Contains(JsonNode.Parse("""{"a":null}"""), JsonNode.Parse("""{"a":{"b":1}}""")));
+        Assert.False(JsonSubset.Contains(JsonNode.Parse("""{"a":[1]}"""), JsonNode.Parse("""{"a":[1,2]}""")));
+
+        var owners = JsonNode.Parse("""{"metadata":{"name":"x","ownerReferences":[{"uid":"mine"}]},"spec":{"ownerReferences":[1]}}""")!;
+        var othersOwn = JsonNode.Parse("""{"metadata":{"name":"x","ownerReferences":[{"uid":"theirs"}]},"spec":{"ownerReferences":[1]}}""")!;
+        var specDiffers = JsonNode.Parse("""{"metadata":{"name":"x","ownerReferences":[{"uid":"mine"}]},"spec":{"ownerReferences":[2]}}""")!;
+        Assert.True(JsonSubset.ContainsObject(othersOwn, owners));
+        Assert.False(JsonSubset.Contains(othersOwn, owners));
+        Assert.False(JsonSubset.ContainsObject(specDiffers, owners));
+        Assert.False(JsonSubset.ContainsObject(JsonNode.Parse("""{"metadata":{"name":"y"}}""")!, owners));
+    }
+
+    [Fact]
     public void Revalidation_records_a_baseline_first_then_reports_drift_and_keeps_it()
     {
         var status = new ModelStatus();
