@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -49,9 +50,11 @@ public sealed class PatchHelper<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
-    private readonly JsonObject _before;
 
-    private PatchHelper(T original, JsonObject snapshot)
+    /// <summary>The snapshot as the client serializes it: bytes, not a JSON tree, because most passes change nothing.</summary>
+    private readonly byte[] _before;
+
+    private PatchHelper(T original, byte[] snapshot)
     {
         _before = snapshot;
         Namespace = original.Metadata?.NamespaceProperty;
@@ -69,16 +72,24 @@ public sealed class PatchHelper<T>
     {
         // One serialization serves both the snapshot and the copy (reconciles run this for every object).
         ArgumentNullException.ThrowIfNull(original);
-        var snapshot = ToNode(original);
-        return (new PatchHelper<T>(original, snapshot), KubernetesJson.Deserialize<T>(snapshot));
+        var snapshot = JsonSerializer.SerializeToUtf8Bytes(original, original.GetType(), KubernetesJsonNodes.Options);
+        var copy = JsonSerializer.Deserialize<T>(snapshot, KubernetesJsonNodes.Options) ?? throw new ArgumentException("object copied to null", nameof(original));
+        return (new PatchHelper<T>(original, snapshot), copy);
     }
 
     /// <summary>Computes the patches from the snapshot to <paramref name="modified"/> (pure; no I/O).</summary>
     public PatchPlan Compute(T modified)
     {
         ArgumentNullException.ThrowIfNull(modified);
-        var after = ToNode(modified);
-        var before = (JsonObject)_before.DeepClone();
+        var written = JsonSerializer.SerializeToUtf8Bytes(modified, modified.GetType(), KubernetesJsonNodes.Options);
+        if (written.AsSpan().SequenceEqual(_before))
+        {
+            // Nothing changed (a steady-state pass): no JSON trees to build and compare.
+            return new PatchPlan(null, null);
+        }
+
+        var after = ToObject(written);
+        var before = ToObject(_before);
         Strip(before);
         Strip(after);
         var statusDiff = Diff(before["status"] as JsonObject, after["status"] as JsonObject);
@@ -140,8 +151,8 @@ public sealed class PatchHelper<T>
     private static JsonObject? Diff(JsonObject? before, JsonObject? after) =>
         before == null && after == null ? null : JsonMergePatch.Diff(before, after);
 
-    private static JsonObject ToNode(T obj) =>
-        KubernetesJsonNodes.ToNode(obj) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
+    private static JsonObject ToObject(byte[] json) =>
+        JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
 
     private static void Strip(JsonObject obj)
     {
