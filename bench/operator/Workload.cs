@@ -21,6 +21,9 @@ internal sealed record Workload(int Services, int Namespaces, string NamespacePr
     /// </summary>
     public static Workload WarmUp => new(100, 5, "warm");
 
+    /// <summary>A second warm-up round in namespaces of its own (OperatorRun.WarmUpAsync says why).</summary>
+    public static Workload WarmUpAgain => new(100, 5, "warmer");
+
     public static Model ModelFor(string ns, string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
