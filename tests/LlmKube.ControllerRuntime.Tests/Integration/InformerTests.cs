@@ -57,14 +57,17 @@ public class InformerTests
 
         var patch = PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 5 } });
         await Widget.Descriptor.CreateClient(cluster.Client).PatchAsync("ns", "b", patch, status: false, CancellationToken.None);
-        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "b"))?.Spec.Size == 5, "b updated");
+        await Eventually.TrueAsync(() => events.Any(e => e.Type == InformerEventType.Updated), "b updated");
         var update = events.Last(e => e.Type == InformerEventType.Updated);
+        Assert.Equal(5, informer.Cache.Get(new ObjectKey("ns", "b"))!.Spec.Size);
         Assert.Equal(2, update.OldObject!.Spec.Size);
         Assert.Equal(5, update.Object.Spec.Size);
 
         await cluster.DeleteWidgetAsync("ns", "a");
-        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "a")) == null, "a deleted");
-        Assert.Contains(events, e => e.Type == InformerEventType.Deleted && e.Object.Metadata.Name == "a");
+        // The informer changes the cache, then dispatches the event: wait for the event, which comes second (waiting
+        // for the cache raced the dispatch once in a clean-clone run).
+        await Eventually.TrueAsync(() => events.Any(e => e.Type == InformerEventType.Deleted && e.Object.Metadata.Name == "a"), "a deleted");
+        Assert.Null(informer.Cache.Get(new ObjectKey("ns", "a")));
         Assert.Equal(1, informer.ListCount);
         await cts.CancelAsync();
         await run;
@@ -225,6 +228,8 @@ public class InformerTests
 
         await Eventually.TrueAsync(() => informer.ListCount == 2, "relisted");
         await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "new"))?.Spec.Size == 19, "new object seen");
+        // The relist dispatches the vanished object's Deleted after the listed ones: wait for it.
+        await Eventually.TrueAsync(() => !deletes.IsEmpty, "vanished object deleted");
         Assert.Null(informer.Cache.Get(new ObjectKey("ns", "gone")));
         Assert.Equal(2, informer.Cache.Get(new ObjectKey("ns", "keep"))!.Spec.Size);
         Assert.Equal(["gone"], deletes.ToArray());
