@@ -2,6 +2,8 @@ using System.Globalization;
 using LlmKube.Bench.Operator;
 
 // Usage: dotnet bench/operator/bin/Release/net10.0/OperatorBench.dll [sizes=1000] [namespaces=20] [pairs=1]
+//   sizes: comma-separated service counts, e.g. 500,1000,2000,5000
+//   pairs: bare loop and operator runs alternate this many times per size (bare, operator, bare, operator, …)
 //        dotnet bench/operator/bin/Release/net10.0/OperatorBench.dll reads [reads=2000] [rounds=5]   (OwnershipReads.cs)
 if (args is ["reads", ..])
 {
@@ -9,8 +11,6 @@ if (args is ["reads", ..])
     return;
 }
 
-//   sizes: comma-separated service counts, e.g. 500,1000,2000,5000
-//   pairs: bare loop and operator runs alternate this many times per size (bare, operator, bare, operator, …)
 var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;

@@ -16,8 +16,9 @@ internal sealed record Workload(int Services, int Namespaces, string NamespacePr
         Enumerable.Range(0, Services).Select(i => ($"{NamespacePrefix}-{i % Namespaces:D2}", $"svc-{i:D5}"));
 
     /// <summary>
-    /// What the operator converges before its timed window, in namespaces of its own: 100 services call every
-    /// per-service method often enough for tiered compilation to promote it, as in an operator that has been running.
+    /// What the operator converges before its timed window, in namespaces of its own, with <see cref="WarmUpAgain"/>: 100
+    /// services call every per-service method often enough for tiered compilation to promote it, as in an operator
+    /// that has been running.
     /// </summary>
     public static Workload WarmUp => new(100, 5, "warm");
 

@@ -18,16 +18,25 @@ public static class KubernetesJsonNodes
     public static JsonNode? ToNode(object? value) =>
         value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), Options);
 
+    /// <summary>The object as UTF-8 JSON, exactly as <see cref="KubernetesJson.Serialize"/> would write it.</summary>
+    public static byte[] ToUtf8(object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Options);
+    }
+
+    /// <summary>The object read from UTF-8 JSON with the client's options.</summary>
+    public static T FromUtf8<T>(ReadOnlySpan<byte> json)
+        where T : class =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidOperationException($"JSON null read as a {typeof(T).Name}");
+
+    /// <summary>The object as a read-only JSON document (null as a JSON null), as <see cref="KubernetesJson.Serialize"/> would write it.</summary>
+    public static JsonDocument ToDocument(object? value) =>
+        JsonSerializer.SerializeToDocument(value, value?.GetType() ?? typeof(object), Options);
+
     /// <summary>An independent copy, through UTF-8 bytes with the client's options.</summary>
     public static T DeepCopy<T>(T value)
-        where T : class =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Options), Options)
-        ?? throw new InvalidOperationException($"a {typeof(T).Name} copied to null");
-
-    /// <summary>The object converted to another type with the same JSON shape (e.g. a JSON element to a model).</summary>
-    public static T Convert<T>(object value) =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Options), Options)
-        ?? throw new InvalidOperationException($"a {value.GetType().Name} converted to a null {typeof(T).Name}");
+        where T : class => FromUtf8<T>(ToUtf8(value));
 
     private static JsonSerializerOptions CaptureOptions()
     {

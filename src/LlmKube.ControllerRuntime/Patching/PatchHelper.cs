@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -72,16 +71,15 @@ public sealed class PatchHelper<T>
     {
         // One serialization serves both the snapshot and the copy (reconciles run this for every object).
         ArgumentNullException.ThrowIfNull(original);
-        var snapshot = JsonSerializer.SerializeToUtf8Bytes(original, original.GetType(), KubernetesJsonNodes.Options);
-        var copy = JsonSerializer.Deserialize<T>(snapshot, KubernetesJsonNodes.Options) ?? throw new ArgumentException("object copied to null", nameof(original));
-        return (new PatchHelper<T>(original, snapshot), copy);
+        var snapshot = KubernetesJsonNodes.ToUtf8(original);
+        return (new PatchHelper<T>(original, snapshot), KubernetesJsonNodes.FromUtf8<T>(snapshot));
     }
 
     /// <summary>Computes the patches from the snapshot to <paramref name="modified"/> (pure; no I/O).</summary>
     public PatchPlan Compute(T modified)
     {
         ArgumentNullException.ThrowIfNull(modified);
-        var written = JsonSerializer.SerializeToUtf8Bytes(modified, modified.GetType(), KubernetesJsonNodes.Options);
+        var written = KubernetesJsonNodes.ToUtf8(modified);
         if (written.AsSpan().SequenceEqual(_before))
         {
             // Nothing changed (a steady-state pass): no JSON trees to build and compare.

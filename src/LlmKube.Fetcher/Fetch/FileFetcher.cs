@@ -108,13 +108,10 @@ internal sealed class FileFetcher(FetchContext context)
     }
 
     /// <summary>
-    /// A sidecar proves nothing against a co-tenant who can write the claim: the bytes can be rewritten with size and
-    /// mtime restored. With an expected sha256 a hit is hashed before it counts (docs/SECURITY.md, section 1); without
-    /// one, the sidecar is the record, as documented there.
-    /// </summary>
-    /// <summary>
-    /// Whether the described file still holds the expected bytes: known when its identity is the one recorded at the
-    /// last hash, otherwise hashed now, and the identity recorded when it matches (the next hit is a stat again).
+    /// Whether the described file still holds the expected bytes. Size and mtime prove nothing against a co-tenant who
+    /// can write the claim (docs/SECURITY.md, section 1): known when the sidecar vouches for the file (its identity is
+    /// the one recorded at the last hash), otherwise hashed now, and the identity recorded when it matches (the next
+    /// hit is a stat again). Without an expected sha256 the sidecar is the record.
     /// </summary>
     private async Task<bool> UnchangedAsync(FetchJob job, CacheFile file, Sidecar sidecar, FileStat stat, CancellationToken ct)
     {

@@ -17,8 +17,8 @@ public static class JsonSubset
 {
     public static bool Contains(object? live, object? desired)
     {
-        using var wanted = ToDocument(desired);
-        using var have = ToDocument(live);
+        using var wanted = KubernetesJsonNodes.ToDocument(desired);
+        using var have = KubernetesJsonNodes.ToDocument(live);
         return Contains(have.RootElement, wanted.RootElement);
     }
 
@@ -26,8 +26,8 @@ public static class JsonSubset
     /// ownership is checked on its own, and others may add owners of their own.</summary>
     public static bool ContainsObject(object live, object desired)
     {
-        using var wanted = ToDocument(desired);
-        using var have = ToDocument(live);
+        using var wanted = KubernetesJsonNodes.ToDocument(desired);
+        using var have = KubernetesJsonNodes.ToDocument(live);
         return wanted.RootElement.ValueKind != JsonValueKind.Object
             ? Contains(have.RootElement, wanted.RootElement)
             : ContainsFields(have.RootElement, wanted.RootElement, Owners.InMetadata);
@@ -85,7 +85,4 @@ public static class JsonSubset
 
     /// <summary>A scalar's text: a string's value, any other value as written (true, 1, 1.5).</summary>
     private static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
-
-    private static JsonDocument ToDocument(object? value) =>
-        value is null ? JsonDocument.Parse("null") : JsonSerializer.SerializeToDocument(value, value.GetType(), KubernetesJsonNodes.Options);
 }

@@ -73,15 +73,4 @@ public class KubernetesJsonNodesTests
         Assert.Equal("web", original.Metadata.Labels["app"]);
         Assert.Equal(original.Metadata.CreationTimestamp, copy.Metadata.CreationTimestamp);
     }
-
-    [Fact]
-    public void Convert_turns_a_json_element_into_the_model()
-    {
-        var element = JsonSerializer.Deserialize<JsonElement>(KubernetesJson.Serialize(Deployment()));
-        var deployment = KubernetesJsonNodes.Convert<V1Deployment>(element);
-
-        Assert.Equal("web", deployment.Metadata.Name);
-        Assert.Equal("500m", deployment.Spec.Template.Spec.Containers[0].Resources.Requests["cpu"].ToString());
-        Assert.Equal("http", deployment.Spec.Template.Spec.Containers[0].ReadinessProbe.HttpGet.Port.Value);
-    }
 }
