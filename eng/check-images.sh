@@ -5,7 +5,8 @@
 #   - no shell and no package manager in the root filesystem;
 #   - the binaries start in the image's root filesystem as that uid and gid with every capability dropped:
 #     both print the version; the fetcher downloads a file from a local HTTP server into a bind-mounted cache
-#     volume (sha256 verified, owned by uid 100); the operator runs against a sandbox API server until /readyz
+#     volume (sha256 verified, owned by uid 100), and its front binary answers the next run, a cache hit, without
+#     the engine; the operator runs against a sandbox API server until /readyz
 #     answers, and its process's uid and capability sets are read from /proc.
 # Needs root, podman, python3, and the linux-x64 CLI from eng/package.sh (it serves the sandbox).
 # usage: eng/check-images.sh
@@ -81,6 +82,23 @@ else
   fail "fetcher download as uid 100:"; sed 's/^/    /' "$scratch/fetch.log"
 fi
 no_capabilities "fetcher fetch" "$(head -1 "$scratch/fetch.log")" 100 102
+
+# The front binary answers the next run, a verified hit, alone: it still succeeds with the engine taken out of the
+# image, and anything it must hand on (here a refresh) names the missing engine (src/LlmKube.Fetcher/Front/FrontDoor.cs).
+fetch_again() { python3 "$podrun" --root "$m" --user 100:102 --bind "$scratch/models:/models" -- \
+  llmkube-fetch fetch --source "http://127.0.0.1:$port/model.gguf" --allow-network 127.0.0.1/32 --dest /models/0123456789abcdef/model.gguf --sha256 "$sum" --progress none "$@"; }
+mv "$m/usr/local/libexec/llmkube-fetch" "$scratch/engine"
+if fetch_again >"$scratch/hit.log" 2>&1 && grep -q "cache hit: /models/0123456789abcdef/model.gguf (sha256 verified)" "$scratch/hit.log"; then
+  pass "fetcher front answered the cache hit without the engine"
+else
+  fail "fetcher front did not answer the cache hit alone:"; sed 's/^/    /' "$scratch/hit.log"
+fi
+if ! fetch_again --refresh OnChange >"$scratch/refresh.log" 2>&1 \
+  && grep -q "^reason=Internal message=cannot start the fetcher's engine /usr/local/libexec/llmkube-fetch: no such file or directory" "$scratch/refresh.log"; then
+  pass "fetcher front hands anything but a hit to the engine at /usr/local/libexec/llmkube-fetch"
+else
+  fail "fetcher front without the engine, --refresh OnChange:"; sed 's/^/    /' "$scratch/refresh.log"
+fi
 
 # --- operator ---
 common_checks operator "$operator" 65532:65532 '["dotnet","/app/llmkube-operator.dll"]' dotnet /app/llmkube-operator.dll --version

@@ -28,9 +28,10 @@ fetcher_out="artifacts/images/fetcher/linux-$arch"
 operator_out="artifacts/images/operator/linux-$arch"
 rm -rf "$fetcher_out" "$operator_out"
 dotnet publish src/LlmKube.Fetcher -c Release -r "$rid" -p:PublishAot=true -nologo -v quiet -o "$fetcher_out"
+dotnet publish src/LlmKube.Fetcher.Front -c Release -r "$rid" -p:PublishAot=true -nologo -v quiet -o "$fetcher_out/front"
 dotnet publish src/LlmKube.Operator/LlmKube.Operator.csproj -c Release -r "$rid" --self-contained false \
   -p:PublishReadyToRun=true -p:UseAppHost=false -nologo -v quiet -o "$operator_out"
-test -x "$fetcher_out/llmkube-fetch" && test -f "$operator_out/llmkube-operator.dll"
+test -x "$fetcher_out/llmkube-fetch" && test -x "$fetcher_out/front/llmkube-fetch-front" && test -f "$operator_out/llmkube-operator.dll"
 
 # 2. The bases. The runtime-deps tarball is keyed by its package list, so a change rebuilds it.
 packages="libc6,libgcc-s1,libstdc++6,libssl3,zlib1g,ca-certificates,tzdata"

@@ -13,14 +13,20 @@ REPS=${1:-5}
 SIZE_MIB=${SIZE_MIB:-2048}
 PORT=${PORT:-18080}
 W=$HERE/work
-mkdir -p "$W"/www "$W"/out "$W"/nginx/logs "$W"/bin
+mkdir -p "$W"/www "$W"/out "$W"/nginx/logs "$W"/bin "$W"/libexec
 for tool in nginx aria2c curl openssl python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y nginx-light aria2 curl openssl python3 time" >&2; exit 1; }
 done
 
-if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -x "$W/bin/llmkube-fetch" ]; then
-  echo "building the Native AOT binary..." >&2
-  dotnet publish "$REPO/src/LlmKube.Fetcher" -c Release -r linux-x64 -p:PublishAot=true -o "$W/bin" >/dev/null
+# The image's layout (deploy/docker/fetcher.Dockerfile): bin/llmkube-fetch is the front binary, which answers a cache
+# hit itself and execs the engine, libexec/llmkube-fetch, for everything else. Every method below runs the front.
+if [ "${SKIP_BUILD:-}" != 1 ] || [ ! -x "$W/bin/llmkube-fetch" ] || [ ! -x "$W/libexec/llmkube-fetch" ]; then
+  echo "building the Native AOT binaries (engine and front)..." >&2
+  rm -rf "$W/build"
+  dotnet publish "$REPO/src/LlmKube.Fetcher" -c Release -r linux-x64 -p:PublishAot=true -o "$W/build/engine" >/dev/null
+  dotnet publish "$REPO/src/LlmKube.Fetcher.Front" -c Release -r linux-x64 -p:PublishAot=true -o "$W/build/front" >/dev/null
+  install -m 0755 "$W/build/engine/llmkube-fetch" "$W/libexec/llmkube-fetch"
+  install -m 0755 "$W/build/front/llmkube-fetch-front" "$W/bin/llmkube-fetch"
 fi
 FETCH=$W/bin/llmkube-fetch
 

@@ -33,16 +33,26 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void The_fetcher_is_one_native_aot_binary_at_the_path_the_builders_call()
+    public void The_fetcher_is_the_front_binary_at_the_path_the_builders_call_and_the_engine_where_the_front_finds_it()
     {
         var text = Read("fetcher.Dockerfile");
 
         Assert.Equal("mcr.microsoft.com/dotnet/sdk:10.0-noble-aot", ArgDefault(Lines(text), "SDK_IMAGE"));
         Assert.Contains("dotnet publish src/LlmKube.Fetcher -c Release -r \"$RID\" -p:PublishAot=true", text, StringComparison.Ordinal);
-        Assert.Contains("COPY --from=binaries /out/llmkube-fetch /usr/local/bin/llmkube-fetch", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish src/LlmKube.Fetcher.Front -c Release -r \"$RID\" -p:PublishAot=true", text, StringComparison.Ordinal);
+        var front = AssemblyName("src/LlmKube.Fetcher.Front/LlmKube.Fetcher.Front.csproj");
+        Assert.Contains($"COPY --from=binaries /out/front/{front} /usr/local/bin/llmkube-fetch", text, StringComparison.Ordinal);
         Assert.Contains("ENTRYPOINT [\"/usr/local/bin/llmkube-fetch\"]", text, StringComparison.Ordinal);
         Assert.Matches("ENV PATH=/usr/local/bin:", text); // builders use command: ["llmkube-fetch"]
-        Assert.Equal("llmkube-fetch", AssemblyName("src/LlmKube.Fetcher/LlmKube.Fetcher.csproj"));
+
+        var engine = AssemblyName("src/LlmKube.Fetcher/LlmKube.Fetcher.csproj");
+        Assert.Equal("llmkube-fetch", engine);
+        // Where the front looks for the engine, relative to its own directory (the one place that says so).
+        var rule = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(RepoPaths.Combine("src/LlmKube.Fetcher/Front/FrontDoor.cs")),
+            "EngineRelativePath = \"([^\"]+)\";").Groups[1].Value;
+        Assert.Equal("../libexec/llmkube-fetch", rule);
+        var installed = Path.GetFullPath(Path.Combine("/usr/local/bin", rule));
+        Assert.Contains($"COPY --from=binaries /out/{engine} {installed}", text, StringComparison.Ordinal);
     }
 
     [HelmFact]
@@ -64,6 +74,7 @@ public sealed class DockerfileTests
     [Theory]
     [InlineData("operator.Dockerfile", "src/LlmKube.Operator/LlmKube.Operator.csproj")]
     [InlineData("fetcher.Dockerfile", "src/LlmKube.Fetcher/LlmKube.Fetcher.csproj")]
+    [InlineData("fetcher.Dockerfile", "src/LlmKube.Fetcher.Front/LlmKube.Fetcher.Front.csproj")]
     public void Every_copied_path_exists_and_every_needed_project_is_copied(string file, string project)
     {
         // artifacts/ is the host's build for BINARIES=prebuilt (eng/images.sh makes it), not part of the repository.
@@ -105,7 +116,10 @@ public sealed class DockerfileTests
     private static string AssemblyName(string project) =>
         XDocument.Load(RepoPaths.Combine(project)).Descendants("AssemblyName").Single().Value;
 
-    /// <summary>The project and every project it references, transitively, as repository-relative paths.</summary>
+    /// <summary>
+    /// The project, every project it references and every file it imports (their own references included),
+    /// transitively, as repository-relative paths.
+    /// </summary>
     private static SortedSet<string> ProjectClosure(string project)
     {
         var result = new SortedSet<string>(StringComparer.Ordinal);
@@ -118,9 +132,13 @@ public sealed class DockerfileTests
             }
 
             var dir = Path.GetDirectoryName(RepoPaths.Combine(next))!;
-            foreach (var reference in XDocument.Load(RepoPaths.Combine(next)).Descendants("ProjectReference"))
+            var xml = XDocument.Load(RepoPaths.Combine(next));
+            var referenced = xml.Descendants("ProjectReference").Select(r => r.Attribute("Include")!.Value)
+                .Concat(xml.Descendants("Import").Select(i => i.Attribute("Project")!.Value));
+            foreach (var reference in referenced)
             {
-                var full = Path.GetFullPath(Path.Combine(dir, reference.Attribute("Include")!.Value));
+                var local = reference.Replace("$(MSBuildThisFileDirectory)", string.Empty, StringComparison.Ordinal);
+                var full = Path.GetFullPath(Path.Combine(dir, local));
                 pending.Push(Path.GetRelativePath(RepoPaths.Root, full).Replace('\\', '/'));
             }
         }

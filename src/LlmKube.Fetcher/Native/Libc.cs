@@ -38,6 +38,25 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int FcntlRaw(int fd, int command, int argument);
 
+    [LibraryImport("libc", EntryPoint = "execv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int ExecvRaw(string path, string?[] argv);
+
+    /// <summary>
+    /// Replaces this process with the program at <paramref name="path"/> (execv: same pid, environment and open
+    /// descriptors without close-on-exec). Returns only when that fails, with the errno.
+    /// </summary>
+    internal static int Exec(string path, IReadOnlyList<string> argv)
+    {
+        var terminated = new string?[argv.Count + 1];
+        for (var i = 0; i < argv.Count; i++)
+        {
+            terminated[i] = argv[i];
+        }
+
+        ExecvRaw(path, terminated);
+        return Marshal.GetLastPInvokeError();
+    }
+
     /// <summary>
     /// Switches an open file to O_DIRECT (fcntl F_SETFL: the same descriptor, the name is never looked up again); false
     /// when the filesystem refuses it (tmpfs, some FUSE mounts) and the caller keeps buffered I/O.

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using LlmKube.Fetcher.Front;
+using LlmKube.Fetcher.Tests.Infrastructure;
+using LlmKube.Tests.Shared;
+
+namespace LlmKube.Fetcher.Tests;
+
+/// <summary>
+/// The image's llmkube-fetch is the front binary: it answers a verified hit itself and execs the engine for anything
+/// else (src/LlmKube.Fetcher/Front/FrontDoor.cs). It must say exactly what the engine says for a hit, and decline
+/// everything else without writing a byte, so the engine alone decides and reports it.
+/// </summary>
+public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
+{
+    private const string Key = "0123456789abcdef01234567";
+
+    private string Model => Tmp.Combine("models", Key, "m.gguf");
+
+    private string[] Fetch(params string[] extra) =>
+        ["fetch", "--source", Source, "--dest", Model, "--progress", "none", "--sha256", TestData.Sha256(Data), .. extra];
+
+    private static (bool Served, string Stderr) Front(IReadOnlyList<string> args)
+    {
+        var stderr = new StringWriter();
+        var served = FrontDoor.TryServeHit(args, InProcess.WithLoopback(null), stderr, isTerminal: false, TimeProvider.System);
+        return (served, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task A_verified_hit_is_answered_with_the_engine_s_own_lines_and_no_request()
+    {
+        var download = await InProcess.RunAsync(Fetch());
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        var engineHit = await InProcess.RunAsync(Fetch());
+        Assert.True(engineHit.ExitCode == 0, engineHit.Stderr);
+        Hub.ResetCounters();
+
+        var (served, stderr) = Front(Fetch());
+
+        Assert.True(served, stderr);
+        Assert.Equal(engineHit.Stderr, stderr);
+        Assert.Contains("cache hit: " + Model + " (sha256 verified)", stderr, StringComparison.Ordinal);
+        Assert.Equal(0, Hub.DataRequests);
+    }
+
+    [Fact]
+    public async Task Anything_but_a_verified_hit_is_declined_without_a_word()
+    {
+        Assert.Equal((false, ""), Front(Fetch())); // nothing downloaded yet
+        var download = await InProcess.RunAsync(Fetch());
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        Assert.True(Front(Fetch()).Served);
+
+        Assert.Equal((false, ""), Front(Fetch("--refresh", "OnChange")));
+        Assert.Equal((false, ""), Front(Fetch("--no-such-flag")));
+        Assert.Equal((false, ""), Front(["fetch", "--source", Source, "--dest", Model, "--sha256", new string('0', 64)]));
+        Assert.Equal((false, ""), Front(["--version"]));
+        Assert.Equal((false, ""), Front(["fetch", "--help"]));
+        Assert.Equal((false, ""), Front(["prep", "--path", Tmp.Path]));
+        Assert.Equal((false, ""), Front(["cache", "list", "--path", Tmp.Path]));
+        Assert.Equal((false, ""), Front([]));
+
+        // A status change since the hash (the file may have been rewritten): only the engine may hash and decide.
+        File.SetUnixFileMode(Model, File.GetUnixFileMode(Model));
+        Assert.Equal((false, ""), Front(Fetch()));
+    }
+
+    [Fact]
+    public void Without_the_engine_the_front_fails_with_a_termination_line_that_names_the_missing_path()
+    {
+        var front = Tmp.Combine("image", "usr", "local", "bin");
+        Directory.CreateDirectory(front);
+        var engine = Tmp.Combine("image", "usr", "local", "libexec", "llmkube-fetch");
+        Assert.Equal(engine, FrontDoor.EnginePath(front));
+        Assert.False(File.Exists(engine)); // an existing engine would replace this test process
+
+        var stderr = new StringWriter();
+        var code = FrontDoor.RunEngine(["fetch"], front, new StringWriter(), stderr);
+
+        Assert.Equal((int)FailureReason.Internal, code);
+        Assert.Equal($"reason=Internal message=cannot start the fetcher's engine {engine}: no such file or directory; the image ships it at ../libexec/llmkube-fetch from llmkube-fetch",
+            stderr.ToString().TrimEnd());
+    }
+
+    [Fact]
+    public async Task The_front_binary_execs_the_engine_with_every_argument_and_answers_the_next_hit_alone()
+    {
+        // The image's layout: bin/ holds the front, libexec/llmkube-fetch the engine (here its apphost, by a link).
+        var bin = Tmp.Combine("layout", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var file in Directory.GetFiles(BuiltExecutables.OutputOf("LlmKube.Fetcher.Front")))
+        {
+            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
+        }
+
+        Directory.CreateDirectory(Tmp.Combine("layout", "libexec"));
+        var engineLink = Tmp.Combine("layout", "libexec", "llmkube-fetch");
+        File.CreateSymbolicLink(engineLink, Path.Combine(BuiltExecutables.FetcherDirectory, "llmkube-fetch"));
+        var env = new Dictionary<string, string>
+        {
+            ["LLMKUBE_ALLOWED_NETWORKS"] = InProcess.LoopbackAllowed,
+            ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
+        };
+        string[] front = ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")];
+
+        var miss = await RunAsync([.. front, .. Fetch("--allow-file-root", "/a path/with spaces")], env);
+        Assert.True(miss.ExitCode == 0, miss.Stderr);
+        Assert.Equal(Data, File.ReadAllBytes(Model));
+        Assert.Contains("done: " + Model, miss.Stderr, StringComparison.Ordinal);
+
+        File.Delete(engineLink);
+        Hub.ResetCounters();
+        var hit = await RunAsync([.. front, .. Fetch()], env);
+        Assert.True(hit.ExitCode == 0, hit.Stderr);
+        Assert.Contains("cache hit: " + Model + " (sha256 verified)", hit.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, Hub.DataRequests);
+
+        var refresh = await RunAsync([.. front, .. Fetch("--refresh", "OnChange")], env);
+        Assert.Equal((int)FailureReason.Internal, refresh.ExitCode);
+        Assert.Contains("reason=Internal message=cannot start the fetcher's engine " + engineLink, refresh.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<RunResult> RunAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in command.Skip(1))
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new RunResult(process.ExitCode, await stderr);
+    }
+}
