@@ -8,8 +8,7 @@ using LlmKube.Core.Configuration;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class ListAndStatusTests(ClusterFixture cluster)
+public class ListAndStatusTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/phi/phi-3-mini.Q4.gguf";
 
