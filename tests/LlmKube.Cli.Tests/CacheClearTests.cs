@@ -4,8 +4,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class CacheClearTests(ClusterFixture cluster)
+public class CacheClearTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
     public async Task Clear_refuses_while_a_running_service_uses_the_entry_and_names_how_to_stop_it()

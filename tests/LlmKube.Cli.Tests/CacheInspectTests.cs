@@ -3,8 +3,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class CacheInspectTests(ClusterFixture cluster)
+public class CacheInspectTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
     public async Task Cache_inspect_lists_entries_files_digests_sources_and_owners_of_one_claim()

@@ -4,8 +4,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class CacheListTests(ClusterFixture cluster)
+public class CacheListTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
     public async Task Cache_list_shows_the_shared_and_the_users_claim_with_services_models_keys_and_real_sizes()

@@ -6,8 +6,7 @@ using LlmKube.Cli.Tests.Cluster;
 namespace LlmKube.Cli.Tests;
 
 /// <summary><c>llmkube cache preload</c> (issue 17): the serving pod's fetcher, as a Job, on the right claim and key.</summary>
-[Collection(ClusterCollection.Name)]
-public class CachePreloadTests(ClusterFixture cluster)
+public class CachePreloadTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/gamma/gamma.Q4_K_M.gguf";
 

@@ -4,8 +4,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class DeletePurgeTests(ClusterFixture cluster)
+public class DeletePurgeTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
     public async Task Purge_is_refused_while_another_running_service_uses_the_same_entry_and_nothing_is_deleted()

@@ -5,8 +5,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class DeployCommandTests(ClusterFixture cluster)
+public class DeployCommandTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/tiny/tinyllama-1.1b.Q4_K_M.gguf";
 

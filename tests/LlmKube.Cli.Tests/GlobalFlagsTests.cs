@@ -4,8 +4,7 @@ using LlmKube.Tests.Shared;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class GlobalFlagsTests(ClusterFixture cluster)
+public class GlobalFlagsTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/flags/model.gguf";
 

@@ -8,8 +8,7 @@ using LlmKube.Core.Configuration;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class ListAndStatusTests(ClusterFixture cluster)
+public class ListAndStatusTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/phi/phi-3-mini.Q4.gguf";
 
@@ -17,8 +16,11 @@ public class ListAndStatusTests(ClusterFixture cluster)
     {
         var ns = await cluster.NamespaceAsync("list");
         await cluster.CreateClaimAsync(ns, "mine");
-        Assert.Equal(0, (await cluster.CliAsync("deploy", "shared-one", "-s", Source, "-n", ns, "--wait", "--timeout", "30s")).ExitCode);
-        Assert.Equal(0, (await cluster.CliAsync("deploy", "own-one", "-s", Source + "?v=2", "--cache-claim", "mine", "-n", ns, "--wait", "--timeout", "30s")).ExitCode);
+        // Deployed together: the two services' waits for their Models' size probes (ModelGracePeriod) overlap.
+        var deployed = await Task.WhenAll(
+            cluster.CliAsync("deploy", "shared-one", "-s", Source, "-n", ns, "--wait", "--timeout", "30s"),
+            cluster.CliAsync("deploy", "own-one", "-s", Source + "?v=2", "--cache-claim", "mine", "-n", ns, "--wait", "--timeout", "30s"));
+        Assert.All(deployed, d => Assert.Equal(0, d.ExitCode));
         return ns;
     }
 

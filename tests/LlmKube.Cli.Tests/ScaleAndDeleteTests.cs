@@ -4,8 +4,7 @@ using LlmKube.Cli.Tests.Cluster;
 
 namespace LlmKube.Cli.Tests;
 
-[Collection(ClusterCollection.Name)]
-public class ScaleAndDeleteTests(ClusterFixture cluster)
+public class ScaleAndDeleteTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private const string Source = "https://models.example.invalid/scale/model.gguf";
 

@@ -43,10 +43,18 @@ public sealed class CacheScenario
         var scenario = new CacheScenario(cluster, await cluster.NamespaceAsync(prefix));
         var ns = scenario.Namespace;
         await cluster.CreateClaimAsync(ns, UserClaim);
-        var alpha = await cluster.CliAsync("deploy", "alpha", "-s", SourceA, "-n", ns, "--wait", "--timeout", "30s");
-        Assert.True(alpha.ExitCode == 0, alpha.Stdout + alpha.Stderr);
-        var beta = await cluster.CliAsync("deploy", "beta", "-s", SourceB, "--cache-claim", UserClaim, "-n", ns, "--wait", "--timeout", "30s");
-        Assert.True(beta.ExitCode == 0, beta.Stdout + beta.Stderr);
+        // Deployed together: each service waits out the operator's ModelGracePeriod for a size probe that cannot
+        // reach example.invalid, and the two waits overlap instead of adding up.
+        var deploying = new[]
+        {
+            cluster.CliAsync("deploy", "alpha", "-s", SourceA, "-n", ns, "--wait", "--timeout", "30s"),
+            cluster.CliAsync("deploy", "beta", "-s", SourceB, "--cache-claim", UserClaim, "-n", ns, "--wait", "--timeout", "30s"),
+        };
+        foreach (var deployed in await Task.WhenAll(deploying))
+        {
+            Assert.True(deployed.ExitCode == 0, deployed.Stdout + deployed.Stderr);
+        }
+
         WriteEntry(scenario.SharedDir, KeyA, "alpha.Q4_K_M.gguf", 2048, SourceA);
         WriteEntry(scenario.SharedDir, OrphanKey, "old.gguf", 512, null);
         Directory.CreateDirectory(Path.Combine(scenario.SharedDir, "lost+found"));

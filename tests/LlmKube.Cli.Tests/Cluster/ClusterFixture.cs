@@ -17,7 +17,9 @@ namespace LlmKube.Cli.Tests.Cluster;
 /// <summary>
 /// A sandbox API server with our CRDs, the operator running in-process (as sandbox up runs it), Deployments marked
 /// ready and claims bound by simulation, a kubeconfig for the CLI, and a stand-in kubelet for the CLI's cache Jobs.
-/// Shared by the cluster tests; each test works in its own namespace.
+/// One per cluster test class (<c>IClassFixture</c>): the classes run in parallel, each on its own cluster, since
+/// their time is mostly spent waiting on the operator; a class's tests run one at a time, each in its own namespace,
+/// so <see cref="FakeKubelet.Stalled"/> and all-namespace listings only ever see that class's objects.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -134,8 +136,3 @@ public sealed class ClusterFixture : IAsyncLifetime
 
 }
 
-[CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
-{
-    public const string Name = "cluster";
-}
