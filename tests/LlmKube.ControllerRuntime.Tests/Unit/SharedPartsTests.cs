@@ -138,4 +138,32 @@ public class SharedPartsTests
         Assert.Same(map, parts.Share(map));
         Assert.Same(map.Data, parts.Share(map).Data);
     }
+
+    [Fact]
+    public void Resources_are_shared_only_when_they_write_the_same_json()
+    {
+        var parts = new SharedParts();
+        V1Container Container(params (string Name, string Quantity)[] requests) => new()
+        {
+            Name = "c",
+            Resources = new V1ResourceRequirements { Requests = requests.ToDictionary(r => r.Name, r => new ResourceQuantity(r.Quantity)) },
+        };
+        V1ResourceRequirements Shared(V1Container container) =>
+            parts.Share(new V1Pod { Spec = new V1PodSpec { Containers = [container] } }).Spec.Containers[0].Resources;
+
+        var first = Shared(Container(("cpu", "1"), ("memory", "2Gi")));
+        Assert.Same(first, Shared(Container(("cpu", "1"), ("memory", "2Gi"))));
+        // "1000m" is written as "1": the same JSON, so the same instance.
+        Assert.Same(first, Shared(Container(("cpu", "1000m"), ("memory", "2Gi"))));
+        // The same value in another format, or the same entries in another order, write other JSON.
+        Assert.NotSame(first, Shared(Container(("cpu", "1"), ("memory", "2147483648"))));
+        Assert.NotSame(first, Shared(Container(("memory", "2Gi"), ("cpu", "1"))));
+        Assert.NotSame(first, Shared(Container(("cpu", "2"), ("memory", "2Gi"))));
+        foreach (var requests in new[] { new[] { ("cpu", "1000m"), ("memory", "2Gi") }, [("cpu", "1"), ("memory", "2147483648")], [("memory", "2Gi"), ("cpu", "1")] })
+        {
+            var container = Container(requests);
+            var json = Encode(container);
+            Assert.Equal(json, Encode(parts.Share(new V1Pod { Spec = new V1PodSpec { Containers = [container] } }).Spec.Containers[0]));
+        }
+    }
 }
