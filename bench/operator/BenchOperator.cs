@@ -13,6 +13,7 @@ internal sealed class BenchOperator : IAsyncDisposable
     private readonly Process _process;
 
     private static int s_started;
+    private static int s_dumps;
     private readonly int _metricsPort;
 
     private BenchOperator(Process process, int metricsPort)
@@ -99,6 +100,23 @@ internal sealed class BenchOperator : IAsyncDisposable
     {
         var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>
+    /// LLMKUBE_BENCH_GCDUMP=out-{n}.gcdump writes the operator's managed heap, by type, after the window
+    /// (dotnet-gcdump, or the tool named by DOTNET_GCDUMP), to see what the caches hold.
+    /// </summary>
+    public async Task GcDumpAsync()
+    {
+        if (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_GCDUMP") is not { Length: > 0 } path)
+        {
+            return;
+        }
+
+        path = path.Replace("{n}", Interlocked.Increment(ref s_dumps).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        using var dump = Process.Start(Environment.GetEnvironmentVariable("DOTNET_GCDUMP") ?? "dotnet-gcdump",
+            ["collect", "-p", _process.Id.ToString(CultureInfo.InvariantCulture), "-o", path]);
+        await dump.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -31,6 +31,7 @@ internal static class OperatorRun
             window = timed.Close();
             operatorCpu = op.CpuSeconds() - cpuBefore;
             rss = op.PeakRssMiB();
+            await op.GcDumpAsync();
             var metrics = await op.MetricsAsync();
             (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
             foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))

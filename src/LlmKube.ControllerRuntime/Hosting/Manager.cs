@@ -19,6 +19,9 @@ public sealed class Manager : IAsyncDisposable
     private readonly Dictionary<string, object> _informers = new(StringComparer.Ordinal);
     private readonly List<IInformer> _informerList = [];
     private readonly List<Controller> _controllers = [];
+
+    // One table for all of this manager's informers: a Deployment's and a Pod's containers repeat the same parts.
+    private readonly SharedParts _sharedParts = new();
     private readonly bool _ownsClient;
     private readonly bool _ownsMetrics;
     private readonly Lazy<EventRecorder> _events;
@@ -126,7 +129,7 @@ public sealed class Manager : IAsyncDisposable
                 Namespace = kind.Resource.Namespaced ? Options.Namespace : null,
                 LabelSelector = labelSelector ?? Options.Informers.LabelSelector,
             };
-            var informer = new Informer<T>(kind.CreateClient(Client), options, _loggers.CreateLogger($"LlmKube.ControllerRuntime.Informer.{kind.Resource.Name}"), _time, Metrics);
+            var informer = new Informer<T>(kind.CreateClient(Client), options, _loggers.CreateLogger($"LlmKube.ControllerRuntime.Informer.{kind.Resource.Name}"), _time, Metrics, _sharedParts);
             _informers[id] = informer;
             _informerList.Add(informer);
             return informer;

@@ -16,7 +16,8 @@ namespace LlmKube.ControllerRuntime;
 /// Handlers run synchronously on the informer's loop: keep them short (map to keys and enqueue).
 /// Cached objects carry no <c>metadata.managedFields</c> (controller-runtime's DefaultTransform): on a real
 /// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
-/// (patches leave server-owned metadata out; replaces are built from the desired object).
+/// (patches leave server-owned metadata out; replaces are built from the desired object). With
+/// <see cref="SharedParts"/>, equal pod-spec parts of cached objects are one shared instance.
 /// </summary>
 public sealed partial class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -26,6 +27,7 @@ public sealed partial class Informer<T> : IInformer
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IInformerObserver? _observer;
+    private readonly SharedParts? _sharedParts;
     private readonly Indexer<T> _cache = new();
     private readonly object _dispatchLock = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = [];
@@ -36,13 +38,14 @@ public sealed partial class Informer<T> : IInformer
 
     /// <summary>Creates an informer; call <see cref="RunAsync"/> to start it.</summary>
     public Informer(IResourceClient<T> client, InformerOptions? options = null, ILogger? logger = null,
-        TimeProvider? timeProvider = null, IInformerObserver? observer = null)
+        TimeProvider? timeProvider = null, IInformerObserver? observer = null, SharedParts? sharedParts = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? new InformerOptions();
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _observer = observer;
+        _sharedParts = sharedParts;
     }
 
     /// <inheritdoc/>
@@ -302,7 +305,7 @@ public sealed partial class Informer<T> : IInformer
             meta.ManagedFields = null;
         }
 
-        return obj;
+        return _sharedParts is null ? obj : _sharedParts.Share(obj);
     }
 
     private async Task DelayQuietly(TimeSpan delay, CancellationToken ct)

@@ -83,7 +83,8 @@ public sealed class ChildWriter(IKubernetes client)
         }
 
         var update = ObjectMerge.KeepForeignMetadata(desired, live);
-        update.Spec = live.Spec ?? new V1ServiceSpec();
+        // A copy: live is the cached object, which readers share (and whose parts other cached Services share).
+        update.Spec = live.Spec is null ? new V1ServiceSpec() : KubernetesJsonNodes.DeepCopy(live.Spec);
         update.Spec.Type = desired.Spec.Type;
         update.Spec.Ports = desired.Spec.Ports;
         update.Spec.Selector = desired.Spec.Selector;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using k8s;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
@@ -307,5 +308,68 @@ public class InformerTests
         public void WatchEvent(ApiResource resource, k8s.WatchEventType type)
         {
         }
+    }
+
+    [Fact]
+    public async Task Cached_deployments_share_equal_pod_spec_parts_and_still_read_back_as_the_server_sent_them()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        V1Deployment Deployment(string name) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns" },
+            Spec = new V1DeploymentSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
+                    Spec = new V1PodSpec
+                    {
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "server",
+                                Image = "server:1",
+                                Args = ["--name", name],
+                                Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("2Gi") } },
+                                SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
+                            },
+                        ],
+                    },
+                },
+            },
+        };
+        await cluster.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("a"), "ns");
+        var parts = new SharedParts();
+        var informer = new Informer<V1Deployment>(ResourceKinds.Deployments.CreateClient(cluster.Client), Fast, sharedParts: parts);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        // b arrives by the watch, a came from the list: both paths share.
+        await cluster.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("b"), "ns");
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "b")) != null, "b cached");
+
+        var a = informer.Cache.Get(new ObjectKey("ns", "a"))!.Spec.Template.Spec.Containers[0];
+        var b = informer.Cache.Get(new ObjectKey("ns", "b"))!.Spec.Template.Spec.Containers[0];
+        Assert.Same(a.Resources, b.Resources);
+        Assert.Same(a.SecurityContext, b.SecurityContext);
+        Assert.NotSame(a.Args, b.Args);
+        Assert.True(parts.Count > 0);
+        foreach (var name in new[] { "a", "b" })
+        {
+            // Compared once the cache holds the version a GET returns (the sandbox may still be writing status).
+            V1Deployment? live = null;
+            await Eventually.TrueAsync(async () =>
+            {
+                live = await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync(name, "ns");
+                return informer.Cache.Get(new ObjectKey("ns", name))?.Metadata.ResourceVersion == live.Metadata.ResourceVersion;
+            }, $"{name} cached at its latest version");
+            live!.Metadata.ManagedFields = null;
+            Assert.Equal(KubernetesJsonNodes.ToUtf8(live), KubernetesJsonNodes.ToUtf8(informer.Cache.Get(new ObjectKey("ns", name))!));
+        }
+
+        await cts.CancelAsync();
+        await run;
     }
 }

@@ -1,0 +1,56 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+using LlmKube.Operator.Controllers;
+
+namespace LlmKube.Operator.Tests;
+
+public class ChildWriterTests
+{
+    /// <summary>Answers every request with its own body: a replace returns what was sent.</summary>
+    private sealed class EchoHandler : DelegatingHandler
+    {
+        public List<string> Methods { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Methods.Add(request.Method.Method);
+            var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
+            return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        }
+    }
+
+    private static V1Service Service(int port, string? clusterIp = null) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = new V1ObjectMeta { Name = "svc", NamespaceProperty = "team-a", ResourceVersion = "7" },
+        Spec = new V1ServiceSpec
+        {
+            Type = "ClusterIP",
+            ClusterIP = clusterIp,
+            Selector = new Dictionary<string, string> { ["app"] = "svc" },
+            Ports = [new V1ServicePort { Name = "http", Port = port, TargetPort = "http" }],
+        },
+    };
+
+    [Fact]
+    public async Task Updating_a_service_leaves_the_cached_live_object_untouched()
+    {
+        var echo = new EchoHandler();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
+        var live = Service(80, clusterIp: "10.0.0.1");
+        var liveJson = LlmKube.ControllerRuntime.KubernetesJsonNodes.ToUtf8(live);
+        var livePorts = live.Spec.Ports;
+
+        var write = await new ChildWriter(client).ApplyKubernetesServiceAsync(Service(8080), live, CancellationToken.None);
+
+        Assert.Equal(ChildOutcome.Updated, write.Outcome);
+        Assert.Equal(["PUT"], echo.Methods);
+        Assert.Equal(8080, write.Live!.Spec.Ports[0].Port);
+        Assert.Equal("10.0.0.1", write.Live.Spec.ClusterIP);
+        // The live object is the informer's cached instance: readers share it, so the update must be a copy.
+        Assert.Same(livePorts, live.Spec.Ports);
+        Assert.Equal(liveJson, LlmKube.ControllerRuntime.KubernetesJsonNodes.ToUtf8(live));
+    }
+}
