@@ -18,6 +18,9 @@ internal static class App
     public static string Version { get; } =
         typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <summary>The first log line of every `fetch` run, the engine's and the front binary's alike.</summary>
+    public static string VersionLogLine => $"version {Version}";
+
     /// <summary>Exit code after SIGTERM/SIGINT (128 + 15).</summary>
     public const int ExitInterrupted = 143;
 
@@ -57,7 +60,7 @@ internal static class App
                     using (var run = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token))
                     using (var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time))
                     {
-                        reporter.Log($"version {Version}");
+                        reporter.Log(VersionLogLine);
                         try
                         {
                             await new FetchCommand(new FetchContext(options, reporter, time)).RunAsync(run.Token).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LlmKube.Fetcher.Front;
 using LlmKube.Fetcher.Tests.Infrastructure;
@@ -104,40 +103,20 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
         };
         string[] front = ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")];
 
-        var miss = await RunAsync([.. front, .. Fetch("--allow-file-root", "/a path/with spaces")], env);
+        var miss = await FetcherProcess.RunAsync(Fetch("--allow-file-root", "/a path/with spaces"), env, program: front);
         Assert.True(miss.ExitCode == 0, miss.Stderr);
         Assert.Equal(Data, File.ReadAllBytes(Model));
         Assert.Contains("done: " + Model, miss.Stderr, StringComparison.Ordinal);
 
         File.Delete(engineLink);
         Hub.ResetCounters();
-        var hit = await RunAsync([.. front, .. Fetch()], env);
+        var hit = await FetcherProcess.RunAsync(Fetch(), env, program: front);
         Assert.True(hit.ExitCode == 0, hit.Stderr);
         Assert.Contains("cache hit: " + Model + " (sha256 verified)", hit.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, Hub.DataRequests);
 
-        var refresh = await RunAsync([.. front, .. Fetch("--refresh", "OnChange")], env);
+        var refresh = await FetcherProcess.RunAsync(Fetch("--refresh", "OnChange"), env, program: front);
         Assert.Equal((int)FailureReason.Internal, refresh.ExitCode);
         Assert.Contains("reason=Internal message=cannot start the fetcher's engine " + engineLink, refresh.Stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task<RunResult> RunAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> env)
-    {
-        var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in command.Skip(1))
-        {
-            psi.ArgumentList.Add(argument);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new RunResult(process.ExitCode, await stderr);
     }
 }

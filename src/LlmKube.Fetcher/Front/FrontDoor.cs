@@ -51,7 +51,7 @@ internal static class FrontDoor
         }
 
         using var reporter = new ProgressReporter(stderr, options.Progress, isTerminal, time);
-        reporter.Log($"version {App.Version}");
+        reporter.Log(App.VersionLogLine);
         reporter.Log(hit.Message);
         return true;
     }

@@ -52,11 +52,15 @@ public sealed class FetcherProcess : IDisposable
         return ["dotnet", dll];
     }
 
-    /// <summary>Starts the fetcher; <paramref name="prefix"/> wraps it (e.g. setpriv ...).</summary>
-    public static FetcherProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? prefix = null)
+    /// <summary>
+    /// Starts the fetcher; <paramref name="prefix"/> wraps it (e.g. setpriv ...); <paramref name="program"/> runs another
+    /// build of it instead (e.g. the front binary).
+    /// </summary>
+    public static FetcherProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? prefix = null,
+        IReadOnlyList<string>? program = null)
     {
         var wrapped = prefix?.ToList() ?? [];
-        var command = wrapped.Concat(Command(anyUser: wrapped.Count > 0)).Concat(args).ToList();
+        var command = wrapped.Concat(program ?? Command(anyUser: wrapped.Count > 0)).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,
@@ -85,9 +89,10 @@ public sealed class FetcherProcess : IDisposable
         return new FetcherProcess(Process.Start(psi)!);
     }
 
-    public static async Task<RunResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? prefix = null, TimeSpan? timeout = null)
+    public static async Task<RunResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, IEnumerable<string>? prefix = null,
+        TimeSpan? timeout = null, IReadOnlyList<string>? program = null)
     {
-        using var p = Start(args, env, prefix);
+        using var p = Start(args, env, prefix, program);
         return await p.WaitAsync(timeout ?? TimeSpan.FromSeconds(120));
     }
 
