@@ -8,10 +8,12 @@ namespace LlmKube.Fetcher.Transfer;
 
 /// <summary>
 /// Parallel ranged download in three stages: N connections pull chunk indexes in file order from one queue and read
-/// each chunk into its own aligned buffer; a writer puts finished chunks at their offsets (O_DIRECT when possible); a
-/// hasher consumes them in file order from memory, so sha256 is computed during the transfer and nothing is read
-/// back. A window of buffers (about two per connection) bounds memory whatever the file size and lets a slow chunk
-/// hold the others back only that far. Chunks a previous run completed are only read back and hashed.
+/// each chunk into its own aligned buffer; writers put received chunks at their offsets (O_DIRECT when possible) while
+/// a hasher consumes the same buffers in file order from memory, so sha256 is computed during the transfer and nothing
+/// is read back. A buffer goes back to the window when both its write and its hash are done: the hasher, the slowest
+/// stage on one core, never waits for a write (bench/fetch/README.md, session 5). A window of buffers (about two per
+/// connection) bounds memory whatever the file size and lets a slow chunk hold the others back only that far. Chunks a
+/// previous run completed are only read back and hashed.
 /// </summary>
 internal sealed class RangedTransfer(
     IFileSource source,
@@ -44,8 +46,19 @@ internal sealed class RangedTransfer(
         }
 
         var toWrite = Channel.CreateBounded<(int Index, AlignedBuffer Buffer)>(window);
-        var written = new ConcurrentDictionary<int, AlignedBuffer>();
+        var received = new ConcurrentDictionary<int, AlignedBuffer>();
         using var signal = new SemaphoreSlim(0);
+        // Each received chunk has two holders, its writer and the hasher; the last to finish returns the buffer.
+        var holders = new int[map.Count];
+
+        void Release(int index, AlignedBuffer buffer)
+        {
+            if (Interlocked.Decrement(ref holders[index]) == 0)
+            {
+                free.Writer.TryWrite(buffer);
+            }
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var next = 0;
         var gate = new Lock();
@@ -70,6 +83,9 @@ internal sealed class RangedTransfer(
                 }
 
                 await DownloadChunkAsync(index, buffer, cts.Token).ConfigureAwait(false);
+                Volatile.Write(ref holders[index], 2);
+                received[index] = buffer;
+                signal.Release();
                 await toWrite.Writer.WriteAsync((index, buffer), cts.Token).ConfigureAwait(false);
             }
         }
@@ -82,8 +98,11 @@ internal sealed class RangedTransfer(
                 file.Flushed(map.Offset(index), map.Length(index));
                 map.MarkDone(index);
                 onChunkDone();
-                written[index] = buffer;
-                signal.Release();
+                Release(index, buffer);
+                if (toWrite.Reader.Count == 0)
+                {
+                    file.WritesIdle();
+                }
             }
         }
 
@@ -105,13 +124,13 @@ internal sealed class RangedTransfer(
 
                 readBack = null;
                 AlignedBuffer? buffer;
-                while (!written.TryRemove(i, out buffer))
+                while (!received.TryRemove(i, out buffer))
                 {
                     await signal.WaitAsync(cts.Token).ConfigureAwait(false);
                 }
 
                 hash.AppendData(buffer.Memory.Span[..length]);
-                free.Writer.TryWrite(buffer);
+                Release(i, buffer);
             }
 
             return hash.GetHashAndReset();

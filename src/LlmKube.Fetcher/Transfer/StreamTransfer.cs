@@ -127,6 +127,11 @@ internal sealed class StreamTransfer(
             {
                 file.Write(buffer, count, offset);
                 file.Flushed(offset, count);
+                if (full.Reader.Count == 0)
+                {
+                    file.WritesIdle();
+                }
+
                 hash.AppendData(buffer.Memory.Span[..count]);
                 offset += count;
                 free.Writer.TryWrite(buffer);
