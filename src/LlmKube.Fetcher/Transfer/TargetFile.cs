@@ -99,11 +99,11 @@ internal sealed class TargetFile : IDisposable
     }
 
     /// <summary>
-    /// The writers have nothing queued. Direct writes sit in the device's volatile cache until a flush, and the disk
-    /// flushes while it does nothing else: on the bench machine the final fsync of 2 GiB took 0.4-1.4 s, as long for
-    /// `dd oflag=direct conv=fsync`. So once <see cref="EarlyFlushBytes"/> are unflushed, an fsync runs in the
-    /// background while the writers wait for the network (bench/fetch/README.md, session 5). One at a time; its
-    /// failure fails <see cref="Complete"/>, so no error is lost to a flush nobody waited for.
+    /// The writers have nothing queued. Direct writes sit in the device's volatile cache until a flush: on the bench
+    /// machine the final fsync of 2 GiB took 0.4-1.4 s after the transfer, as long as after `dd oflag=direct`. So once
+    /// <see cref="EarlyFlushBytes"/> are unflushed, an fsync runs in the background while the writers wait for the
+    /// network, and the disk flushes during the transfer instead of after it (bench/fetch/README.md, session 5). One at
+    /// a time; its failure fails <see cref="Complete"/>, so no error is lost to a flush nobody waited for.
     /// </summary>
     public void WritesIdle()
     {
