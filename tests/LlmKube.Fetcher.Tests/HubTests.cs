@@ -207,6 +207,26 @@ public sealed class HubTests : IDisposable
         Assert.Empty(hub.Faults);
     }
 
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task A_single_stream_through_many_more_bytes_than_its_buffers_lands_byte_exact(string fsync)
+    {
+        // 8 buffers of 1 MiB are each filled five times, and the writer and the hasher read each one at the same time:
+        // the file and the hash must still be every byte in order. (When a buffer may be filled again is
+        // AlignedBufferTests' rule; a race here is too rare to catch by timing.)
+        await using var hub = await HubServer.StartAsync();
+        var data = TestData.Random((40 << 20) + 77, 44);
+        hub.AddPlain("m.gguf", data);
+        hub.Faults.Enqueue(new Fault(NoRanges: true)); // the probe
+        hub.Faults.Enqueue(new Fault(NoRanges: true)); // the stream
+        var dest = _tmp.Combine("k", "m.gguf");
+        var r = await InProcess.FetchAsync(hub.Endpoint + "/files/m.gguf", dest, "--sha256", TestData.Sha256(data), "--fsync", fsync);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("single stream", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+    }
+
     [Fact]
     public async Task Without_fsync_writes_are_buffered_and_the_result_is_the_same()
     {

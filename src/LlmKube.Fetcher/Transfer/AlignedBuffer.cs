@@ -21,9 +21,20 @@ internal sealed class AlignedBuffer
         Memory = array.AsMemory(offset, size);
     }
 
+    private int _holders;
+
     public Memory<byte> Memory { get; }
 
     public int Size => Memory.Length;
+
+    /// <summary>
+    /// Filled data now goes to <paramref name="holders"/> stages at once (the writer and the hasher): each calls
+    /// <see cref="Release"/> when done, and only the last may give the buffer back to be filled again.
+    /// </summary>
+    public void Hold(int holders) => Volatile.Write(ref _holders, holders);
+
+    /// <summary>True for the last holder: the buffer may be filled again.</summary>
+    public bool Release() => Interlocked.Decrement(ref _holders) == 0;
 
     /// <summary>The length to write for <paramref name="length"/> data bytes: rounded up to the alignment, padding zeroed.</summary>
     public int PadForDirectWrite(int length)

@@ -48,12 +48,10 @@ internal sealed class RangedTransfer(
         var toWrite = Channel.CreateBounded<(int Index, AlignedBuffer Buffer)>(window);
         var received = new ConcurrentDictionary<int, AlignedBuffer>();
         using var signal = new SemaphoreSlim(0);
-        // Each received chunk has two holders, its writer and the hasher; the last to finish returns the buffer.
-        var holders = new int[map.Count];
 
-        void Release(int index, AlignedBuffer buffer)
+        void Release(AlignedBuffer buffer)
         {
-            if (Interlocked.Decrement(ref holders[index]) == 0)
+            if (buffer.Release())
             {
                 free.Writer.TryWrite(buffer);
             }
@@ -83,7 +81,7 @@ internal sealed class RangedTransfer(
                 }
 
                 await DownloadChunkAsync(index, buffer, cts.Token).ConfigureAwait(false);
-                Volatile.Write(ref holders[index], 2);
+                buffer.Hold(2); // its writer and the hasher
                 received[index] = buffer;
                 signal.Release();
                 await toWrite.Writer.WriteAsync((index, buffer), cts.Token).ConfigureAwait(false);
@@ -98,7 +96,7 @@ internal sealed class RangedTransfer(
                 file.Flushed(map.Offset(index), map.Length(index));
                 map.MarkDone(index);
                 onChunkDone();
-                Release(index, buffer);
+                Release(buffer);
                 if (toWrite.Reader.Count == 0)
                 {
                     file.WritesIdle();
@@ -130,7 +128,7 @@ internal sealed class RangedTransfer(
                 }
 
                 hash.AppendData(buffer.Memory.Span[..length]);
-                Release(i, buffer);
+                Release(buffer);
             }
 
             return hash.GetHashAndReset();

@@ -6,9 +6,11 @@ using LlmKube.Fetcher.Sources;
 namespace LlmKube.Fetcher.Transfer;
 
 /// <summary>
-/// One stream for sources without ranges (or without a known size): a reader fills pooled 1 MiB buffers, a second
-/// task writes and hashes them (pipelined, never hashed on the receive loop). Without ranges a broken transfer can only
-/// restart from zero, which it does up to the attempt budget.
+/// One stream for sources without ranges (or without a known size): a reader fills pooled 1 MiB buffers, a writer
+/// puts them in the file while a hasher hashes the same buffers, both in order, and a buffer is filled again when both
+/// are done (never hashed on the receive loop, and the hasher never waits for a write, as in
+/// <see cref="RangedTransfer"/>). Without ranges a broken transfer can only restart from zero, which it does up to the
+/// attempt budget.
 /// </summary>
 internal sealed class StreamTransfer(
     IFileSource source,
@@ -53,6 +55,7 @@ internal sealed class StreamTransfer(
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         var full = Channel.CreateBounded<(AlignedBuffer Buffer, int Count)>(Buffers);
+        var toHash = Channel.CreateBounded<(AlignedBuffer Buffer, int Count)>(Buffers);
         var free = Channel.CreateUnbounded<AlignedBuffer>();
         for (var i = 0; i < Buffers; i++)
         {
@@ -96,7 +99,9 @@ internal sealed class StreamTransfer(
 
                         if (filled > 0)
                         {
+                            buffer.Hold(2); // the writer and the hasher
                             await full.Writer.WriteAsync((buffer, filled), cts.Token).ConfigureAwait(false);
+                            await toHash.Writer.WriteAsync((buffer, filled), cts.Token).ConfigureAwait(false);
                         }
 
                         if (filled < buffer.Size)
@@ -107,19 +112,43 @@ internal sealed class StreamTransfer(
                 }
 
                 full.Writer.Complete();
+                toHash.Writer.Complete();
             }
             catch (OperationCanceledException e) when (!outer.IsCancellationRequested)
             {
                 stalled = true;
                 full.Writer.Complete(e);
+                toHash.Writer.Complete(e);
             }
             catch (Exception e)
             {
                 full.Writer.Complete(e);
+                toHash.Writer.Complete(e);
             }
         }, CancellationToken.None);
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Release(AlignedBuffer buffer)
+        {
+            if (buffer.Release())
+            {
+                free.Writer.TryWrite(buffer);
+            }
+        }
+
+        var hasher = Task.Run(async () =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            // Not cts: its stall timer may still fire after the reader's last read. The reader completes this channel
+            // on every path, so the hasher always ends.
+            await foreach (var (buffer, count) in toHash.Reader.ReadAllAsync(outer).ConfigureAwait(false))
+            {
+                hash.AppendData(buffer.Memory.Span[..count]);
+                Release(buffer);
+            }
+
+            return hash.GetHashAndReset();
+        }, CancellationToken.None);
+
         long offset = 0;
         try
         {
@@ -132,10 +161,11 @@ internal sealed class StreamTransfer(
                     file.WritesIdle();
                 }
 
-                hash.AppendData(buffer.Memory.Span[..count]);
                 offset += count;
-                free.Writer.TryWrite(buffer);
+                Release(buffer);
             }
+
+            return (await hasher.ConfigureAwait(false), offset);
         }
         catch (OperationCanceledException) when (stalled && !outer.IsCancellationRequested)
         {
@@ -145,8 +175,8 @@ internal sealed class StreamTransfer(
         {
             await cts.CancelAsync().ConfigureAwait(false);
             await reader.ConfigureAwait(false);
+            // A failed write leaves the hasher cancelled or failed with the reader's error, reported above already.
+            await ((Task)hasher).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-
-        return (hash.GetHashAndReset(), offset);
     }
 }
