@@ -3,7 +3,8 @@
 # Usage: bench/fetch/run.sh [REPS] ; env SIZE_MIB (default 2048), PORT (default 18080), SKIP_BUILD=1,
 # BASELINE_BIN=/path/to/an/older/llmkube-fetch (adds method llmkube_fetch_baseline, same run, same rotation) with
 # BASELINE_ARGS (extra flags, e.g. "--allow-network 127.0.0.1 --fsync false"), ONLY="name name" (run only these
-# methods: ONLY="llmkube_fetch llmkube_fetch_baseline" gives alternating A/B pairs, one pair per repetition).
+# methods: ONLY="llmkube_fetch llmkube_fetch_baseline" gives alternating A/B pairs, one pair per repetition),
+# BASELINE_SOURCE=stream (the baseline downloads from the server without ranges, as llmkube_fetch_stream does).
 # Needs: nginx-light aria2 curl openssl (apt-get install -y nginx-light aria2 curl openssl), python3, dotnet SDK.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,6 +52,7 @@ http {
   uwsgi_temp_path $W/nginx/tu; scgi_temp_path $W/nginx/ts;
   sendfile on; tcp_nopush on; keepalive_requests 100000;
   server { listen 127.0.0.1:$PORT; root $W/www; }
+  server { listen 127.0.0.1:$((PORT + 1)); root $W/www; max_ranges 0; }
 }
 CONF
 nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" -e "$W/nginx/logs/error.log" &
@@ -58,6 +60,8 @@ NGINX=$!
 trap 'kill -QUIT $NGINX 2>/dev/null || true' EXIT INT TERM PIPE HUP
 sleep 1
 URL=http://127.0.0.1:$PORT/model.gguf
+# The same file from a server without ranges: the fetcher's single-stream path.
+STREAM_URL=http://127.0.0.1:$((PORT + 1))/model.gguf
 # nginx listens on loopback, which the fetcher refuses by default (SSRF policy, docs/SECURITY.md): allow exactly it.
 ALLOW="--allow-network 127.0.0.1"
 cat "$FILE" > /dev/null # server side warm (page cache)
@@ -70,6 +74,7 @@ METHODS=(
   "aria2c_x8|aria2c -q -x8 -s8 --allow-overwrite=true --auto-file-renaming=false -d $W/out -o f $URL|$W/out/f"
   "llmkube_fetch|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none $ALLOW|$W/out/k/model.gguf"
   "llmkube_fetch_nofsync|$FETCH fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none --fsync false $ALLOW|$W/out/k/model.gguf"
+  "llmkube_fetch_stream|$FETCH fetch --source $STREAM_URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none $ALLOW|$W/out/k/model.gguf"
 )
 # The limits, in the same rotation, on the same bytes (the server's file, in the page cache like nginx's): what the
 # disk takes for durable direct writes and for buffered ones, and what one core hashes. A pipeline that overlaps
@@ -81,7 +86,9 @@ METHODS+=(
 )
 if [ -n "${BASELINE_BIN:-}" ]; then
   # An older build, for a same-run comparison (it may not know --allow-network: it gets no flag it did not have).
-  METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none ${BASELINE_ARGS:-}|$W/out/k/model.gguf")
+  BASELINE_URL=$URL
+  [ "${BASELINE_SOURCE:-}" = stream ] && BASELINE_URL=$STREAM_URL
+  METHODS+=("llmkube_fetch_baseline|$BASELINE_BIN fetch --source $BASELINE_URL --dest $W/out/k/model.gguf --sha256 $SHA --progress none ${BASELINE_ARGS:-}|$W/out/k/model.gguf")
 fi
 if [ -n "${ONLY:-}" ]; then
   SELECTED=()

@@ -26,6 +26,7 @@ STAGES = {
     "aria2c_x8": [NET, BUFFERED],
     "llmkube_fetch": [NET, DIRECT, SHA],
     "llmkube_fetch_nofsync": [NET, BUFFERED, SHA],
+    "llmkube_fetch_stream": [NET, DIRECT, SHA],
     "llmkube_fetch_baseline": [NET, DIRECT, SHA],
 }
 wall = {(r["rep"], r["method"]): float(r["wall_s"]) for r in rows}
