@@ -80,11 +80,7 @@ public sealed class TargetFileTests : IDisposable
             var length = (int)Math.Min(Chunk, data.Length - offset);
             data.AsSpan((int)offset, length).CopyTo(buffer.Memory.Span);
             file.Write(buffer, length, offset);
-            file.Flushed(offset, length);
-            if (idleAfterEach)
-            {
-                file.WritesIdle();
-            }
+            file.Written(offset, length, moreQueued: !idleAfterEach);
         }
     }
 }

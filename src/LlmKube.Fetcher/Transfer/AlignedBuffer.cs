@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 
 namespace LlmKube.Fetcher.Transfer;
 
@@ -35,6 +36,15 @@ internal sealed class AlignedBuffer
 
     /// <summary>True for the last holder: the buffer may be filled again.</summary>
     public bool Release() => Interlocked.Decrement(ref _holders) == 0;
+
+    /// <summary>Releases this holder's claim and, for the last holder, returns the buffer to <paramref name="free"/>.</summary>
+    public void ReleaseTo(ChannelWriter<AlignedBuffer> free)
+    {
+        if (Release())
+        {
+            free.TryWrite(this);
+        }
+    }
 
     /// <summary>The length to write for <paramref name="length"/> data bytes: rounded up to the alignment, padding zeroed.</summary>
     public int PadForDirectWrite(int length)

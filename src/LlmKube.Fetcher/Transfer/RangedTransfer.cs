@@ -49,14 +49,6 @@ internal sealed class RangedTransfer(
         var received = new ConcurrentDictionary<int, AlignedBuffer>();
         using var signal = new SemaphoreSlim(0);
 
-        void Release(AlignedBuffer buffer)
-        {
-            if (buffer.Release())
-            {
-                free.Writer.TryWrite(buffer);
-            }
-        }
-
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var next = 0;
         var gate = new Lock();
@@ -93,14 +85,10 @@ internal sealed class RangedTransfer(
             await foreach (var (index, buffer) in toWrite.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
                 file.Write(buffer, (int)map.Length(index), map.Offset(index));
-                file.Flushed(map.Offset(index), map.Length(index));
+                file.Written(map.Offset(index), map.Length(index), moreQueued: toWrite.Reader.Count > 0);
                 map.MarkDone(index);
                 onChunkDone();
-                Release(buffer);
-                if (toWrite.Reader.Count == 0)
-                {
-                    file.WritesIdle();
-                }
+                buffer.ReleaseTo(free.Writer);
             }
         }
 
@@ -128,7 +116,7 @@ internal sealed class RangedTransfer(
                 }
 
                 hash.AppendData(buffer.Memory.Span[..length]);
-                Release(buffer);
+                buffer.ReleaseTo(free.Writer);
             }
 
             return hash.GetHashAndReset();

@@ -127,14 +127,6 @@ internal sealed class StreamTransfer(
             }
         }, CancellationToken.None);
 
-        void Release(AlignedBuffer buffer)
-        {
-            if (buffer.Release())
-            {
-                free.Writer.TryWrite(buffer);
-            }
-        }
-
         var hasher = Task.Run(async () =>
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -143,7 +135,7 @@ internal sealed class StreamTransfer(
             await foreach (var (buffer, count) in toHash.Reader.ReadAllAsync(outer).ConfigureAwait(false))
             {
                 hash.AppendData(buffer.Memory.Span[..count]);
-                Release(buffer);
+                buffer.ReleaseTo(free.Writer);
             }
 
             return hash.GetHashAndReset();
@@ -155,14 +147,9 @@ internal sealed class StreamTransfer(
             await foreach (var (buffer, count) in full.Reader.ReadAllAsync(outer).ConfigureAwait(false))
             {
                 file.Write(buffer, count, offset);
-                file.Flushed(offset, count);
-                if (full.Reader.Count == 0)
-                {
-                    file.WritesIdle();
-                }
-
+                file.Written(offset, count, moreQueued: full.Reader.Count > 0);
                 offset += count;
-                Release(buffer);
+                buffer.ReleaseTo(free.Writer);
             }
 
             return (await hasher.ConfigureAwait(false), offset);

@@ -11,7 +11,7 @@ namespace LlmKube.Fetcher.Transfer;
 /// </summary>
 internal sealed class TargetFile : IDisposable
 {
-    /// <summary>Direct writes not yet flushed before an early flush starts (see <see cref="WritesIdle"/>).</summary>
+    /// <summary>Direct writes not yet flushed before an early flush starts (see <see cref="Written"/>).</summary>
     internal const long EarlyFlushBytes = 32L << 20;
 
     private readonly bool _earlyWriteback;
@@ -79,35 +79,28 @@ internal sealed class TargetFile : IDisposable
     public int EarlyFlushes { get; private set; }
 
     /// <summary>
-    /// A range was written: buffered, its writeback starts now; direct, it counts towards the next early flush.
+    /// A range was written. Buffered, its writeback starts now. Direct, it counts towards the next early flush, which
+    /// starts when <paramref name="moreQueued"/> is false: the writers have nothing queued. Direct writes sit in the
+    /// device's volatile cache until a flush: on the bench machine the final fsync of 2 GiB took 0.4-1.4 s after the
+    /// transfer, as long as after `dd oflag=direct`. So once <see cref="EarlyFlushBytes"/> are unflushed, an fsync runs
+    /// in the background while the writers wait for the network, and the disk flushes during the transfer instead of
+    /// after it (bench/fetch/README.md, session 5). One at a time; its failure fails <see cref="Complete"/>, so no error
+    /// is lost to a flush nobody waited for.
     /// </summary>
-    public void Flushed(long offset, long length)
+    public void Written(long offset, long length, bool moreQueued)
     {
         if (!_earlyWriteback)
         {
             return;
         }
 
-        if (IsDirect)
-        {
-            Interlocked.Add(ref _unflushed, length);
-        }
-        else
+        if (!IsDirect)
         {
             Libc.StartWriteback(Handle, offset, length);
+            return;
         }
-    }
 
-    /// <summary>
-    /// The writers have nothing queued. Direct writes sit in the device's volatile cache until a flush: on the bench
-    /// machine the final fsync of 2 GiB took 0.4-1.4 s after the transfer, as long as after `dd oflag=direct`. So once
-    /// <see cref="EarlyFlushBytes"/> are unflushed, an fsync runs in the background while the writers wait for the
-    /// network, and the disk flushes during the transfer instead of after it (bench/fetch/README.md, session 5). One at
-    /// a time; its failure fails <see cref="Complete"/>, so no error is lost to a flush nobody waited for.
-    /// </summary>
-    public void WritesIdle()
-    {
-        if (!IsDirect || !_earlyWriteback || Interlocked.Read(ref _unflushed) < EarlyFlushBytes)
+        if (Interlocked.Add(ref _unflushed, length) < EarlyFlushBytes || moreQueued)
         {
             return;
         }
