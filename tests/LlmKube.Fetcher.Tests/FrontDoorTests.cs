@@ -83,6 +83,42 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
     }
 
     [Fact]
+    public async Task A_planted_llmkube_fetch_on_PATH_or_in_the_cache_volume_is_never_what_the_front_execs()
+    {
+        // An attacker who can write to the cache volume (or set PATH) plants an executable named like the engine. The
+        // front must only ever exec the engine beside itself: with that engine missing, it fails and names it.
+        var bin = Tmp.Combine("layout", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var file in Directory.GetFiles(BuiltExecutables.OutputOf("LlmKube.Fetcher.Front")))
+        {
+            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
+        }
+
+        var marker = Tmp.Combine("planted-ran");
+        var planted = new List<string>();
+        foreach (var dir in new[] { Tmp.Combine("evil"), Tmp.Combine("models"), Tmp.Combine("models", Key) })
+        {
+            Directory.CreateDirectory(dir);
+            var fake = Path.Combine(dir, "llmkube-fetch");
+            File.WriteAllText(fake, $"#!/bin/sh\ntouch {marker}\n");
+            File.SetUnixFileMode(fake, (UnixFileMode)Convert.ToInt32("755", 8));
+            planted.Add(dir);
+        }
+
+        var env = new Dictionary<string, string>
+        {
+            ["LLMKUBE_ALLOWED_NETWORKS"] = InProcess.LoopbackAllowed,
+            ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
+            ["PATH"] = string.Join(':', planted) + ":" + Environment.GetEnvironmentVariable("PATH"),
+        };
+        var r = await FetcherProcess.RunAsync(Fetch("--refresh", "OnChange"), env, program: ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")]);
+
+        Assert.Equal((int)FailureReason.Internal, r.ExitCode);
+        Assert.Contains("cannot start the fetcher's engine " + Tmp.Combine("layout", "libexec", "llmkube-fetch"), r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker), "a planted llmkube-fetch ran");
+    }
+
+    [Fact]
     public async Task The_front_binary_execs_the_engine_with_every_argument_and_answers_the_next_hit_alone()
     {
         // The image's layout: bin/ holds the front, libexec/llmkube-fetch the engine (here its apphost, by a link).
