@@ -87,13 +87,7 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
     {
         // An attacker who can write to the cache volume (or set PATH) plants an executable named like the engine. The
         // front must only ever exec the engine beside itself: with that engine missing, it fails and names it.
-        var bin = Tmp.Combine("layout", "bin");
-        Directory.CreateDirectory(bin);
-        foreach (var file in Directory.GetFiles(BuiltExecutables.OutputOf("LlmKube.Fetcher.Front")))
-        {
-            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
-        }
-
+        var front = FrontInLayout();
         var marker = Tmp.Combine("planted-ran");
         var planted = new List<string>();
         foreach (var dir in new[] { Tmp.Combine("evil"), Tmp.Combine("models"), Tmp.Combine("models", Key) })
@@ -105,13 +99,9 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
             planted.Add(dir);
         }
 
-        var env = new Dictionary<string, string>
-        {
-            ["LLMKUBE_ALLOWED_NETWORKS"] = InProcess.LoopbackAllowed,
-            ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
-            ["PATH"] = string.Join(':', planted) + ":" + Environment.GetEnvironmentVariable("PATH"),
-        };
-        var r = await FetcherProcess.RunAsync(Fetch("--refresh", "OnChange"), env, program: ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")]);
+        var env = FrontEnvironment();
+        env["PATH"] = string.Join(':', planted) + ":" + Environment.GetEnvironmentVariable("PATH");
+        var r = await FetcherProcess.RunAsync(Fetch("--refresh", "OnChange"), env, program: front);
 
         Assert.Equal((int)FailureReason.Internal, r.ExitCode);
         Assert.Contains("cannot start the fetcher's engine " + Tmp.Combine("layout", "libexec", "llmkube-fetch"), r.Stderr, StringComparison.Ordinal);
@@ -122,22 +112,11 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
     public async Task The_front_binary_execs_the_engine_with_every_argument_and_answers_the_next_hit_alone()
     {
         // The image's layout: bin/ holds the front, libexec/llmkube-fetch the engine (here its apphost, by a link).
-        var bin = Tmp.Combine("layout", "bin");
-        Directory.CreateDirectory(bin);
-        foreach (var file in Directory.GetFiles(BuiltExecutables.OutputOf("LlmKube.Fetcher.Front")))
-        {
-            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
-        }
-
+        var front = FrontInLayout();
         Directory.CreateDirectory(Tmp.Combine("layout", "libexec"));
         var engineLink = Tmp.Combine("layout", "libexec", "llmkube-fetch");
         File.CreateSymbolicLink(engineLink, Path.Combine(BuiltExecutables.FetcherDirectory, "llmkube-fetch"));
-        var env = new Dictionary<string, string>
-        {
-            ["LLMKUBE_ALLOWED_NETWORKS"] = InProcess.LoopbackAllowed,
-            ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
-        };
-        string[] front = ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")];
+        var env = FrontEnvironment();
 
         var miss = await FetcherProcess.RunAsync(Fetch("--allow-file-root", "/a path/with spaces"), env, program: front);
         Assert.True(miss.ExitCode == 0, miss.Stderr);
@@ -155,4 +134,23 @@ public sealed class FrontDoorTests() : ServedModelTest(200_000, 11)
         Assert.Equal((int)FailureReason.Internal, refresh.ExitCode);
         Assert.Contains("reason=Internal message=cannot start the fetcher's engine " + engineLink, refresh.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>The JIT-built front copied to layout/bin (the image's /usr/local/bin), and the command that runs it.</summary>
+    private string[] FrontInLayout()
+    {
+        var bin = Tmp.Combine("layout", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var file in Directory.GetFiles(BuiltExecutables.OutputOf("LlmKube.Fetcher.Front")))
+        {
+            File.Copy(file, Path.Combine(bin, Path.GetFileName(file)));
+        }
+
+        return ["dotnet", Path.Combine(bin, "llmkube-fetch-front.dll")];
+    }
+
+    private static Dictionary<string, string> FrontEnvironment() => new()
+    {
+        ["LLMKUBE_ALLOWED_NETWORKS"] = InProcess.LoopbackAllowed,
+        ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
+    };
 }
