@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Services;
+using LlmKube.Core.Builders;
 using LlmKube.Sandbox;
 using LlmKube.Tests.Shared;
 
@@ -147,6 +148,41 @@ public sealed class TenancyScenarios : IAsyncLifetime
         var after = (await _cluster.GetDeploymentAsync(Team, "api"))!;
         Assert.Equal((foreign.Metadata.Generation, "api:1"), (after.Metadata.Generation, after.Spec.Template.Spec.Containers.Single().Image));
         Assert.Null(after.Metadata.OwnerReferences);
+    }
+
+    [Fact]
+    public async Task A_new_service_takes_free_names_without_reading_them_from_the_API()
+    {
+        // Every name is checked in the caches (ours whole, the others' metadata): creating a service reads nothing.
+        await AsAliceAsync(Manifests.Model("m3", "s3://bucket/m.gguf") + Manifests.Service("chat", "m3"), Team);
+        await _cluster.WaitForServiceAsync(Team, "chat", s => s.Status?.Phase == ServicePhases.Ready, "Ready");
+
+        var counts = _cluster.Server.Control.GetRequestCounts();
+        foreach (var resource in new[] { "deployments", "services" })
+        {
+            Assert.Equal(1, counts.Count(verb: "create", resource: resource, ns: Team, user: TestCluster.OperatorUser));
+            Assert.Equal(0, counts.Count(verb: "list", resource: resource, ns: Team, user: TestCluster.OperatorUser) + counts.Count(verb: "get", resource: resource, ns: Team, user: TestCluster.OperatorUser));
+        }
+    }
+
+    [Fact]
+    public async Task Our_Deployment_stripped_of_its_label_is_still_ours_read_whole_and_put_right()
+    {
+        // Without the label it leaves the labelled cache for the metadata-only one; controlled by the service, it is
+        // read whole and its label restored, not reported as someone else's.
+        await AsAliceAsync(Manifests.Model("m4", "s3://bucket/m.gguf") + Manifests.Service("chat", "m4"), Team);
+        await _cluster.WaitForServiceAsync(Team, "chat", s => s.Status?.Phase == ServicePhases.Ready, "Ready");
+        var label = ObjectLabels.RuntimeLabel.Replace("/", "~1", StringComparison.Ordinal);
+        await _cluster.Client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch($$"""[{"op":"remove","path":"/metadata/labels/{{label}}"}]""", V1Patch.PatchType.JsonPatch), "chat", Team);
+
+        var restored = await TestCluster.EventuallyAsync(() => _cluster.GetDeploymentAsync(Team, "chat"),
+            d => d?.Metadata.Labels?.ContainsKey(ObjectLabels.RuntimeLabel) == true, "the runtime label restored by the operator");
+        Assert.Equal(ServerContainer.Name, restored!.Spec.Template.Spec.Containers[0].Name);
+        var service = await _cluster.GetInferenceServiceAsync(Team, "chat");
+        Assert.Equal(ServicePhases.Ready, service!.Status!.Phase);
+        Assert.DoesNotContain(await _cluster.EventsAsync(Team, "chat"), x => x.Reason == Reasons.ResourceConflict);
+        Assert.Equal(1, _cluster.Server.Control.GetRequestCounts().Count(verb: "list", resource: "deployments", ns: Team, user: TestCluster.OperatorUser));
     }
 
     [Fact]

@@ -105,9 +105,11 @@ public sealed class Manager : IAsyncDisposable
 
     /// <summary>
     /// The shared informer for <paramref name="kind"/> (one per kind and label selector), scoped to the manager's
-    /// namespace unless the kind is cluster-scoped. Create informers before <see cref="RunAsync"/>.
+    /// namespace unless the kind is cluster-scoped. Create informers before <see cref="RunAsync"/>. A
+    /// <paramref name="transform"/> shapes what the cache keeps (see <see cref="Informer{T}"/>); asking again for the
+    /// same kind and selector with another transform is an error, as the cache is shared.
     /// </summary>
-    public Informer<T> Informer<T>(ResourceKind<T> kind, string? labelSelector = null)
+    public Informer<T> Informer<T>(ResourceKind<T> kind, string? labelSelector = null, Func<T, T>? transform = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(kind);
@@ -116,7 +118,9 @@ public sealed class Manager : IAsyncDisposable
         {
             if (_informers.TryGetValue(id, out var existing))
             {
-                return (Informer<T>)existing;
+                return Equals(((Informer<T>)existing).Transform, transform)
+                    ? (Informer<T>)existing
+                    : throw new InvalidOperationException($"the informer for {kind.Resource.Name} with selector '{labelSelector}' already exists with another transform");
             }
 
             if (Volatile.Read(ref _started) != 0)
@@ -129,7 +133,7 @@ public sealed class Manager : IAsyncDisposable
                 Namespace = kind.Resource.Namespaced ? Options.Namespace : null,
                 LabelSelector = labelSelector ?? Options.Informers.LabelSelector,
             };
-            var informer = new Informer<T>(kind.CreateClient(Client), options, _loggers.CreateLogger($"LlmKube.ControllerRuntime.Informer.{kind.Resource.Name}"), _time, Metrics, _sharedParts);
+            var informer = new Informer<T>(kind.CreateClient(Client), options, _loggers.CreateLogger($"LlmKube.ControllerRuntime.Informer.{kind.Resource.Name}"), _time, Metrics, _sharedParts, transform);
             _informers[id] = informer;
             _informerList.Add(informer);
             return informer;

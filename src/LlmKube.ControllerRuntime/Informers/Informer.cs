@@ -28,6 +28,7 @@ public sealed partial class Informer<T> : IInformer
     private readonly TimeProvider _time;
     private readonly IInformerObserver? _observer;
     private readonly SharedParts? _sharedParts;
+    private readonly Func<T, T>? _transform;
     private readonly Indexer<T> _cache = new();
     private readonly object _dispatchLock = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = [];
@@ -36,9 +37,12 @@ public sealed partial class Informer<T> : IInformer
     private volatile string? _lastResourceVersion;
     private int _started;
 
-    /// <summary>Creates an informer; call <see cref="RunAsync"/> to start it.</summary>
+    /// <summary>
+    /// Creates an informer; call <see cref="RunAsync"/> to start it. <paramref name="transform"/> (controller-runtime's
+    /// cache transform) turns each decoded object into what the cache keeps, e.g. only its metadata.
+    /// </summary>
     public Informer(IResourceClient<T> client, InformerOptions? options = null, ILogger? logger = null,
-        TimeProvider? timeProvider = null, IInformerObserver? observer = null, SharedParts? sharedParts = null)
+        TimeProvider? timeProvider = null, IInformerObserver? observer = null, SharedParts? sharedParts = null, Func<T, T>? transform = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? new InformerOptions();
@@ -46,6 +50,7 @@ public sealed partial class Informer<T> : IInformer
         _time = timeProvider ?? TimeProvider.System;
         _observer = observer;
         _sharedParts = sharedParts;
+        _transform = transform;
     }
 
     /// <inheritdoc/>
@@ -56,6 +61,9 @@ public sealed partial class Informer<T> : IInformer
 
     /// <summary>The settings.</summary>
     public InformerOptions Options => _options;
+
+    /// <summary>What the cache keeps of each object, when not the whole object.</summary>
+    public Func<T, T>? Transform => _transform;
 
     /// <summary>The cache. Objects in it are shared: never mutate them.</summary>
     public IReadOnlyIndexer<T> Cache => _cache;
@@ -263,7 +271,7 @@ public sealed partial class Informer<T> : IInformer
 
     private void Apply(WatchEventType type, T obj)
     {
-        Trim(obj);
+        obj = Trim(obj);
         var rv = obj.Rv();
         lock (_dispatchLock)
         {
@@ -303,6 +311,11 @@ public sealed partial class Informer<T> : IInformer
         if (!_options.KeepManagedFields && obj.Metadata is { ManagedFields: not null } meta)
         {
             meta.ManagedFields = null;
+        }
+
+        if (_transform is not null)
+        {
+            obj = _transform(obj);
         }
 
         return _sharedParts is null ? obj : _sharedParts.Share(obj);

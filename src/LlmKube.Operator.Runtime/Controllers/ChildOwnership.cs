@@ -15,15 +15,20 @@ public sealed record OwnershipCheck(LiveChildren Live, string? Conflict);
 
 /// <summary>
 /// Looks at every object whose name a service would take before anything is created, so the operator never routes to,
-/// adopts or updates what it did not create, and never leaves half a service behind when one name is taken. The
-/// Deployment and Service informers list only objects with our runtime label (memory: not every Deployment in the
-/// cluster), so a name missing there is read from the API server once: an unlabelled object of that name is foreign.
-/// That read is a list by name, not a GET: a new service's names are free, and the client throws on a GET's 404; those
-/// exceptions, rethrown through every async frame, cost the operator a measurable share of its CPU while creating
-/// services (bench/operator/README.md). In steady state every child is in the cache and nothing is read.
+/// adopts or updates what it did not create, and never leaves half a service behind when one name is taken. Names are
+/// looked up in two caches per kind: our labelled children, whole, and every other Deployment and Service in the
+/// watched namespaces as metadata only (<see cref="UnlabelledSelector"/>, <see cref="NameHolder(V1Deployment)"/>):
+/// a foreign name is known without a read, and creating a service reads nothing (bench/operator/README.md: the read
+/// per name cost the operator a fifth of its time creating services). One case still reads: an object of ours that
+/// lost its label sits in the metadata-only cache, and is read whole so it can be put right. A foreign object created
+/// after the cache last heard from the server (the same race a read has, a little wider) makes the create fail with
+/// 409, and the pass after looks again.
 /// </summary>
 public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
 {
+    /// <summary>The selector of the metadata-only informers: Deployments and Services without our runtime label.</summary>
+    public const string UnlabelledSelector = "!" + ObjectLabels.RuntimeLabel;
+
     public async Task<OwnershipCheck> ReadAsync(InferenceService service, DesiredState state, V1PersistentVolumeClaim? claim, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(service);
@@ -39,16 +44,16 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
         }
 
         var deploymentName = state.Deployment!.Metadata.Name;
-        var deployment = caches.Deployments.Get(new ObjectKey(ns, deploymentName))
-            ?? (await client.AppsV1.ListNamespacedDeploymentAsync(ns, fieldSelector: ByName(deploymentName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault();
+        var deployment = await HolderAsync(caches.Deployments, caches.UnlabelledDeployments, new ObjectKey(ns, deploymentName), uid,
+            async () => (await client.AppsV1.ListNamespacedDeploymentAsync(ns, fieldSelector: ByName(deploymentName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
         if (deployment is not null && !ChildWriter.ControlledBy(deployment.Metadata, uid))
         {
             conflicts.Add(Foreign("Deployment", deploymentName, ns));
         }
 
         var serviceName = state.KubernetesService!.Metadata.Name;
-        var kubernetesService = caches.KubernetesServices.Get(new ObjectKey(ns, serviceName))
-            ?? (await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: ByName(serviceName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault();
+        var kubernetesService = await HolderAsync(caches.KubernetesServices, caches.UnlabelledKubernetesServices, new ObjectKey(ns, serviceName), uid,
+            async () => (await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: ByName(serviceName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
         if (kubernetesService is not null && !ChildWriter.ControlledBy(kubernetesService.Metadata, uid))
         {
             conflicts.Add(Foreign("Service", serviceName, ns));
@@ -56,6 +61,14 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
 
         return new OwnershipCheck(new LiveChildren(deployment, kubernetesService, claim), conflicts.Count > 0 ? string.Join("; ", conflicts) : null);
     }
+
+    /// <summary>What the metadata-only informers keep of a Deployment: who holds the name.</summary>
+    public static V1Deployment NameHolder(V1Deployment deployment) =>
+        new() { ApiVersion = deployment.ApiVersion, Kind = deployment.Kind, Metadata = NameHolder(deployment.Metadata) };
+
+    /// <summary>What the metadata-only informers keep of a Service: who holds the name.</summary>
+    public static V1Service NameHolder(V1Service service) =>
+        new() { ApiVersion = service.ApiVersion, Kind = service.Kind, Metadata = NameHolder(service.Metadata) };
 
     /// <summary>The shared claim carries the labels the operator (and upstream) creates it with; a perService or provisioned claim is controlled by its service.</summary>
     public static bool Provisioned(V1PersistentVolumeClaim claim, CacheClaimKind kind, string serviceUid)
@@ -68,6 +81,31 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
             CacheClaimKind.User => false,
         };
     }
+
+    /// <summary>
+    /// The object holding <paramref name="key"/>: ours from the labelled cache; a foreign one's metadata from the
+    /// unlabelled cache; read whole only when that one is controlled by the service (ours, without its label).
+    /// </summary>
+    private static async Task<T?> HolderAsync<T>(IReadOnlyIndexer<T> labelled, IReadOnlyIndexer<T> unlabelled, ObjectKey key, string uid, Func<Task<T?>> read)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        if (labelled.Get(key) is { } ours)
+        {
+            return ours;
+        }
+
+        var other = unlabelled.Get(key);
+        return other is not null && ChildWriter.ControlledBy(other.Metadata, uid) ? await read().ConfigureAwait(false) : other;
+    }
+
+    private static V1ObjectMeta NameHolder(V1ObjectMeta? meta) => new()
+    {
+        Name = meta?.Name,
+        NamespaceProperty = meta?.NamespaceProperty,
+        Uid = meta?.Uid,
+        ResourceVersion = meta?.ResourceVersion,
+        OwnerReferences = meta?.OwnerReferences,
+    };
 
     /// <summary>Selects the one object of that name (object names never hold a selector's ',', '=' or '\\').</summary>
     private static string ByName(string name) => $"metadata.name={name}";

@@ -5,12 +5,18 @@ using LlmKube.ControllerRuntime;
 
 namespace LlmKube.Operator.Controllers;
 
-/// <summary>The informer caches the reconcilers read from (never from the API directly).</summary>
+/// <summary>
+/// The informer caches the reconcilers read from (never from the API directly). Deployments and Services are split by
+/// our runtime label: ours whole, the others (<see cref="UnlabelledDeployments"/>, <see cref="UnlabelledKubernetesServices"/>)
+/// as their metadata only, so <see cref="ChildOwnership"/> knows which names are taken without reading them.
+/// </summary>
 public sealed record OperatorCaches(
     IReadOnlyIndexer<InferenceService> InferenceServices,
     IReadOnlyIndexer<Model> Models,
     IReadOnlyIndexer<V1Deployment> Deployments,
     IReadOnlyIndexer<V1Service> KubernetesServices,
+    IReadOnlyIndexer<V1Deployment> UnlabelledDeployments,
+    IReadOnlyIndexer<V1Service> UnlabelledKubernetesServices,
     IReadOnlyIndexer<V1PersistentVolumeClaim> Claims,
     IReadOnlyIndexer<V1PersistentVolume> Volumes,
     IReadOnlyIndexer<V1Pod> Pods)

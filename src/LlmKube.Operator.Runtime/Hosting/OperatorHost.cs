@@ -52,6 +52,8 @@ public sealed class OperatorHost : IAsyncDisposable
         var models = Manager.Informer(ResourceKind.Custom<Model>());
         var deployments = Manager.Informer(ResourceKinds.Deployments, ObjectLabels.RuntimeLabel);
         var kubernetesServices = Manager.Informer(ResourceKinds.Services, ObjectLabels.RuntimeLabel);
+        var unlabelledDeployments = Manager.Informer(ResourceKinds.Deployments, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder);
+        var unlabelledServices = Manager.Informer(ResourceKinds.Services, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder);
         var claims = Manager.Informer(ResourceKinds.PersistentVolumeClaims);
         var volumes = Manager.Informer(ResourceKinds.PersistentVolumes);
         var pods = Manager.Informer(ResourceKinds.Pods, ObjectLabels.InferenceServiceLabel);
@@ -66,7 +68,7 @@ public sealed class OperatorHost : IAsyncDisposable
         _publisher = new ConfigurationPublisher(Manager.Client, OperatorNamespace.Resolve(options.LeaderElectionNamespace).Name,
             new PublishedConfiguration(workload, Api.ProductVersion.Current, options.Namespace), loggers.CreateLogger<ConfigurationPublisher>(), time);
         _metrics = new OperatorMetrics(Manager.Metrics.Registry, inferenceServices.Cache, models.Cache, claims.Cache, pods, () => Manager.IsLeader, time);
-        var caches = new OperatorCaches(inferenceServices.Cache, models.Cache, deployments.Cache, kubernetesServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
+        var caches = new OperatorCaches(inferenceServices.Cache, models.Cache, deployments.Cache, kubernetesServices.Cache, unlabelledDeployments.Cache, unlabelledServices.Cache, claims.Cache, volumes.Cache, pods.Cache);
         _probe = new HttpSourceProbe(options.AllowPrivateSourceProbes);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 

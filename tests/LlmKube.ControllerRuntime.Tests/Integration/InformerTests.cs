@@ -127,6 +127,35 @@ public class InformerTests
         await runs;
     }
 
+    [Fact]
+    public async Task A_transform_shapes_what_a_selected_cache_keeps_and_objects_leave_it_when_they_gain_the_label()
+    {
+        // The operator's metadata-only caches of other people's objects: "!label" selects what lacks our label, and
+        // the transform keeps only metadata. An object that gains the label must leave the cache (a DELETED event).
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateConfigMapAsync("ns", "ours", new Dictionary<string, string> { ["mine"] = "yes" });
+        await cluster.CreateConfigMapAsync("ns", "theirs");
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast with { LabelSelector = "!mine" },
+            transform: c => new V1ConfigMap { Metadata = new V1ObjectMeta { Name = c.Metadata.Name, NamespaceProperty = c.Metadata.NamespaceProperty, ResourceVersion = c.Metadata.ResourceVersion } });
+        var seen = new ConcurrentQueue<InformerEvent<V1ConfigMap>>();
+        using var reg = informer.AddEventHandler(seen.Enqueue);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await cluster.CreateConfigMapAsync("ns", "later");
+        await Eventually.TrueAsync(() => informer.Cache.Count == 2, "the two unlabelled ConfigMaps cached");
+        Assert.Equal(["later", "theirs"], informer.Cache.List().Select(c => c.Metadata.Name).Order());
+        Assert.All(informer.Cache.List(), c => Assert.Null(c.Data));
+        Assert.All(seen, e => Assert.Null(e.Object.Data));
+
+        await cluster.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"labels":{"mine":"yes"}}}""", V1Patch.PatchType.MergePatch), "theirs", "ns");
+        await Eventually.TrueAsync(() => informer.Cache.Count == 1, "the ConfigMap that gained the label left the cache");
+        Assert.Equal("later", Assert.Single(informer.Cache.List()).Metadata.Name);
+        await cts.CancelAsync();
+        await run;
+    }
+
     private sealed class WithManagedFields(IResourceClient<Widget> inner) : IResourceClient<Widget>
     {
         public ApiResource Resource => inner.Resource;

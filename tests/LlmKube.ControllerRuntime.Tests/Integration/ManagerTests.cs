@@ -147,6 +147,20 @@ public class ManagerTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Informers_are_shared_per_kind_and_selector_and_a_different_transform_is_refused()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await using var manager = new Manager(cluster.ConfigFor(UserOf("m")), Options() with { HealthPort = null, MetricsPort = null });
+        Func<V1ConfigMap, V1ConfigMap> names = c => new V1ConfigMap { Metadata = c.Metadata };
+
+        var shaped = manager.Informer(ResourceKinds.ConfigMaps, "!mine", names);
+        Assert.Same(shaped, manager.Informer(ResourceKinds.ConfigMaps, "!mine", names));
+        Assert.NotSame(shaped, manager.Informer(ResourceKinds.ConfigMaps, "mine"));
+        var refused = Assert.Throws<InvalidOperationException>(() => manager.Informer(ResourceKinds.ConfigMaps, "!mine"));
+        Assert.Contains("another transform", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Readyz_is_unavailable_until_informers_sync()
     {
         // The Widget CRD is not installed yet: listing widgets is 404 until it is.
