@@ -121,7 +121,7 @@ public sealed class TenancyScenarios : IAsyncLifetime
         Assert.Single(await _cluster.EventsAsync(Team, "web"), x => x.Reason == Reasons.ResourceConflict);
         Assert.DoesNotContain("   at ", _operator.Log, StringComparison.Ordinal);
 
-        // Once the stranger's Service is gone (unlabelled: outside our watches), the next resync creates ours.
+        // Once the stranger's Service is gone, ours is created (its removal wakes the service: the next test).
         await _cluster.Client.CoreV1.DeleteNamespacedServiceAsync("web", Team);
         await _cluster.WaitForServiceAsync(Team, "web", s => s.Status?.Phase == ServicePhases.Ready, "Ready once the name is free", TimeSpan.FromSeconds(30));
     }
@@ -148,6 +148,26 @@ public sealed class TenancyScenarios : IAsyncLifetime
         var after = (await _cluster.GetDeploymentAsync(Team, "api"))!;
         Assert.Equal((foreign.Metadata.Generation, "api:1"), (after.Metadata.Generation, after.Spec.Template.Spec.Containers.Single().Image));
         Assert.Null(after.Metadata.OwnerReferences);
+    }
+
+    [Fact]
+    public async Task A_foreign_objects_removal_wakes_the_service_it_blocked_without_waiting_for_a_resync()
+    {
+        // An operator that would not resync for an hour: only the watch of unlabelled Services can say the name is free.
+        await _operator.DisposeAsync();
+        _operator = await _cluster.StartOperatorAsync("--resync-period", "1h");
+        await _cluster.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "web" }, Ports = [new V1ServicePort { Port = 80 }] },
+        }, Team);
+        await AsAliceAsync(Manifests.Model("m5", "s3://bucket/m.gguf") + Manifests.Service("web", "m5"), Team);
+        await _cluster.WaitForServiceAsync(Team, "web", s => s.Status?.Phase == ServicePhases.Failed, "Failed with a ResourceConflict");
+
+        await _cluster.Client.CoreV1.DeleteNamespacedServiceAsync("web", Team);
+        await _cluster.WaitForServiceAsync(Team, "web", s => s.Status?.Phase == ServicePhases.Ready, "Ready once the name is free, with no resync due", TimeSpan.FromSeconds(30));
+        var ours = await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("web", Team);
+        Assert.Equal("InferenceService", Assert.Single(ours.Metadata.OwnerReferences).Kind);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public static class DeploymentBuilder
             Kind = "Deployment",
             Metadata = new V1ObjectMeta
             {
-                Name = service.Metadata.Name,
+                Name = ObjectLabels.DeploymentName(service),
                 NamespaceProperty = service.Metadata.NamespaceProperty,
                 Labels = labels,
                 OwnerReferences = [ObjectLabels.ControllerReference(service)],

@@ -43,6 +43,9 @@ public static class ObjectLabels
         [ManagedByLabel] = OperatorManager,
     };
 
+    /// <summary>The Deployment's name: the service's own name, as upstream.</summary>
+    public static string DeploymentName(InferenceService service) => service.Metadata.Name;
+
     /// <summary>The Service's name: the service name with dots replaced, as upstream.</summary>
     public static string KubernetesServiceName(InferenceService service) => service.Metadata.Name.Replace('.', '-');
 

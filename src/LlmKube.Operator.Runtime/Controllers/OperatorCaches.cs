@@ -30,6 +30,12 @@ public sealed record OperatorCaches(
     /// <summary>Models by the <c>namespace/claim</c> of their pvc:// source.</summary>
     public const string ModelsBySourceClaim = "sourceClaim";
 
+    /// <summary>
+    /// InferenceServices by the <c>namespace/name</c> of each child they would take (Deployment and Service): a
+    /// foreign object's removal wakes the service it blocked.
+    /// </summary>
+    public const string InferenceServicesByChildName = "childName";
+
     /// <summary>Pods by <c>namespace/service</c> (label <c>inference.llmkube.dev/service</c>).</summary>
     public const string PodsByInferenceService = "service";
 }

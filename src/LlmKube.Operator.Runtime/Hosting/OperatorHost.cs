@@ -62,6 +62,8 @@ public sealed class OperatorHost : IAsyncDisposable
         var workload = options.Workload();
         inferenceServices.AddIndex(OperatorCaches.InferenceServicesByCacheClaim, s => ModelCacheDecision.ClaimsDependedOn(s, workload)
             .Select(claim => IndexFunctions.NamespacedValue(s.Metadata.NamespaceProperty, claim)));
+        inferenceServices.AddIndex(OperatorCaches.InferenceServicesByChildName, s => new[] { ObjectLabels.DeploymentName(s), ObjectLabels.KubernetesServiceName(s) }
+            .Distinct(StringComparer.Ordinal).Select(name => IndexFunctions.NamespacedValue(s.Metadata.NamespaceProperty, name)));
         models.AddIndex(OperatorCaches.ModelsBySourceClaim, IndexFunctions.ByNamespacedField<Model>(m => ModelSource.Parse(m.Spec.Source) is { Kind: SourceKind.Pvc } s ? s.Container : null));
         pods.AddIndex(OperatorCaches.PodsByInferenceService, IndexFunctions.ByNamespacedField<V1Pod>(p => p.Metadata?.Labels?.TryGetValue(ObjectLabels.InferenceServiceLabel, out var s) == true ? s : null));
 
@@ -85,7 +87,9 @@ public sealed class OperatorHost : IAsyncDisposable
             .Owns(kubernetesServices, InferenceService.KindName)
             .Watches(models, EventMappers.ByIndex<Model, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByModel, EventMappers.NamespacedName))
             .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByCacheClaim, EventMappers.NamespacedName))
-            .Watches(pods, PodToService);
+            .Watches(pods, PodToService)
+            .Watches(unlabelledDeployments, ForeignNameFreed<V1Deployment>(inferenceServices.Cache), e => e.Type == InformerEventType.Deleted)
+            .Watches(unlabelledServices, ForeignNameFreed<V1Service>(inferenceServices.Cache), e => e.Type == InformerEventType.Deleted);
     }
 
     public OperatorOptions Options { get; }
@@ -124,6 +128,11 @@ public sealed class OperatorHost : IAsyncDisposable
         _probe.Dispose();
         _metrics.Dispose();
     }
+
+    /// <summary>Someone else's object of a child's name is gone (or took our label): the services it blocked look again.</summary>
+    private static EventMapper<T> ForeignNameFreed<T>(IReadOnlyIndexer<InferenceService> services)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        EventMappers.ByIndex<T, InferenceService>(services, OperatorCaches.InferenceServicesByChildName, EventMappers.NamespacedName);
 
     private static IEnumerable<ObjectKey> PodToService(InformerEvent<V1Pod> e) =>
         e.Object.Metadata?.Labels?.TryGetValue(ObjectLabels.InferenceServiceLabel, out var name) == true
