@@ -118,8 +118,9 @@ public sealed class Manager : IAsyncDisposable
         {
             if (_informers.TryGetValue(id, out var existing))
             {
-                return Equals(((Informer<T>)existing).Transform, transform)
-                    ? (Informer<T>)existing
+                var shared = (Informer<T>)existing;
+                return Equals(shared.Transform, transform)
+                    ? shared
                     : throw new InvalidOperationException($"the informer for {kind.Resource.Name} with selector '{labelSelector}' already exists with another transform");
             }
 

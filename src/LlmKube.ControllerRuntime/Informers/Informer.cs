@@ -63,7 +63,7 @@ public sealed partial class Informer<T> : IInformer
     public InformerOptions Options => _options;
 
     /// <summary>What the cache keeps of each object, when not the whole object.</summary>
-    public Func<T, T>? Transform => _transform;
+    internal Func<T, T>? Transform => _transform;
 
     /// <summary>The cache. Objects in it are shared: never mutate them.</summary>
     public IReadOnlyIndexer<T> Cache => _cache;

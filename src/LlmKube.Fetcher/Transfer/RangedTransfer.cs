@@ -48,7 +48,6 @@ internal sealed class RangedTransfer(
         var toWrite = Channel.CreateBounded<(int Index, AlignedBuffer Buffer)>(window);
         var received = new ConcurrentDictionary<int, AlignedBuffer>();
         using var signal = new SemaphoreSlim(0);
-
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var next = 0;
         var gate = new Lock();

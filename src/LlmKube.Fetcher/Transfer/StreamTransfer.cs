@@ -62,6 +62,13 @@ internal sealed class StreamTransfer(
             free.Writer.TryWrite(new AlignedBuffer(settings.BufferSize));
         }
 
+        // Both consumers see the same end: done, stalled or failed.
+        void Finish(Exception? e = null)
+        {
+            full.Writer.Complete(e);
+            toHash.Writer.Complete(e);
+        }
+
         var stalled = false;
         long received = 0;
         var reader = Task.Run(async () =>
@@ -111,19 +118,16 @@ internal sealed class StreamTransfer(
                     }
                 }
 
-                full.Writer.Complete();
-                toHash.Writer.Complete();
+                Finish();
             }
             catch (OperationCanceledException e) when (!outer.IsCancellationRequested)
             {
                 stalled = true;
-                full.Writer.Complete(e);
-                toHash.Writer.Complete(e);
+                Finish(e);
             }
             catch (Exception e)
             {
-                full.Writer.Complete(e);
-                toHash.Writer.Complete(e);
+                Finish(e);
             }
         }, CancellationToken.None);
 

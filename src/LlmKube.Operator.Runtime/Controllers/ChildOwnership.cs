@@ -44,20 +44,11 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
         }
 
         var deploymentName = state.Deployment!.Metadata.Name;
-        var deployment = await HolderAsync(caches.Deployments, caches.UnlabelledDeployments, new ObjectKey(ns, deploymentName), uid,
+        var deployment = await HolderAsync("Deployment", caches.Deployments, caches.UnlabelledDeployments, ns, deploymentName, uid, conflicts,
             async () => (await client.AppsV1.ListNamespacedDeploymentAsync(ns, fieldSelector: ByName(deploymentName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
-        if (deployment is not null && !ChildWriter.ControlledBy(deployment.Metadata, uid))
-        {
-            conflicts.Add(Foreign("Deployment", deploymentName, ns));
-        }
-
         var serviceName = state.KubernetesService!.Metadata.Name;
-        var kubernetesService = await HolderAsync(caches.KubernetesServices, caches.UnlabelledKubernetesServices, new ObjectKey(ns, serviceName), uid,
+        var kubernetesService = await HolderAsync("Service", caches.KubernetesServices, caches.UnlabelledKubernetesServices, ns, serviceName, uid, conflicts,
             async () => (await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: ByName(serviceName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
-        if (kubernetesService is not null && !ChildWriter.ControlledBy(kubernetesService.Metadata, uid))
-        {
-            conflicts.Add(Foreign("Service", serviceName, ns));
-        }
 
         return new OwnershipCheck(new LiveChildren(deployment, kubernetesService, claim), conflicts.Count > 0 ? string.Join("; ", conflicts) : null);
     }
@@ -83,19 +74,27 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
     }
 
     /// <summary>
-    /// The object holding <paramref name="key"/>: ours from the labelled cache; a foreign one's metadata from the
-    /// unlabelled cache; read whole only when that one is controlled by the service (ours, without its label).
+    /// The object holding the <paramref name="kind"/> name <paramref name="name"/>: from the labelled cache whole; from
+    /// the unlabelled cache as metadata, read whole only when the service controls it (ours, without its label). A
+    /// holder the service does not control is added to <paramref name="conflicts"/>.
     /// </summary>
-    private static async Task<T?> HolderAsync<T>(IReadOnlyIndexer<T> labelled, IReadOnlyIndexer<T> unlabelled, ObjectKey key, string uid, Func<Task<T?>> read)
+    private static async Task<T?> HolderAsync<T>(string kind, IReadOnlyIndexer<T> labelled, IReadOnlyIndexer<T> unlabelled, string ns, string name, string uid,
+        List<string> conflicts, Func<Task<T?>> read)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        if (labelled.Get(key) is { } ours)
+        var key = new ObjectKey(ns, name);
+        var holder = labelled.Get(key);
+        if (holder is null && unlabelled.Get(key) is { } other)
         {
-            return ours;
+            holder = ChildWriter.ControlledBy(other.Metadata, uid) ? await read().ConfigureAwait(false) : other;
         }
 
-        var other = unlabelled.Get(key);
-        return other is not null && ChildWriter.ControlledBy(other.Metadata, uid) ? await read().ConfigureAwait(false) : other;
+        if (holder is not null && !ChildWriter.ControlledBy(holder.Metadata, uid))
+        {
+            conflicts.Add(Foreign(kind, name, ns));
+        }
+
+        return holder;
     }
 
     private static V1ObjectMeta NameHolder(V1ObjectMeta? meta) => new()
