@@ -171,6 +171,25 @@ public sealed class TenancyScenarios : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_foreign_Service_wearing_our_label_to_hide_from_the_unlabelled_cache_is_still_refused()
+    {
+        // Our label moves it from the metadata-only cache to the labelled one: it is found there, and not controlled by
+        // the service it names, so it is as foreign as without the label.
+        await _cluster.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web", Labels = new Dictionary<string, string> { [ObjectLabels.RuntimeLabel] = "llamacpp" } },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "web" }, Ports = [new V1ServicePort { Port = 80 }] },
+        }, Team);
+        await AsAliceAsync(Manifests.Model("m6", "s3://bucket/m.gguf") + Manifests.Service("web", "m6"), Team);
+
+        var failed = await _cluster.WaitForServiceAsync(Team, "web", s => s.Status?.Phase == ServicePhases.Failed, "Failed with a ResourceConflict");
+        Assert.Equal(Reasons.ResourceConflict, failed!.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Degraded).Reason);
+        var counts = _cluster.Server.Control.GetRequestCounts();
+        Assert.Equal(0, counts.Count(verb: "create", resource: "deployments", ns: Team, user: TestCluster.OperatorUser)
+            + counts.Writes(user: TestCluster.OperatorUser, resource: "services", ns: Team));
+    }
+
+    [Fact]
     public async Task A_new_service_takes_free_names_without_reading_them_from_the_API()
     {
         // Every name is checked in the caches (ours whole, the others' metadata): creating a service reads nothing.
