@@ -102,13 +102,35 @@ public sealed class PatchHelper<T>
     }
 
     /// <summary>
+    /// Like <see cref="Compute(T)"/>, and when anything differs, first applies <paramref name="stamp"/> to
+    /// <paramref name="modified"/> (a last-updated time: a field that must not by itself make a change) and computes
+    /// again. A pass that changes nothing serializes the object once.
+    /// </summary>
+    public PatchPlan Compute(T modified, Action<T> stamp)
+    {
+        ArgumentNullException.ThrowIfNull(stamp);
+        var plan = Compute(modified);
+        if (plan.IsEmpty)
+        {
+            return plan;
+        }
+
+        stamp(modified);
+        return Compute(modified);
+    }
+
+    /// <summary>
     /// Sends the patches for <paramref name="modified"/> (none when unchanged). Conflicts and a vanished object
     /// are returned as outcomes; other failures throw.
     /// </summary>
-    public async Task<PatchResult<T>> PatchAsync(IResourceClient<T> client, T modified, CancellationToken cancellationToken)
+    public Task<PatchResult<T>> PatchAsync(IResourceClient<T> client, T modified, CancellationToken cancellationToken) =>
+        SendAsync(client, Compute(modified), cancellationToken);
+
+    /// <summary>Sends <paramref name="plan"/> (from <see cref="Compute(T)"/> of this helper); nothing when it is empty. Outcomes as <see cref="PatchAsync"/>.</summary>
+    public async Task<PatchResult<T>> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var plan = Compute(modified);
+        ArgumentNullException.ThrowIfNull(plan);
         if (plan.IsEmpty)
         {
             return new PatchResult<T>(PatchOutcome.Unchanged, null);

@@ -47,12 +47,8 @@ public sealed partial class InferenceServiceReconciler(
         var result = await EvaluateAsync(service, status, conditions, now, cancellationToken).ConfigureAwait(false);
         InferenceServiceStatusRules.Suspension(conditions, service.Spec);
         status.ObservedGeneration = conditions.Generation;
-        if (!helper.Compute(copy).IsEmpty)
-        {
-            status.LastUpdated = now.UtcDateTime;
-        }
-
-        var patch = await helper.PatchAsync(services, copy, cancellationToken).ConfigureAwait(false);
+        var plan = helper.Compute(copy, _ => status.LastUpdated = now.UtcDateTime);
+        var patch = await helper.SendAsync(services, plan, cancellationToken).ConfigureAwait(false);
         if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase && status.Phase is ServicePhases.Ready or ServicePhases.Stopped or ServicePhases.Suspended)
         {
             // Milestones only; failures carry their own Warning event with the reason.

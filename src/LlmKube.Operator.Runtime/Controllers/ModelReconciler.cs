@@ -52,12 +52,8 @@ public sealed class ModelReconciler(
         }
 
         status.ObservedGeneration = generation;
-        if (!helper.Compute(copy).IsEmpty)
-        {
-            status.LastUpdated = now.UtcDateTime;
-        }
-
-        var patch = await helper.PatchAsync(models, copy, cancellationToken).ConfigureAwait(false);
+        var plan = helper.Compute(copy, _ => status.LastUpdated = now.UtcDateTime);
+        var patch = await helper.SendAsync(models, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Min(result, patch.ToReconcileResult());
     }
 

@@ -71,6 +71,28 @@ public class PatchTests
     }
 
     [Fact]
+    public void A_stamp_is_applied_and_sent_only_with_a_real_change_and_never_makes_one_by_itself()
+    {
+        var stamps = 0;
+        void Stamp(V1Deployment d)
+        {
+            stamps++;
+            d.Status.ObservedGeneration = 9; // stands for a last-updated time
+        }
+
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        Assert.True(helper.Compute(copy, Stamp).IsEmpty);
+        Assert.Equal(0, stamps);
+        Assert.Equal(3, copy.Status.ObservedGeneration);
+
+        copy.Status.ReadyReplicas = 2;
+        var plan = helper.Compute(copy, Stamp);
+        Assert.Equal(1, stamps);
+        Assert.Null(plan.Main);
+        Assert.Equal("{\"status\":{\"observedGeneration\":9,\"readyReplicas\":2}}", plan.Status!.ToJsonString());
+    }
+
+    [Fact]
     public void Spec_and_status_changes_go_to_separate_patches()
     {
         var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
