@@ -28,7 +28,6 @@ public sealed partial class Informer<T> : IInformer
     private readonly TimeProvider _time;
     private readonly IInformerObserver? _observer;
     private readonly SharedParts? _sharedParts;
-    private readonly Func<T, T>? _transform;
     private readonly Indexer<T> _cache = new();
     private readonly object _dispatchLock = new();
     private readonly List<Action<InformerEvent<T>>> _handlers = [];
@@ -50,7 +49,7 @@ public sealed partial class Informer<T> : IInformer
         _time = timeProvider ?? TimeProvider.System;
         _observer = observer;
         _sharedParts = sharedParts;
-        _transform = transform;
+        Transform = transform;
     }
 
     /// <inheritdoc/>
@@ -63,7 +62,7 @@ public sealed partial class Informer<T> : IInformer
     public InformerOptions Options => _options;
 
     /// <summary>What the cache keeps of each object, when not the whole object.</summary>
-    internal Func<T, T>? Transform => _transform;
+    internal Func<T, T>? Transform { get; }
 
     /// <summary>The cache. Objects in it are shared: never mutate them.</summary>
     public IReadOnlyIndexer<T> Cache => _cache;
@@ -313,9 +312,9 @@ public sealed partial class Informer<T> : IInformer
             meta.ManagedFields = null;
         }
 
-        if (_transform is not null)
+        if (Transform is not null)
         {
-            obj = _transform(obj);
+            obj = Transform(obj);
         }
 
         return _sharedParts is null ? obj : _sharedParts.Share(obj);

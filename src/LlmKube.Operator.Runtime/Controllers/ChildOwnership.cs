@@ -17,7 +17,7 @@ public sealed record OwnershipCheck(LiveChildren Live, string? Conflict);
 /// Looks at every object whose name a service would take before anything is created, so the operator never routes to,
 /// adopts or updates what it did not create, and never leaves half a service behind when one name is taken. Names are
 /// looked up in two caches per kind: our labelled children, whole, and every other Deployment and Service in the
-/// watched namespaces as metadata only (<see cref="UnlabelledSelector"/>, <see cref="NameHolder(V1Deployment)"/>):
+/// watched namespaces as metadata only (<see cref="UnlabelledSelector"/>, <see cref="NameHolder{T}(T)"/>):
 /// a foreign name is known without a read, and creating a service reads nothing (bench/operator/README.md: the read
 /// per name cost the operator a fifth of its time creating services). One case still reads: an object of ours that
 /// lost its label sits in the metadata-only cache, and is read whole so it can be put right. A foreign object created
@@ -53,13 +53,10 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
         return new OwnershipCheck(new LiveChildren(deployment, kubernetesService, claim), conflicts.Count > 0 ? string.Join("; ", conflicts) : null);
     }
 
-    /// <summary>What the metadata-only informers keep of a Deployment: who holds the name.</summary>
-    public static V1Deployment NameHolder(V1Deployment deployment) =>
-        new() { ApiVersion = deployment.ApiVersion, Kind = deployment.Kind, Metadata = NameHolder(deployment.Metadata) };
-
-    /// <summary>What the metadata-only informers keep of a Service: who holds the name.</summary>
-    public static V1Service NameHolder(V1Service service) =>
-        new() { ApiVersion = service.ApiVersion, Kind = service.Kind, Metadata = NameHolder(service.Metadata) };
+    /// <summary>What the metadata-only informers keep of a Deployment or Service: who holds the name.</summary>
+    public static T NameHolder<T>(T obj)
+        where T : IKubernetesObject<V1ObjectMeta>, new() =>
+        new() { ApiVersion = obj.ApiVersion, Kind = obj.Kind, Metadata = NameHolder(obj.Metadata) };
 
     /// <summary>The shared claim carries the labels the operator (and upstream) creates it with; a perService or provisioned claim is controlled by its service.</summary>
     public static bool Provisioned(V1PersistentVolumeClaim claim, CacheClaimKind kind, string serviceUid)

@@ -52,8 +52,8 @@ public sealed class OperatorHost : IAsyncDisposable
         var models = Manager.Informer(ResourceKind.Custom<Model>());
         var deployments = Manager.Informer(ResourceKinds.Deployments, ObjectLabels.RuntimeLabel);
         var kubernetesServices = Manager.Informer(ResourceKinds.Services, ObjectLabels.RuntimeLabel);
-        var unlabelledDeployments = Manager.Informer(ResourceKinds.Deployments, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder);
-        var unlabelledServices = Manager.Informer(ResourceKinds.Services, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder);
+        var unlabelledDeployments = Manager.Informer(ResourceKinds.Deployments, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder<V1Deployment>);
+        var unlabelledServices = Manager.Informer(ResourceKinds.Services, ChildOwnership.UnlabelledSelector, ChildOwnership.NameHolder<V1Service>);
         var claims = Manager.Informer(ResourceKinds.PersistentVolumeClaims);
         var volumes = Manager.Informer(ResourceKinds.PersistentVolumes);
         var pods = Manager.Informer(ResourceKinds.Pods, ObjectLabels.InferenceServiceLabel);
