@@ -31,7 +31,7 @@ public enum FailureReason
     /// <summary>ENOSPC or EDQUOT on the cache volume.</summary>
     OutOfSpace = 16,
 
-    /// <summary>The cache volume (or the prep target) cannot be written or changed by this process.</summary>
+    /// <summary>The cache volume (or the prep target) cannot be written or changed by this process, or failed to (EIO, a failed fsync).</summary>
     CacheNotWritable = 17,
 
     /// <summary>An unexpected failure; a bug or an unclassified error.</summary>

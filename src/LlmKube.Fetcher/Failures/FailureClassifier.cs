@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using LlmKube.Fetcher.Native;
+using LlmKube.Fetcher.Transfer;
 
 namespace LlmKube.Fetcher.Failures;
 
@@ -37,6 +38,16 @@ internal static class FailureClassifier
         if (IsOutOfSpace(e))
         {
             return new FetchException(FailureReason.OutOfSpace, "no space left on the cache volume: " + e.Message, e);
+        }
+
+        if (FindInner<DurabilityLostException>(e) is { } lost)
+        {
+            return new FetchException(FailureReason.CacheNotWritable, lost.Message, e);
+        }
+
+        if (FindInner<ErrnoIOException>(e) is { Errno: Libc.EIO } io)
+        {
+            return new FetchException(FailureReason.CacheNotWritable, "a volume reported an I/O error (its disk or storage backend failed): " + io.Message, e);
         }
 
         if (FindInner<AuthenticationException>(e) is { } auth)
@@ -100,6 +111,9 @@ internal static class FailureClassifier
 
         return false;
     }
+
+    /// <summary>An fsync of the file being downloaded failed: nothing written to it can be trusted.</summary>
+    public static bool IsDurabilityLost(Exception e) => FindInner<DurabilityLostException>(e) is not null;
 
     /// <summary>Transient errors are worth another attempt of the same request.</summary>
     public static bool IsTransient(Exception e, CancellationToken outer) => e switch

@@ -120,9 +120,8 @@ internal sealed class Downloader(FetchContext context)
         {
             context.Reporter.Stop();
             var failure = e is OperationCanceledException && !ct.IsCancellationRequested && floor.Failure is { } slow ? slow : e;
-            if (failure is SourceChangedException or FetchException { Reason: FailureReason.IntegrityMismatch } || FailureClassifier.IsOutOfSpace(failure))
+            if (DiscardsPartial(failure))
             {
-                // A changed source cannot be resumed, a body longer than announced is not the file, a full disk needs the space back.
                 partial.Discard();
             }
             else
@@ -181,10 +180,10 @@ internal sealed class Downloader(FetchContext context)
                 BytesTransferred = counter.Received,
             });
         }
-        catch (Exception e) when (FailureClassifier.IsOutOfSpace(e))
+        catch (Exception e) when (DiscardsPartial(e))
         {
             // The cleanup promise covers the metadata writes too: a full disk while writing the sidecar gives the
-            // complete but unpublished download's space back.
+            // complete but unpublished download's space back. A failed final fsync leaves nothing to trust.
             partial.Discard();
             throw;
         }
@@ -194,6 +193,16 @@ internal sealed class Downloader(FetchContext context)
             + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s), sha256 {sha} ({check ?? "computed"})");
         return new FileResult(job.FinalPath, FileOutcome.Downloaded, counter.Received);
     }
+
+    /// <summary>
+    /// Failures after which the partial download is deleted instead of kept for a resume: a changed source cannot be
+    /// resumed, a body longer than announced is not the file, a full disk needs the space back, and after a failed
+    /// fsync nothing written can be trusted (<see cref="DurabilityLostException"/>).
+    /// </summary>
+    private static bool DiscardsPartial(Exception failure) =>
+        failure is SourceChangedException or FetchException { Reason: FailureReason.IntegrityMismatch }
+        || FailureClassifier.IsOutOfSpace(failure)
+        || FailureClassifier.IsDurabilityLost(failure);
 
     private static void TrySaveState(PartialDownload partial)
     {

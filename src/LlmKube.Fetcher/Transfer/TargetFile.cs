@@ -84,14 +84,20 @@ internal sealed class TargetFile : IDisposable
     /// device's volatile cache until a flush: on the bench machine the final fsync of 2 GiB took 0.4-1.4 s after the
     /// transfer, as long as after `dd oflag=direct`. So once <see cref="EarlyFlushBytes"/> are unflushed, an fsync runs
     /// in the background while the writers wait for the network, and the disk flushes during the transfer instead of
-    /// after it (bench/fetch/README.md, session 5). One at a time; its failure fails <see cref="Complete"/>, so no error
-    /// is lost to a flush nobody waited for.
+    /// after it (bench/fetch/README.md, session 5). One at a time. Its failure (<see cref="DurabilityLostException"/>)
+    /// is thrown from the next call here and from <see cref="Complete"/>: no error is lost to a flush nobody waited for,
+    /// and the transfer stops instead of writing the rest of a file that must be thrown away.
     /// </summary>
     public void Written(long offset, long length, bool moreQueued)
     {
         if (!_earlyWriteback)
         {
             return;
+        }
+
+        if (Volatile.Read(ref _flush).IsFaulted)
+        {
+            WaitForEarlyFlush().GetAwaiter().GetResult();
         }
 
         if (!IsDirect)
@@ -114,7 +120,7 @@ internal sealed class TargetFile : IDisposable
 
             Interlocked.Exchange(ref _unflushed, 0);
             EarlyFlushes++;
-            _flush = Task.Run(() => Libc.Fsync(Handle, FilePath));
+            _flush = Task.Run(Flush);
         }
     }
 
@@ -142,7 +148,19 @@ internal sealed class TargetFile : IDisposable
         RandomAccess.SetLength(Handle, length);
         if (fsync)
         {
+            Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        try
+        {
             Libc.Fsync(Handle, FilePath);
+        }
+        catch (ErrnoIOException e)
+        {
+            throw new DurabilityLostException(e);
         }
     }
 

@@ -1,0 +1,89 @@
+using System.Globalization;
+using LlmKube.Fetcher.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace LlmKube.Fetcher.Tests;
+
+/// <summary>
+/// The cache volume fails to make written data durable: fsync of the partial download returns EIO. Injected at the
+/// system call by strace (`-P` limits it to the partial's descriptors; the kernel never runs the call), against the real
+/// binary, nginx and disk. After a failed flush nothing written to that file can be trusted (Linux reports a writeback
+/// error once and may drop the pages), so a resume would publish whatever the disk returns for chunks the map calls
+/// done, and without a sha256 nothing would notice.
+/// </summary>
+[Collection("reliability")]
+public sealed class FlushFailureTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [SkippableTheory]
+    [InlineData(96, "an early flush during the transfer")]
+    [InlineData(20, "the final flush before the rename")]
+    public async Task A_failed_fsync_stops_the_download_deletes_the_partial_and_the_next_run_starts_over(int sizeMib, string which)
+    {
+        Requires.Binary("nginx");
+        Requires.Binary("strace");
+        Requires.Binary("kill");
+        // 4 MiB/s per connection, 1 MiB chunks: a writer waits for the network most of the time, so early flushes start
+        // (once 32 MiB are unflushed, TargetFile.EarlyFlushBytes) and a stopped transfer has plenty left to send.
+        using var nginx = NginxServer.Start(limitRate: "4m");
+        var data = TestData.Random(sizeMib << 20, seed: 31);
+        File.WriteAllBytes(Path.Combine(nginx.Root, "model.gguf"), data);
+        var dest = _tmp.Combine("models", "key", "model.gguf");
+        var dir = Path.GetDirectoryName(dest)!;
+        // No --sha256: the case where nothing after the transfer would catch bytes the disk lost.
+        string[] args = ["fetch", "--source", nginx.Url("model.gguf"), "--dest", dest, "--progress", "none", "--chunk-size-mib", "1"];
+
+        // 1. An interrupted run leaves a partial with a known name (strace -P needs the path).
+        using (var p = FetcherProcess.Start(args))
+        {
+            await HttpNginxTests.WaitForPartialStateAsync(dest, minDoneChunks: 2, p);
+            using var term = System.Diagnostics.Process.Start("kill", ["-TERM", p.Pid.ToString(CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync();
+            Assert.Equal(143, (await p.WaitAsync(TimeSpan.FromSeconds(20))).ExitCode);
+        }
+
+        var partial = Assert.Single(Directory.GetFiles(dir, "*.llmkube-partial"));
+
+        // 2. The resuming run, with every fsync of that file failing with EIO.
+        var trace = _tmp.Combine("strace.txt");
+        var termLog = _tmp.Combine("termination-log");
+        File.WriteAllText(termLog, "");
+        var failed = await FetcherProcess.RunAsync([.. args, "--termination-log", termLog],
+            prefix: ["strace", "-f", "-qq", "-o", trace, "-P", partial, "-e", "trace=fsync,pwrite64,pwritev,pwritev2", "-e", "inject=fsync:error=EIO"]);
+        var syscalls = File.ReadAllLines(trace);
+        output.WriteLine($"{which}: {failed.Stderr}");
+        var injected = Array.FindIndex(syscalls, l => l.Contains("fsync(", StringComparison.Ordinal) && l.Contains("(INJECTED)", StringComparison.Ordinal));
+        Assert.True(injected >= 0, "no fsync of the partial was made, so none failed: " + string.Join('\n', syscalls.TakeLast(20)));
+        Assert.Contains("resuming", failed.Stderr, StringComparison.Ordinal);
+
+        // A clean, named failure: the volume's fault, not a bug of ours; no stack trace.
+        Assert.Equal(17, failed.ExitCode);
+        var line = File.ReadAllText(termLog);
+        Assert.StartsWith("reason=CacheNotWritable message=", line, StringComparison.Ordinal);
+        Assert.Contains("fsync", line, StringComparison.Ordinal);
+        Assert.Contains("Input/output error", line, StringComparison.Ordinal);
+        Assert.Contains("deleted", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failed.Stderr, StringComparison.Ordinal);
+
+        // It stops at the failure instead of writing the rest of the file into a partial it must throw away: at most
+        // one more write per writer (TargetFile checks the flush after each write) and one that raced the check.
+        var writesAfter = syscalls.Skip(injected + 1).Count(l => l.Contains("pwrite", StringComparison.Ordinal) && !l.Contains("resumed>", StringComparison.Ordinal));
+        var writesTotal = syscalls.Count(l => l.Contains("pwrite", StringComparison.Ordinal) && !l.Contains("resumed>", StringComparison.Ordinal));
+        output.WriteLine($"writes to the partial: {writesTotal}, after the failed fsync: {writesAfter}");
+        Assert.InRange(writesAfter, 0, 4);
+
+        // Nothing of it is kept: neither the data nor a resume map that calls its chunks done.
+        Assert.False(File.Exists(dest));
+        Assert.Empty(Directory.GetFiles(dir, "*partial*"));
+
+        // 3. The next run downloads everything again and publishes the right bytes.
+        var next = await FetcherProcess.RunAsync(args);
+        Assert.True(next.ExitCode == 0, next.Stderr);
+        Assert.DoesNotContain("resuming", next.Stderr, StringComparison.Ordinal);
+        Assert.Contains("downloading", next.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestData.Sha256(data), TestData.Sha256OfFile(dest));
+    }
+}
