@@ -45,7 +45,7 @@ internal static class FailureClassifier
             return new FetchException(FailureReason.CacheNotWritable, lost.Message, e);
         }
 
-        if (FindInner<ErrnoIOException>(e) is { Errno: Libc.EIO } io)
+        if (FindInner<IOException>(e) is { } io && DurabilityLostException.IsIoError(io))
         {
             return new FetchException(FailureReason.CacheNotWritable, "a volume reported an I/O error (its disk or storage backend failed): " + io.Message, e);
         }

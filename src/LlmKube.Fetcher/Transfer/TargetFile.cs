@@ -55,6 +55,18 @@ internal sealed class TargetFile : IDisposable
     /// <summary>Writes <paramref name="length"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/> (a multiple of 4096 when direct).</summary>
     public void Write(AlignedBuffer buffer, int length, long offset)
     {
+        try
+        {
+            WriteRange(buffer, length, offset);
+        }
+        catch (IOException e) when (DurabilityLostException.IsIoError(e))
+        {
+            throw new DurabilityLostException($"write {FilePath} at offset {offset}", e);
+        }
+    }
+
+    private void WriteRange(AlignedBuffer buffer, int length, long offset)
+    {
         if (IsDirect)
         {
             RandomAccess.Write(Handle, buffer.Memory.Span[..buffer.PadForDirectWrite(length)], offset);
@@ -115,7 +127,7 @@ internal sealed class TargetFile : IDisposable
         {
             if (!_flush.IsCompletedSuccessfully)
             {
-                return; // running, or failed: Complete reports it
+                return; // running, or failed: the next call and Complete throw its error
             }
 
             Interlocked.Exchange(ref _unflushed, 0);
@@ -131,7 +143,16 @@ internal sealed class TargetFile : IDisposable
         var done = 0;
         while (done < length)
         {
-            var n = RandomAccess.Read(Handle, buffer.Memory.Span[done..want], offset + done);
+            int n;
+            try
+            {
+                n = RandomAccess.Read(Handle, buffer.Memory.Span[done..want], offset + done);
+            }
+            catch (IOException e) when (DurabilityLostException.IsIoError(e))
+            {
+                throw new DurabilityLostException($"read {FilePath} at offset {offset + done}", e);
+            }
+
             if (n <= 0)
             {
                 throw new IOException($"{Path.GetFileName(FilePath)} is shorter than its completed chunks ({offset + done} < {offset + length})");
@@ -158,9 +179,9 @@ internal sealed class TargetFile : IDisposable
         {
             Libc.Fsync(Handle, FilePath);
         }
-        catch (ErrnoIOException e)
+        catch (IOException e) when (DurabilityLostException.IsIoError(e))
         {
-            throw new DurabilityLostException(e);
+            throw new DurabilityLostException("fsync " + FilePath, e);
         }
     }
 
