@@ -22,6 +22,7 @@ public sealed class FlushFailureTests(ITestOutputHelper output) : IDisposable
     [InlineData(96, "fsync:error=EIO", "fsync", "an early flush during the transfer")]
     [InlineData(20, "fsync:error=EIO", "fsync", "the final flush before the rename")]
     [InlineData(96, "pwrite64:error=EIO:when=3", "write", "a direct write (each writer's third)")]
+    [InlineData(96, "fsync:error=ENOSPC", "fsync", "an early flush on a thin-provisioned volume that ran out of space")]
     public async Task An_IO_error_on_the_partial_stops_the_download_deletes_it_and_the_next_run_starts_over(int sizeMib, string inject, string call, string which)
     {
         Requires.Binary("nginx");
@@ -61,12 +62,22 @@ public sealed class FlushFailureTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("resuming", failed.Stderr, StringComparison.Ordinal);
 
         // A clean, named failure: the volume's fault, not a bug of ours; no stack trace.
-        Assert.Equal(17, failed.ExitCode);
         var line = File.ReadAllText(termLog);
-        Assert.StartsWith("reason=CacheNotWritable message=", line, StringComparison.Ordinal);
-        Assert.Contains($"{call} {partial}", line, StringComparison.Ordinal);
-        Assert.Contains("Input/output error", line, StringComparison.Ordinal);
-        Assert.Contains("deleted", line, StringComparison.Ordinal);
+        if (inject.Contains("ENOSPC", StringComparison.Ordinal))
+        {
+            Assert.Equal(16, failed.ExitCode);
+            Assert.StartsWith("reason=OutOfSpace message=", line, StringComparison.Ordinal);
+            Assert.Contains($"{call} {partial}: no space left on device", line, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(17, failed.ExitCode);
+            Assert.StartsWith("reason=CacheNotWritable message=", line, StringComparison.Ordinal);
+            Assert.Contains($"{call} {partial}", line, StringComparison.Ordinal);
+            Assert.Contains("Input/output error", line, StringComparison.Ordinal);
+            Assert.Contains("deleted", line, StringComparison.Ordinal);
+        }
+
         Assert.DoesNotContain("   at ", failed.Stderr, StringComparison.Ordinal);
 
         // It stops at the failure instead of writing the rest of the file into a partial it must throw away: at most
