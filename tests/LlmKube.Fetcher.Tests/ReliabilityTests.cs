@@ -241,6 +241,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
         Requires.Binary("nginx");
         Requires.Binary("strace");
         Requires.Binary("kill");
+        Skip.If(await RunAsync("strace", "-qq", "-o", "/dev/null", "true") != 0, "strace may not trace here (ptrace not permitted)");
         // 4 MiB/s per connection, 1 MiB chunks: a writer waits for the network most of the time, so early flushes start
         // (once 32 MiB are unflushed, TargetFile.EarlyFlushBytes) and a stopped transfer has plenty left to send.
         using var nginx = NginxServer.Start(limitRate: "4m");
