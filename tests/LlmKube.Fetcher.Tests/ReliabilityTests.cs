@@ -225,7 +225,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// The cache volume fails: an fsync or a write of the partial download returns EIO (or ENOSPC). Injected at the system call by
+    /// The cache volume fails: an fsync, a write or a read of the partial download returns EIO (or ENOSPC). Injected at the system call by
     /// strace (`-P` limits it to the partial's descriptors; the kernel never runs the call), against the real binary, nginx
     /// and disk. After such a failure nothing written to that file can be trusted (Linux reports a writeback error once and
     /// may drop the pages), so a resume would publish whatever the disk returns for chunks the map calls done, and without
@@ -236,6 +236,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     [InlineData(20, "fsync:error=EIO", "fsync", "the final flush before the rename")]
     [InlineData(96, "pwrite64:error=EIO:when=3", "write", "a direct write (each writer's third)")]
     [InlineData(96, "fsync:error=ENOSPC", "fsync", "an early flush on a thin-provisioned volume that ran out of space")]
+    [InlineData(96, "pread64:error=EIO", "read", "the resume's read-back of a chunk the interrupted run completed")]
     public async Task An_IO_error_on_the_partial_stops_the_download_deletes_it_and_the_next_run_starts_over(int sizeMib, string inject, string call, string which)
     {
         Requires.Binary("nginx");
@@ -268,7 +269,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
         var termLog = _tmp.Combine("termination-log");
         File.WriteAllText(termLog, "");
         var failed = await FetcherProcess.RunAsync([.. args, "--termination-log", termLog],
-            prefix: ["strace", "-f", "-qq", "-o", trace, "-P", partial, "-e", "trace=fsync,pwrite64,pwritev,pwritev2", "-e", "inject=" + inject]);
+            prefix: ["strace", "-f", "-qq", "-o", trace, "-P", partial, "-e", "trace=fsync,pwrite64,pwritev,pwritev2,pread64", "-e", "inject=" + inject]);
         var syscalls = File.ReadAllLines(trace);
         output.WriteLine($"{which}: {failed.Stderr}");
         var injected = Array.FindIndex(syscalls, l => l.Contains("(INJECTED)", StringComparison.Ordinal));
