@@ -9,7 +9,9 @@ namespace LlmKube.Fetcher.Cache;
 /// The temp file of one download (`.NAME.ID.llmkube-partial`) and, for ranged downloads, its resume state, in the
 /// directory of the final file, reached only through that directory's descriptor. Opened only under the entry lock: an
 /// existing partial whose state matches the source, size and validator is resumed; any other partial of the same file
-/// (or anything that is not a regular file under such a name) is stale and deleted.
+/// (or anything that is not a regular file under such a name) is stale and deleted. The state records which completed
+/// chunks an fsync made durable and the boot it was written in: after the node restarted only those are resumed, since
+/// the rest may have been in a cache that died with it.
 /// </summary>
 internal sealed class PartialDownload : IDisposable
 {
@@ -47,6 +49,7 @@ internal sealed class PartialDownload : IDisposable
     public static PartialDownload Open(CacheFile target, RemoteFile remote, string source, long chunkSize, bool ranged, bool directIo, bool earlyWriteback, TimeProvider time, Action<string> log)
     {
         var dir = target.Directory;
+        var bootId = CurrentBootId();
         (string Name, PartialState State)? best = null;
         var resumable = ranged && remote.Size is not null && !remote.Identity.IsEmpty;
         foreach (var (candidate, kind) in dir.Entries().Where(e => CacheNames.IsPartialOf(e.Name, target.Name)))
@@ -54,7 +57,7 @@ internal sealed class PartialDownload : IDisposable
             var state = resumable && kind == FileKind.Regular ? ReadState(dir, CacheNames.PartialState(candidate)) : null;
             var matches = state is not null && state.Source == source && state.Size == remote.Size
                 && remote.Identity.SameAs(new Validator(state.ETag, state.LastModified));
-            if (matches && (best is null || Done(state!) > Done(best.Value.State)))
+            if (matches && (best is null || Done(state!, bootId) > Done(best.Value.State, bootId)))
             {
                 if (best is { } previous)
                 {
@@ -71,19 +74,27 @@ internal sealed class PartialDownload : IDisposable
         }
 
         var template = resumable
-            ? new PartialState { Source = source, Size = remote.Size!.Value, ChunkSize = chunkSize, ETag = remote.Identity.ETag, LastModified = remote.Identity.LastModified, Done = "" }
+            ? new PartialState { Source = source, Size = remote.Size!.Value, ChunkSize = chunkSize, ETag = remote.Identity.ETag, LastModified = remote.Identity.LastModified, Done = "", BootId = bootId }
             : null;
         if (best is { } found)
         {
             try
             {
-                var map = ChunkMap.FromBase64(found.State.Size, found.State.ChunkSize, found.State.Done);
+                var map = ChunkMap.FromBase64(found.State.Size, found.State.ChunkSize, Trusted(found.State, bootId), found.State.Durable);
+                var completed = ChunkMap.FromBase64(found.State.Size, found.State.ChunkSize, found.State.Done).DoneBytes;
+                if (map.DoneBytes < completed)
+                {
+                    log($"the node restarted since {found.Name} was written (its boot id changed): resuming from the {map.DoneBytes >> 20} MiB an fsync "
+                        + $"made durable, not the {completed >> 20} MiB that were complete");
+                }
+
                 if (found.State.ChunkSize % AlignedBuffer.Alignment != 0)
                 {
                     throw new FormatException("chunk size not aligned");
                 }
 
                 var resumedFile = TargetFile.Open(dir, found.Name, directIo, earlyWriteback);
+                resumedFile.Track(map);
                 return new PartialDownload(dir, found.Name, resumedFile, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
@@ -99,7 +110,13 @@ internal sealed class PartialDownload : IDisposable
         {
             CreatePreallocated(dir, name, ranged ? remote.Size ?? 0 : 0);
             file = TargetFile.Open(dir, name, directIo, earlyWriteback);
-            var fresh = new PartialDownload(dir, name, file, ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null, template, false, time);
+            var map = ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null;
+            if (map is not null)
+            {
+                file.Track(map);
+            }
+
+            var fresh = new PartialDownload(dir, name, file, map, template, false, time);
             fresh.SaveState(force: true);
             return fresh;
         }
@@ -136,7 +153,7 @@ internal sealed class PartialDownload : IDisposable
                 _directory.TryDelete(temp);
                 using (var handle = _directory.OpenFile(temp, Libc.O_RDWR, (int)FileModes.File, exclusive: true))
                 {
-                    RandomAccess.Write(handle, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64() }, CacheJson.Default.PartialState), 0);
+                    RandomAccess.Write(handle, JsonSerializer.SerializeToUtf8Bytes(_template with { Done = Map.ToBase64(), Durable = Map.DurableToBase64() }, CacheJson.Default.PartialState), 0);
                 }
 
                 _directory.Rename(temp, StateName, noReplace: false);
@@ -194,11 +211,31 @@ internal sealed class PartialDownload : IDisposable
         }
     }
 
-    private static long Done(PartialState s)
+    /// <summary>
+    /// The chunks of <paramref name="state"/> a resume may trust: all completed ones in the boot that wrote them (the
+    /// page cache and the device's cache outlive a killed process), only the durable ones after a restart of the node or
+    /// when either boot id is unknown; all completed ones for a state of an earlier version, which has no durable set.
+    /// </summary>
+    private static string Trusted(PartialState state, string? bootId) =>
+        state.Durable is null || (bootId is not null && state.BootId == bootId) ? state.Done : state.Durable;
+
+    private static string? CurrentBootId()
     {
         try
         {
-            return ChunkMap.FromBase64(s.Size, s.ChunkSize, s.Done).DoneCount * s.ChunkSize;
+            return System.IO.File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() is { Length: > 0 } id ? id : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static long Done(PartialState s, string? bootId)
+    {
+        try
+        {
+            return ChunkMap.FromBase64(s.Size, s.ChunkSize, Trusted(s, bootId)).DoneCount * s.ChunkSize;
         }
         catch (FormatException)
         {

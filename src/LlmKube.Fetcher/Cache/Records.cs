@@ -66,6 +66,16 @@ internal sealed record PartialState
 
     /// <summary>Completed chunks as a base64 bitmap (bit i of byte i/8 = chunk i).</summary>
     public required string Done { get; init; }
+
+    /// <summary>
+    /// The completed chunks an fsync made durable, in the same form; absent in states of earlier versions. After a
+    /// restart of the node (<see cref="BootId"/> differs) only these are trusted: the others may have been in a cache
+    /// that died with it.
+    /// </summary>
+    public string? Durable { get; init; }
+
+    /// <summary>The kernel's boot id (/proc/sys/kernel/random/boot_id) when the state was written.</summary>
+    public string? BootId { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -84,8 +84,8 @@ internal sealed class RangedTransfer(
             await foreach (var (index, buffer) in toWrite.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
                 file.Write(buffer, (int)map.Length(index), map.Offset(index));
+                map.MarkDone(index); // before Written: an early flush it starts covers this chunk (TargetFile.Track)
                 file.Written(map.Offset(index), map.Length(index), moreQueued: toWrite.Reader.Count > 0);
-                map.MarkDone(index);
                 onChunkDone();
                 buffer.ReleaseTo(free.Writer);
             }

@@ -18,6 +18,7 @@ internal sealed class TargetFile : IDisposable
     private readonly Lock _flushGate = new();
     private long _unflushed;
     private Task _flush = Task.CompletedTask;
+    private ChunkMap? _tracked;
 
     private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback)
     {
@@ -87,6 +88,13 @@ internal sealed class TargetFile : IDisposable
     /// <summary>Size of one buffered write (see <see cref="Write"/>).</summary>
     internal const int BufferedSlice = 64 << 10;
 
+    /// <summary>
+    /// Records in <paramref name="map"/> which completed chunks each early flush made durable, so that resume state can
+    /// say which chunks survive a power loss (<see cref="Cache.PartialDownload"/>). A chunk must be marked done before
+    /// <see cref="Written"/> is called for it.
+    /// </summary>
+    public void Track(ChunkMap map) => _tracked = map;
+
     /// <summary>How many early flushes ran (tests and diagnostics).</summary>
     public int EarlyFlushes { get; private set; }
 
@@ -132,7 +140,17 @@ internal sealed class TargetFile : IDisposable
 
             Interlocked.Exchange(ref _unflushed, 0);
             EarlyFlushes++;
-            _flush = Task.Run(Flush);
+            // Every chunk complete now was written before this fsync starts, so its success covers them.
+            var covered = _tracked?.SnapshotDone();
+            var tracked = _tracked;
+            _flush = Task.Run(() =>
+            {
+                Flush();
+                if (covered is not null)
+                {
+                    tracked!.MarkDurable(covered);
+                }
+            });
         }
     }
 
