@@ -93,8 +93,7 @@ internal sealed class PartialDownload : IDisposable
                     throw new FormatException("chunk size not aligned");
                 }
 
-                var resumedFile = TargetFile.Open(dir, found.Name, directIo, earlyWriteback);
-                resumedFile.Track(map);
+                var resumedFile = TargetFile.Open(dir, found.Name, directIo, earlyWriteback, map);
                 return new PartialDownload(dir, found.Name, resumedFile, map, template! with { ChunkSize = found.State.ChunkSize }, true, time);
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
@@ -109,13 +108,8 @@ internal sealed class PartialDownload : IDisposable
         try
         {
             CreatePreallocated(dir, name, ranged ? remote.Size ?? 0 : 0);
-            file = TargetFile.Open(dir, name, directIo, earlyWriteback);
             var map = ranged ? new ChunkMap(remote.Size!.Value, chunkSize) : null;
-            if (map is not null)
-            {
-                file.Track(map);
-            }
-
+            file = TargetFile.Open(dir, name, directIo, earlyWriteback, map);
             var fresh = new PartialDownload(dir, name, file, map, template, false, time);
             fresh.SaveState(force: true);
             return fresh;

@@ -84,7 +84,7 @@ internal sealed class RangedTransfer(
             await foreach (var (index, buffer) in toWrite.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
                 file.Write(buffer, (int)map.Length(index), map.Offset(index));
-                map.MarkDone(index); // before Written: an early flush it starts covers this chunk (TargetFile.Track)
+                map.MarkDone(index); // before Written: an early flush it starts covers this chunk (TargetFile.Open)
                 file.Written(map.Offset(index), map.Length(index), moreQueued: toWrite.Reader.Count > 0);
                 onChunkDone();
                 buffer.ReleaseTo(free.Writer);

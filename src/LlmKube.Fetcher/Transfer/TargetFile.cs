@@ -18,11 +18,12 @@ internal sealed class TargetFile : IDisposable
     private readonly Lock _flushGate = new();
     private long _unflushed;
     private Task _flush = Task.CompletedTask;
-    private ChunkMap? _tracked;
+    private readonly ChunkMap? _tracked;
 
-    private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback)
+    private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback, ChunkMap? tracked)
     {
         _earlyWriteback = earlyWriteback;
+        _tracked = tracked;
         FilePath = path;
         Handle = handle;
         IsDirect = direct;
@@ -36,15 +37,18 @@ internal sealed class TargetFile : IDisposable
 
     /// <summary>
     /// Opens the existing regular file <paramref name="name"/> of <paramref name="directory"/> (never through a link);
-    /// O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it (not tmpfs, some FUSE mounts).
+    /// O_DIRECT when <paramref name="tryDirect"/> and the filesystem supports it (not tmpfs, some FUSE mounts). Each early
+    /// flush records in <paramref name="tracked"/> which completed chunks it made durable, so that resume state can say
+    /// which chunks survive a power loss (<see cref="Cache.PartialDownload"/>); a chunk must be marked done there before
+    /// <see cref="Written"/> is called for it.
     /// </summary>
-    public static TargetFile Open(DirectoryHandle directory, string name, bool tryDirect, bool earlyWriteback)
+    public static TargetFile Open(DirectoryHandle directory, string name, bool tryDirect, bool earlyWriteback, ChunkMap? tracked = null)
     {
         var handle = directory.OpenFile(name, Libc.O_RDWR);
         try
         {
             var direct = tryDirect && Libc.TrySetDirect(handle, directory.Child(name));
-            return new TargetFile(directory.Child(name), handle, direct, earlyWriteback);
+            return new TargetFile(directory.Child(name), handle, direct, earlyWriteback, tracked);
         }
         catch
         {
@@ -87,13 +91,6 @@ internal sealed class TargetFile : IDisposable
 
     /// <summary>Size of one buffered write (see <see cref="Write"/>).</summary>
     internal const int BufferedSlice = 64 << 10;
-
-    /// <summary>
-    /// Records in <paramref name="map"/> which completed chunks each early flush made durable, so that resume state can
-    /// say which chunks survive a power loss (<see cref="Cache.PartialDownload"/>). A chunk must be marked done before
-    /// <see cref="Written"/> is called for it.
-    /// </summary>
-    public void Track(ChunkMap map) => _tracked = map;
 
     /// <summary>How many early flushes ran (tests and diagnostics).</summary>
     public int EarlyFlushes { get; private set; }
@@ -142,13 +139,12 @@ internal sealed class TargetFile : IDisposable
             EarlyFlushes++;
             // Every chunk complete now was written before this fsync starts, so its success covers them.
             var covered = _tracked?.SnapshotDone();
-            var tracked = _tracked;
             _flush = Task.Run(() =>
             {
                 Flush();
                 if (covered is not null)
                 {
-                    tracked!.MarkDurable(covered);
+                    _tracked!.MarkDurable(covered);
                 }
             });
         }
