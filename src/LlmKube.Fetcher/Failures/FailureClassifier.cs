@@ -112,7 +112,7 @@ internal static class FailureClassifier
         return false;
     }
 
-    /// <summary>An fsync of the file being downloaded failed: nothing written to it can be trusted.</summary>
+    /// <summary>A write, read-back or fsync of the file being downloaded failed (EIO): nothing written to it can be trusted.</summary>
     public static bool IsDurabilityLost(Exception e) => FindInner<DurabilityLostException>(e) is not null;
 
     /// <summary>Transient errors are worth another attempt of the same request.</summary>

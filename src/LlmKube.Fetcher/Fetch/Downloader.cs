@@ -196,8 +196,8 @@ internal sealed class Downloader(FetchContext context)
 
     /// <summary>
     /// Failures after which the partial download is deleted instead of kept for a resume: a changed source cannot be
-    /// resumed, a body longer than announced is not the file, a full disk needs the space back, and after a failed
-    /// fsync nothing written can be trusted (<see cref="DurabilityLostException"/>).
+    /// resumed, a body longer than announced is not the file, a full disk needs the space back, and after an I/O error
+    /// on the partial nothing written can be trusted (<see cref="DurabilityLostException"/>).
     /// </summary>
     private static bool DiscardsPartial(Exception failure) =>
         failure is SourceChangedException or FetchException { Reason: FailureReason.IntegrityMismatch }

@@ -15,10 +15,10 @@ internal sealed class TargetFile : IDisposable
     internal const long EarlyFlushBytes = 32L << 20;
 
     private readonly bool _earlyWriteback;
+    private readonly ChunkMap? _tracked;
     private readonly Lock _flushGate = new();
     private long _unflushed;
     private Task _flush = Task.CompletedTask;
-    private readonly ChunkMap? _tracked;
 
     private TargetFile(string path, SafeFileHandle handle, bool direct, bool earlyWriteback, ChunkMap? tracked)
     {
