@@ -143,6 +143,29 @@ public sealed class NodeFailureTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// A co-tenant who can write the claim rewrites the resume state: another boot id (so the durable set decides) and a
+    /// durable set that is not base64. The state is as writable as the partial itself (docs/SECURITY.md), so the
+    /// promise is only that a garbled one is never a crash or a resume: the fetch starts over and publishes the right
+    /// file.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_resume_state_with_a_garbled_durable_set_after_a_restart_starts_over()
+    {
+        var (nginx, data, dest, args) = Serve(48, seed: 33);
+        using var served = nginx;
+        var partial = await InterruptAsync(args, Path.GetDirectoryName(dest)!, state => Chunks(state, "done") >= 4);
+        var statePath = partial + ".json";
+        var state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        state["bootId"] = "another-boot";
+        state["durable"] = "not base64 !";
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        var run = await FetchRightFileAsync(args, data, dest);
+        Assert.Contains("cannot resume", run, StringComparison.Ordinal);
+        Assert.DoesNotContain("resuming", run, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// nginx serving <paramref name="sizeMib"/> MiB at 4 MiB/s per connection, and the fetch command for it in 1 MiB
     /// chunks without a sha256 (the case where nothing after the transfer would catch bytes the disk lost). A writer
     /// waits for the network most of the time, so early flushes start (once 32 MiB are unflushed,
