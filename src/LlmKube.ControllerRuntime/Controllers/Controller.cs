@@ -65,10 +65,21 @@ public sealed class Controller
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         Watches(informer, EventMappers.Self<T>(), predicate);
 
-    /// <summary>Owned children: each event enqueues the controlling owner of kind <paramref name="ownerKind"/>.</summary>
-    public Controller Owns<T>(Informer<T> informer, string ownerKind, EventPredicate<T>? predicate = null)
-        where T : class, IKubernetesObject<V1ObjectMeta> =>
-        Watches(informer, EventMappers.Owner<T>(ownerKind), predicate);
+    /// <summary>
+    /// Owned children: each event enqueues the controlling owner of kind <paramref name="ownerKind"/>, except the echo
+    /// of a write the reconciler recorded in <paramref name="ownWrites"/>.
+    /// </summary>
+    public Controller Owns<T>(Informer<T> informer, string ownerKind, EventPredicate<T>? predicate = null, OwnWrites<T>? ownWrites = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        if (ownWrites is null)
+        {
+            return Watches(informer, EventMappers.Owner<T>(ownerKind), predicate);
+        }
+
+        // The echo check comes first: it consumes its entry whatever the predicate says.
+        return Watches(informer, EventMappers.Owner<T>(ownerKind), e => !ownWrites.IsEcho(e) && (predicate is null || predicate(e)));
+    }
 
     /// <summary>Any watched resource, mapped to primary keys by <paramref name="mapper"/>.</summary>
     public Controller Watches<T>(Informer<T> informer, EventMapper<T> mapper, EventPredicate<T>? predicate = null)

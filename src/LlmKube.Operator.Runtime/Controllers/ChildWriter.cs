@@ -29,10 +29,34 @@ public sealed record ChildWrite<T>(ChildOutcome Outcome, T? Live, string? Reject
 /// Creates or updates a service's Deployment and Service from the builders' desired objects, writing only
 /// when the live object differs from what is wanted, and keeping labels and annotations others added.
 /// The caller has already established (<see cref="ChildOwnership"/>) that a live object is controlled by the service.
+/// Each accepted write is recorded in the controller's <see cref="OwnWrites{T}"/>, so its echo does not wake the service again.
 /// </summary>
-public sealed class ChildWriter(IKubernetes client)
+public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? deploymentWrites = null, OwnWrites<V1Service>? kubernetesServiceWrites = null)
 {
-    public async Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct)
+    /// <summary>The Deployments this writer wrote, for the controller's <c>Owns</c> watch.</summary>
+    public OwnWrites<V1Deployment>? DeploymentWrites => deploymentWrites;
+
+    /// <summary>The Services this writer wrote, for the controller's <c>Owns</c> watch.</summary>
+    public OwnWrites<V1Service>? KubernetesServiceWrites => kubernetesServiceWrites;
+
+    public async Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct) =>
+        Recorded(await ApplyAsync(desired, live, ct).ConfigureAwait(false), deploymentWrites);
+
+    public async Task<ChildWrite<V1Service>> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, CancellationToken ct) =>
+        Recorded(await ApplyAsync(desired, live, ct).ConfigureAwait(false), kubernetesServiceWrites);
+
+    private static ChildWrite<T> Recorded<T>(ChildWrite<T> write, OwnWrites<T>? writes)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        if (write is { Outcome: ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated, Live: { } written })
+        {
+            writes?.Wrote(written);
+        }
+
+        return write;
+    }
+
+    private async Task<ChildWrite<V1Deployment>> ApplyAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired.Metadata.NamespaceProperty;
@@ -62,7 +86,7 @@ public sealed class ChildWriter(IKubernetes client)
         return await WriteAsync(ChildOutcome.Updated, () => client.AppsV1.ReplaceNamespacedDeploymentAsync(update, live.Metadata.Name, ns, cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    public async Task<ChildWrite<V1Service>> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, CancellationToken ct)
+    private async Task<ChildWrite<V1Service>> ApplyAsync(V1Service desired, V1Service? live, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired.Metadata.NamespaceProperty;

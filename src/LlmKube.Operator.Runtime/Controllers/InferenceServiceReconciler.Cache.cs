@@ -24,6 +24,7 @@ public sealed partial class InferenceServiceReconciler
         var ns = service.Metadata.NamespaceProperty;
         if (claim is null && state.Claim is { } wanted)
         {
+            // Not recorded as an own write (ChildWriter's OwnWrites): a claim's events wake every service that uses it.
             var created = await ChildWriter.WriteAsync(ChildOutcome.Created,
                 () => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(wanted, ns, cancellationToken: ct)).ConfigureAwait(false);
             if (created.Rejection is { } refused)

@@ -18,6 +18,7 @@ namespace LlmKube.Operator.Controllers;
 /// </summary>
 public sealed partial class InferenceServiceReconciler(
     IKubernetes client,
+    ChildWriter children,
     IResourceClient<InferenceService> services,
     OperatorCaches caches,
     IEventRecorder events,
@@ -28,7 +29,6 @@ public sealed partial class InferenceServiceReconciler(
     /// <summary>How long a new service waits for its Model to appear before it is reported Failed.</summary>
     public static readonly TimeSpan ModelGracePeriod = TimeSpan.FromSeconds(10);
 
-    private readonly ChildWriter _children = new(client);
     private readonly ChildOwnership _ownership = new(client, caches);
     private readonly WorkloadSettings _workload = options.Workload();
 
@@ -136,13 +136,13 @@ public sealed partial class InferenceServiceReconciler(
     private async Task<ReconcileResult> ApplyChildrenAsync(InferenceService service, DesiredState state, LiveChildren live, InferenceServiceStatus status, ConditionSetter conditions, CancellationToken ct)
     {
         var ns = service.Metadata.NamespaceProperty;
-        var deployment = await _children.ApplyDeploymentAsync(state.Deployment!, live.Deployment, ct).ConfigureAwait(false);
+        var deployment = await children.ApplyDeploymentAsync(state.Deployment!, live.Deployment, ct).ConfigureAwait(false);
         if (deployment.Rejection is { } refused)
         {
             return Rejected(service, status, conditions, "Deployment", state.Deployment!.Metadata.Name, refused);
         }
 
-        var kubernetesService = await _children.ApplyKubernetesServiceAsync(state.KubernetesService!, live.KubernetesService, ct).ConfigureAwait(false);
+        var kubernetesService = await children.ApplyKubernetesServiceAsync(state.KubernetesService!, live.KubernetesService, ct).ConfigureAwait(false);
         if (kubernetesService.Rejection is { } refusedService)
         {
             return Rejected(service, status, conditions, "Service", state.KubernetesService!.Metadata.Name, refusedService);
