@@ -4,7 +4,10 @@ using System.Globalization;
 namespace LlmKube.Bench.Operator;
 
 /// <summary>The operator run of one pair: its window, and what only an operator has (memory, start-up, reconcile latency, its own CPU).</summary>
-internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds);
+/// <param name="ModelPasses">Model reconciles per service in the window.</param>
+/// <param name="ServicePasses">InferenceService reconciles per service in the window (a perfect operator: 1).</param>
+internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds,
+    double ModelPasses, double ServicePasses);
 
 /// <summary>
 /// The real operator binary against a fresh sandbox: started and waited on until <c>/readyz</c>; then, timed, the
@@ -17,12 +20,13 @@ internal static class OperatorRun
     {
         await using var sandbox = await BenchSandbox.StartAsync(workload);
         WindowMeasurement window;
-        double rss, p50, p99, operatorCpu;
+        double rss, p50, p99, operatorCpu, modelPasses, servicePasses;
         await using (var op = await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
         {
             await WarmUpAsync(sandbox);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
             await convergence.OpenedAsync();
+            var metricsBefore = await op.MetricsAsync();
             var cpuBefore = op.CpuSeconds();
             var timed = TimedWindow.Open(sandbox.Server);
             await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
@@ -34,6 +38,8 @@ internal static class OperatorRun
             await op.GcDumpAsync();
             var metrics = await op.MetricsAsync();
             (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
+            modelPasses = MetricsText.PassesPerService(metricsBefore, metrics, "model", workload.Services);
+            servicePasses = MetricsText.PassesPerService(metricsBefore, metrics, "inferenceservice", workload.Services);
             foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))
             {
                 Console.Error.WriteLine("  " + line);
@@ -46,7 +52,7 @@ internal static class OperatorRun
         {
         }
 
-        return new OperatorMeasurement(window, rss, startup.Elapsed.TotalSeconds, p50 * 1000, p99 * 1000, operatorCpu);
+        return new OperatorMeasurement(window, rss, startup.Elapsed.TotalSeconds, p50 * 1000, p99 * 1000, operatorCpu, modelPasses, servicePasses);
     }
 
     /// <summary>
