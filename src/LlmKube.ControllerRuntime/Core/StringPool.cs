@@ -104,7 +104,8 @@ public sealed class StringPool
                 return reader.GetString()!;
             }
 
-            Span<char> buffer = stackalloc char[pool.MaxLength * 3];
+            // Sized by the value, not the bound: the runtime zeroes what is stack-allocated, and most values are short.
+            Span<char> buffer = stackalloc char[(int)bytes];
             return pool.Get(buffer[..reader.CopyString(buffer)]);
         }
     }

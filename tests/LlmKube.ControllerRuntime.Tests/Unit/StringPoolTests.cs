@@ -70,4 +70,30 @@ public class StringPoolTests
 
         Assert.Equal(JsonSerializer.Serialize(plain, KubernetesJsonNodes.Options), JsonSerializer.Serialize(pooled, options));
     }
+
+    [Theory]
+    [InlineData("team-a", false)]
+    [InlineData("caf\u00e9 \u6a21\u578b \ud83e\udd99", false)] // two- and three-byte UTF-8 and a surrogate pair
+    [InlineData("caf\u00e9 \u6a21\u578b \ud83e\udd99", true)]  // the same, written as JSON escapes
+    [InlineData("tab\there \"quoted\" back\\slash", false)]
+    public void Every_value_decodes_to_exactly_the_string_it_encodes_whatever_its_length(string sample, bool escaped)
+    {
+        var (options, _) = Pooled();
+        var writer = new JsonSerializerOptions { Encoder = escaped ? System.Text.Encodings.Web.JavaScriptEncoder.Default : System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+        // Short, around the pool's length bound (256 characters) and around the byte bound of the stack copy (768 bytes).
+        foreach (var length in new[] { 1, 255, 256, 257, 383, 384, 700, 767, 768, 769, 2000 })
+        {
+            var value = string.Concat(Enumerable.Repeat(sample, (length / sample.Length) + 1))[..length];
+            if (char.IsHighSurrogate(value[^1]))
+            {
+                value = value[..^1]; // never split a pair
+            }
+
+            var json = JsonSerializer.Serialize(new Dictionary<string, string> { [value] = value }, writer);
+            var decoded = JsonSerializer.Deserialize<Dictionary<string, string>>(json, options)!.Single();
+            Assert.Equal(value, decoded.Key);
+            Assert.Equal(value, decoded.Value);
+        }
+    }
 }
