@@ -53,4 +53,25 @@ public class ChildWriterTests
         Assert.Same(livePorts, live.Spec.Ports);
         Assert.Equal(liveJson, LlmKube.ControllerRuntime.KubernetesJsonNodes.ToUtf8(live));
     }
+
+    [Fact]
+    public async Task Only_a_write_the_server_accepted_is_recorded_and_its_echo_is_recognised()
+    {
+        var echo = new EchoHandler();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
+        var writes = new LlmKube.ControllerRuntime.OwnWrites<V1Service>(new LlmKube.ControllerRuntime.Indexer<V1Service>());
+        var writer = new ChildWriter(client, kubernetesServiceWrites: writes);
+        var live = Service(8080, clusterIp: "10.0.0.1");
+
+        var unchanged = await writer.ApplyKubernetesServiceAsync(Service(8080), live, CancellationToken.None);
+        Assert.Equal(ChildOutcome.Unchanged, unchanged.Outcome);
+        Assert.Empty(echo.Methods);
+        Assert.Equal(0, writes.Pending);
+
+        var updated = await writer.ApplyKubernetesServiceAsync(Service(9090), live, CancellationToken.None);
+        Assert.Equal(ChildOutcome.Updated, updated.Outcome);
+        Assert.Equal(1, writes.Pending);
+        Assert.True(writes.IsEcho(new LlmKube.ControllerRuntime.InformerEvent<V1Service>(LlmKube.ControllerRuntime.InformerEventType.Updated, updated.Live!)));
+        Assert.Equal(0, writes.Pending);
+    }
 }
