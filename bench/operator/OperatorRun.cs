@@ -23,10 +23,9 @@ internal static class OperatorRun
         double rss, p50, p99, operatorCpu, modelPasses, servicePasses;
         await using (var op = await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
         {
-            await WarmUpAsync(sandbox);
+            var metricsBefore = await WarmUpAsync(sandbox, op);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
             await convergence.OpenedAsync();
-            var metricsBefore = await op.MetricsAsync();
             var cpuBefore = op.CpuSeconds();
             var timed = TimedWindow.Open(sandbox.Server);
             await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
@@ -61,10 +60,13 @@ internal static class OperatorRun
     /// warmed by the runs before it (Program.cs). One round was not enough: the runtime starts counting a method's calls
     /// for tier-up only after a pause in new activity, so methods first called in one burst were counted only in the
     /// timed window. Runs where that happened had 4,700 jitted methods instead of 7,400 and used 3.5 instead of 2 CPU-s
-    /// in the window (README, 17:20 run); the second round is counted.
+    /// in the window (README, 17:20 run); the second round is counted. Returns the operator's metrics after the last round:
+    /// scraped before the pauses, because a scrape runs code nothing else does (prometheus-net's serializer, /proc reads),
+    /// and its tier-up must not land in the window (README, session 9).
     /// </summary>
-    private static async Task WarmUpAsync(BenchSandbox sandbox)
+    private static async Task<string> WarmUpAsync(BenchSandbox sandbox, BenchOperator op)
     {
+        string? metrics = null;
         foreach (var warm in new[] { Workload.WarmUp, Workload.WarmUpAgain })
         {
             await warm.CreateNamespacesAsync(sandbox.Admin);
@@ -72,10 +74,12 @@ internal static class OperatorRun
             await convergence.OpenedAsync();
             await warm.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
             await convergence.WaitAllCorrectAsync(warm, stall: TimeSpan.FromMinutes(1));
+            metrics = await op.MetricsAsync();
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1));
+        return metrics!;
     }
 
     /// <summary>Reconcile counts, where the memory is (managed heap by generation, GC-committed, resident) and how many methods were jitted, on stderr.</summary>
