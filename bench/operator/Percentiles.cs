@@ -7,15 +7,13 @@ internal static class Percentiles
 {
     public static (double P50, double P99) FromHistogram(string metricsText, string name, string controller)
     {
-        var buckets = metricsText.Split('\n')
-            .Where(l => l.StartsWith(name + "_bucket{", StringComparison.Ordinal) && l.Contains($"controller=\"{controller}\"", StringComparison.Ordinal))
-            .Select(l =>
+        var buckets = MetricsText.Samples(metricsText, name + "_bucket", controller)
+            .Select(s =>
             {
-                var le = l[(l.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+                var le = s.Line[(s.Line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
                 le = le[..le.IndexOf('"', StringComparison.Ordinal)];
                 var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
-                var count = double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-                return (Bound: bound, Count: count);
+                return (Bound: bound, Count: s.Value);
             })
             .OrderBy(b => b.Bound)
             .ToList();

@@ -70,16 +70,9 @@ public sealed class Controller
     /// of a write the reconciler recorded in <paramref name="ownWrites"/>.
     /// </summary>
     public Controller Owns<T>(Informer<T> informer, string ownerKind, EventPredicate<T>? predicate = null, OwnWrites<T>? ownWrites = null)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        if (ownWrites is null)
-        {
-            return Watches(informer, EventMappers.Owner<T>(ownerKind), predicate);
-        }
-
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
         // The echo check comes first: it consumes its entry whatever the predicate says.
-        return Watches(informer, EventMappers.Owner<T>(ownerKind), e => !ownWrites.IsEcho(e) && (predicate is null || predicate(e)));
-    }
+        Watches(informer, EventMappers.Owner<T>(ownerKind), ownWrites is null ? predicate : e => !ownWrites.IsEcho(e) && (predicate is null || predicate(e)));
 
     /// <summary>Any watched resource, mapped to primary keys by <paramref name="mapper"/>.</summary>
     public Controller Watches<T>(Informer<T> informer, EventMapper<T> mapper, EventPredicate<T>? predicate = null)

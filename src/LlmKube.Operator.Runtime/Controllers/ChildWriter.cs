@@ -33,12 +33,6 @@ public sealed record ChildWrite<T>(ChildOutcome Outcome, T? Live, string? Reject
 /// </summary>
 public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? deploymentWrites = null, OwnWrites<V1Service>? kubernetesServiceWrites = null)
 {
-    /// <summary>The Deployments this writer wrote, for the controller's <c>Owns</c> watch.</summary>
-    public OwnWrites<V1Deployment>? DeploymentWrites => deploymentWrites;
-
-    /// <summary>The Services this writer wrote, for the controller's <c>Owns</c> watch.</summary>
-    public OwnWrites<V1Service>? KubernetesServiceWrites => kubernetesServiceWrites;
-
     public async Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct) =>
         Recorded(await ApplyAsync(desired, live, ct).ConfigureAwait(false), deploymentWrites);
 

@@ -79,13 +79,15 @@ public sealed class OperatorHost : IAsyncDisposable
             .For(models, EventPredicates.GenerationOrMetadataChanged<Model>())
             .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, Model>(models.Cache, OperatorCaches.ModelsBySourceClaim, EventMappers.NamespacedName));
 
-        var children = new ChildWriter(Manager.Client, new OwnWrites<V1Deployment>(deployments.Cache), new OwnWrites<V1Service>(kubernetesServices.Cache));
+        var deploymentWrites = new OwnWrites<V1Deployment>(deployments.Cache);
+        var kubernetesServiceWrites = new OwnWrites<V1Service>(kubernetesServices.Cache);
+        var children = new ChildWriter(Manager.Client, deploymentWrites, kubernetesServiceWrites);
         var serviceReconciler = new InferenceServiceReconciler(Manager.Client, children, Manager.ClientFor(ResourceKind.Custom<InferenceService>()), caches, Manager.Events, options, time,
             loggers.CreateLogger<InferenceServiceReconciler>());
         Manager.AddController("inferenceservice", serviceReconciler, controllerOptions)
             .For(inferenceServices, EventPredicates.GenerationOrMetadataChanged<InferenceService>())
-            .Owns(deployments, InferenceService.KindName, ownWrites: children.DeploymentWrites)
-            .Owns(kubernetesServices, InferenceService.KindName, ownWrites: children.KubernetesServiceWrites)
+            .Owns(deployments, InferenceService.KindName, ownWrites: deploymentWrites)
+            .Owns(kubernetesServices, InferenceService.KindName, ownWrites: kubernetesServiceWrites)
             .Watches(models, EventMappers.ByIndex<Model, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByModel, EventMappers.NamespacedName))
             .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, InferenceService>(inferenceServices.Cache, OperatorCaches.InferenceServicesByCacheClaim, EventMappers.NamespacedName))
             .Watches(pods, PodToService)
