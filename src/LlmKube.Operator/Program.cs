@@ -5,8 +5,10 @@ using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Before anything uses the client's JSON options (they lock on first use): cached objects share their strings.
+// Before anything uses the client's JSON options (they lock on first use): cached objects share their strings and
+// quantities, and each distinct quantity is canonicalised once.
 StringPool.TryInstall(new StringPool());
+QuantityPool.TryInstall(new QuantityPool());
 
 var commandLine = new OperatorCommandLine();
 var parse = commandLine.Command.Parse(args);

@@ -60,23 +60,11 @@ public sealed class StringPool
     public static bool TryInstall(StringPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var installed = false;
-        KubernetesJson.AddJsonOptions(options => installed = pool.TryAddTo(options));
-        return installed;
+        return ClientJsonConverters.TryInstall(new PooledStringConverter(pool));
     }
 
     /// <summary>Makes <paramref name="options"/> read strings through this pool; false when they are read-only or already pool.</summary>
-    public bool TryAddTo(JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.IsReadOnly || options.Converters.Any(c => c is PooledStringConverter))
-        {
-            return false;
-        }
-
-        options.Converters.Add(new PooledStringConverter(this));
-        return true;
-    }
+    public bool TryAddTo(JsonSerializerOptions options) => ClientJsonConverters.TryAdd(options, new PooledStringConverter(this));
 
     /// <summary>A resourceVersion (digits) or a uid (8-4-4-4-12 hex): never seen twice, not worth a pool slot.</summary>
     private static bool IsUniqueByConstruction(ReadOnlySpan<char> value) =>

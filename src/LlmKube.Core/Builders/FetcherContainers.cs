@@ -140,11 +140,16 @@ public static class FetcherContainers
         };
     }
 
+    // Parsed once: a quantity is immutable, and parsing one costs big-integer arithmetic on every build.
+    private static readonly ResourceQuantity SmallCpu = new("100m");
+    private static readonly ResourceQuantity SmallMemory = new("64Mi");
+    private static readonly ResourceQuantity SmallMemoryLimit = new("512Mi");
+
     // The fetcher streams with bounded buffers (well under 64 MiB); the limit only guards against a runaway.
     private static V1ResourceRequirements SmallResources() => new()
     {
-        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("64Mi") },
-        Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("512Mi") },
+        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = SmallCpu, ["memory"] = SmallMemory },
+        Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = SmallMemoryLimit },
     };
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
