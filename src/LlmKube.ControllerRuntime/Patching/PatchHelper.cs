@@ -32,8 +32,9 @@ public enum PatchOutcome
 }
 
 /// <summary>The result of <see cref="PatchHelper{T}.PatchAsync"/>.</summary>
-public sealed record PatchResult<T>(PatchOutcome Outcome, T? Object)
-    where T : class
+/// <param name="Outcome">What the call did.</param>
+/// <param name="ResourceVersion">The object's resourceVersion after the last patch sent; null when none was sent or it failed.</param>
+public sealed record PatchResult(PatchOutcome Outcome, string? ResourceVersion)
 {
     /// <summary>Maps to a reconcile result: conflicts requeue, everything else is done.</summary>
     public ReconcileResult ToReconcileResult() => Outcome == PatchOutcome.Conflict ? ReconcileResult.Requeue : ReconcileResult.Done;
@@ -50,8 +51,13 @@ public sealed class PatchHelper<T>
 {
     private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
 
+    private static readonly PatchPlan NoChange = new(null, null);
+
     /// <summary>The snapshot as the client serializes it: bytes, not a JSON tree, because most passes change nothing.</summary>
     private readonly byte[] _before;
+
+    /// <summary>The snapshot's tree, parsed on the first diff and never modified after.</summary>
+    private (JsonObject Main, JsonObject? Status)? _beforeParts;
 
     private PatchHelper(T original, byte[] snapshot)
     {
@@ -80,65 +86,53 @@ public sealed class PatchHelper<T>
     {
         ArgumentNullException.ThrowIfNull(modified);
         var written = KubernetesJsonNodes.ToUtf8(modified);
-        if (written.AsSpan().SequenceEqual(_before))
-        {
-            // Nothing changed (a steady-state pass): no JSON trees to build and compare.
-            return new PatchPlan(null, null);
-        }
-
-        var after = ToObject(written);
-        var before = ToObject(_before);
-        Strip(before);
-        Strip(after);
-        var statusDiff = Diff(before["status"] as JsonObject, after["status"] as JsonObject);
-        before.Remove("status");
-        after.Remove("status");
-
-        before.Remove("apiVersion");
-        before.Remove("kind");
-        after.Remove("apiVersion");
-        after.Remove("kind");
-        return new PatchPlan(JsonMergePatch.Diff(before, after), statusDiff is null ? null : new JsonObject { ["status"] = statusDiff });
+        return IsSnapshot(written) ? NoChange : Plan(written);
     }
 
     /// <summary>
     /// Like <see cref="Compute(T)"/>, and when anything differs, first applies <paramref name="stamp"/> to
-    /// <paramref name="modified"/> (a last-updated time: a field that must not by itself make a change) and computes
-    /// again. A pass that changes nothing serializes the object once.
+    /// <paramref name="modified"/> (a last-updated time: one value that must not by itself make a change). A pass that
+    /// changes nothing serializes the object once; one that changes something diffs once, after the stamp. The stamp
+    /// may have been applied even when the plan comes back empty.
     /// </summary>
     public PatchPlan Compute(T modified, Action<T> stamp)
     {
+        ArgumentNullException.ThrowIfNull(modified);
         ArgumentNullException.ThrowIfNull(stamp);
-        var plan = Compute(modified);
-        if (plan.IsEmpty)
+        var written = KubernetesJsonNodes.ToUtf8(modified);
+        if (IsSnapshot(written))
         {
-            return plan;
+            return NoChange;
         }
 
         stamp(modified);
-        return Compute(modified);
+        var plan = Plan(KubernetesJsonNodes.ToUtf8(modified));
+
+        // A plan that changes a single field may change only the stamp (the bytes differed in something a patch does
+        // not carry, such as server-owned metadata): then the unstamped object decides.
+        return Values(plan.Main, 2) + Values(plan.Status, 2) > 1 || !Plan(written).IsEmpty ? plan : NoChange;
     }
 
     /// <summary>
     /// Sends the patches for <paramref name="modified"/> (none when unchanged). Conflicts and a vanished object
     /// are returned as outcomes; other failures throw.
     /// </summary>
-    public Task<PatchResult<T>> PatchAsync(IResourceClient<T> client, T modified, CancellationToken cancellationToken) =>
+    public Task<PatchResult> PatchAsync(IResourceClient<T> client, T modified, CancellationToken cancellationToken) =>
         SendAsync(client, Compute(modified), cancellationToken);
 
     /// <summary>Sends <paramref name="plan"/> (from <see cref="Compute(T)"/> of this helper); nothing when it is empty. Outcomes as <see cref="PatchAsync"/>.</summary>
-    public async Task<PatchResult<T>> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken)
+    public async Task<PatchResult> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.IsEmpty)
         {
-            return new PatchResult<T>(PatchOutcome.Unchanged, null);
+            return new PatchResult(PatchOutcome.Unchanged, null);
         }
 
         try
         {
-            T? latest = null;
+            string? latest = null;
             if (plan.Main != null)
             {
                 latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Main), status: false, cancellationToken).ConfigureAwait(false);
@@ -149,15 +143,15 @@ public sealed class PatchHelper<T>
                 latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Status), status: true, cancellationToken).ConfigureAwait(false);
             }
 
-            return new PatchResult<T>(PatchOutcome.Patched, latest);
+            return new PatchResult(PatchOutcome.Patched, latest);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            return new PatchResult<T>(PatchOutcome.Conflict, null);
+            return new PatchResult(PatchOutcome.Conflict, null);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
-            return new PatchResult<T>(PatchOutcome.NotFound, null);
+            return new PatchResult(PatchOutcome.NotFound, null);
         }
     }
 
@@ -168,14 +162,20 @@ public sealed class PatchHelper<T>
         return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
     }
 
-    private static JsonObject? Diff(JsonObject? before, JsonObject? after) =>
-        before == null && after == null ? null : JsonMergePatch.Diff(before, after);
+    private bool IsSnapshot(byte[] written) => written.AsSpan().SequenceEqual(_before);
 
-    private static JsonObject ToObject(byte[] json) =>
-        JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
-
-    private static void Strip(JsonObject obj)
+    private PatchPlan Plan(byte[] written)
     {
+        var before = _beforeParts ??= Parts(_before);
+        var after = Parts(written);
+        var statusDiff = before.Status == null && after.Status == null ? null : JsonMergePatch.Diff(before.Status, after.Status);
+        return new PatchPlan(JsonMergePatch.Diff(before.Main, after.Main), statusDiff is null ? null : new JsonObject { ["status"] = statusDiff });
+    }
+
+    /// <summary>The object's JSON without server-owned metadata, apiVersion and kind, split into status and everything else (the main patch's part).</summary>
+    private static (JsonObject Main, JsonObject? Status) Parts(byte[] json)
+    {
+        var obj = JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
         if (obj["metadata"] is JsonObject meta)
         {
             foreach (var f in ServerOwned)
@@ -183,5 +183,27 @@ public sealed class PatchHelper<T>
                 meta.Remove(f);
             }
         }
+
+        var status = obj["status"] as JsonObject;
+        obj.Remove("status");
+        obj.Remove("apiVersion");
+        obj.Remove("kind");
+        return (obj, status);
+    }
+
+    /// <summary>The number of values <paramref name="patch"/> sets or deletes (an empty object is one), counted up to <paramref name="limit"/>.</summary>
+    private static int Values(JsonObject? patch, int limit)
+    {
+        var count = 0;
+        foreach (var (_, value) in patch ?? [])
+        {
+            count += value is JsonObject { Count: > 0 } inner ? Values(inner, limit - count) : 1;
+            if (count >= limit)
+            {
+                break;
+            }
+        }
+
+        return count;
     }
 }

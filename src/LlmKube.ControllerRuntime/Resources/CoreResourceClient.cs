@@ -46,6 +46,6 @@ internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
     public Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
         NotFound.OrNullAsync(() => _ops.Read(_client.CoreV1, @namespace, name, cancellationToken));
 
-    public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
-        _ops.Patch(_client.CoreV1, patch, @namespace, name, status, cancellationToken);
+    public async Task<string?> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
+        (await _ops.Patch(_client.CoreV1, patch, @namespace, name, status, cancellationToken).ConfigureAwait(false)).Metadata?.ResourceVersion;
 }

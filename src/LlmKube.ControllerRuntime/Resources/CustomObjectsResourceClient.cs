@@ -93,15 +93,28 @@ internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
             ? _client.CustomObjects.GetNamespacedCustomObjectAsync<T>(Group, Version, @namespace, Plural, name, cancellationToken)
             : _client.CustomObjects.GetClusterCustomObjectAsync<T>(Group, Version, Plural, name, cancellationToken));
 
-    public Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken)
+    public async Task<string?> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken)
     {
+        // The answer is read into WrittenVersion: the JSON reader skips everything but metadata.resourceVersion.
         var co = _client.CustomObjects;
-        return (Resource.Namespaced, status) switch
+        var written = await ((Resource.Namespaced, status) switch
         {
-            (true, false) => co.PatchNamespacedCustomObjectAsync<T>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
-            (true, true) => co.PatchNamespacedCustomObjectStatusAsync<T>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
-            (false, false) => co.PatchClusterCustomObjectAsync<T>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
-            (false, true) => co.PatchClusterCustomObjectStatusAsync<T>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
-        };
+            (true, false) => co.PatchNamespacedCustomObjectAsync<WrittenVersion>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
+            (true, true) => co.PatchNamespacedCustomObjectStatusAsync<WrittenVersion>(patch, Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken),
+            (false, false) => co.PatchClusterCustomObjectAsync<WrittenVersion>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
+            (false, true) => co.PatchClusterCustomObjectStatusAsync<WrittenVersion>(patch, Group, Version, Plural, name, cancellationToken: cancellationToken),
+        }).ConfigureAwait(false);
+        return written?.Metadata?.ResourceVersion;
+    }
+
+    /// <summary>The one field of a write's answer that <see cref="PatchAsync"/> reads.</summary>
+    private sealed class WrittenVersion
+    {
+        public VersionOnly? Metadata { get; set; }
+
+        public sealed class VersionOnly
+        {
+            public string? ResourceVersion { get; set; }
+        }
     }
 }

@@ -46,8 +46,12 @@ public interface IResourceClient<T>
     /// <summary>Reads one object; null when it does not exist.</summary>
     Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken);
 
-    /// <summary>Patches the object (or its <c>/status</c> subresource when <paramref name="status"/>).</summary>
-    Task<T> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken);
+    /// <summary>
+    /// Patches the object (or its <c>/status</c> subresource when <paramref name="status"/>) and returns the
+    /// resourceVersion the server answered with. Only that is read from the answer: callers work from their informer's
+    /// cache, and decoding the whole object back cost a tenth of the operator's client time.
+    /// </summary>
+    Task<string?> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken);
 }
 
 /// <summary>A resource type together with how to build its typed client from an <see cref="IKubernetes"/>.</summary>

@@ -178,7 +178,7 @@ public class InformerTests
         public Task<Widget?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
             inner.GetAsync(@namespace, name, cancellationToken);
 
-        public Task<Widget> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
+        public Task<string?> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
             inner.PatchAsync(@namespace, name, patch, status, cancellationToken);
 
         private static Widget Add(Widget w)

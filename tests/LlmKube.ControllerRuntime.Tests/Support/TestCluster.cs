@@ -85,7 +85,7 @@ public sealed class TestCluster : IAsyncDisposable
     public Task DeleteWidgetAsync(string ns, string name) =>
         Client.CustomObjects.DeleteNamespacedCustomObjectAsync("demo.llmkube.dev", "v1", ns, "widgets", name);
 
-    public Task<Widget> PatchWidgetSizeAsync(string ns, string name, int size) =>
+    public Task<string?> PatchWidgetSizeAsync(string ns, string name, int size) =>
         Widget.Descriptor.CreateClient(Client).PatchAsync(ns, name,
             PatchHelper<Widget>.MergePatch(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = size } }),
             status: false, CancellationToken.None);

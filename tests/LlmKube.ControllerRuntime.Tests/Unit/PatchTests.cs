@@ -93,6 +93,30 @@ public class PatchTests
     }
 
     [Fact]
+    public void A_stamp_makes_no_change_by_itself_even_when_the_bytes_differ_only_in_what_a_patch_never_carries()
+    {
+        static void Stamp(V1Deployment d) => d.Status.ObservedGeneration = 9;
+
+        var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        copy.Metadata.ResourceVersion = "99";
+        Assert.True(helper.Compute(copy, Stamp).IsEmpty);
+
+        // One real change, and a stamp that leaves its value as it was: the change is still sent.
+        (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        copy.Spec.Replicas = 2;
+        var plan = helper.Compute(copy, d => d.Status.ObservedGeneration = 3);
+        Assert.Equal("{\"spec\":{\"replicas\":2}}", plan.Main!.ToJsonString());
+        Assert.Null(plan.Status);
+
+        // One real change in the spec goes with the stamp in the status.
+        (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
+        copy.Spec.Replicas = 2;
+        plan = helper.Compute(copy, Stamp);
+        Assert.Equal("{\"spec\":{\"replicas\":2}}", plan.Main!.ToJsonString());
+        Assert.Equal("{\"status\":{\"observedGeneration\":9}}", plan.Status!.ToJsonString());
+    }
+
+    [Fact]
     public void Spec_and_status_changes_go_to_separate_patches()
     {
         var (helper, copy) = PatchHelper<V1Deployment>.Begin(Deployment());
