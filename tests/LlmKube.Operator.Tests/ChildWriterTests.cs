@@ -12,10 +12,16 @@ public class ChildWriterTests
     {
         public List<string> Methods { get; } = [];
 
+        public List<string> Paths { get; } = [];
+
+        public List<string> Bodies { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Methods.Add(request.Method.Method);
+            Paths.Add(request.RequestUri!.AbsolutePath);
             var body = request.Content is null ? "{}" : await request.Content.ReadAsStringAsync(cancellationToken);
+            Bodies.Add(body);
             return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         }
     }
@@ -73,5 +79,49 @@ public class ChildWriterTests
         Assert.Equal(1, writes.Pending);
         Assert.True(writes.IsEcho(new LlmKube.ControllerRuntime.InformerEvent<V1Service>(LlmKube.ControllerRuntime.InformerEventType.Updated, updated.Live!)));
         Assert.Equal(0, writes.Pending);
+    }
+
+    private static V1Deployment Deployment(string image) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Metadata = new V1ObjectMeta { Name = "svc", NamespaceProperty = "team-a", ResourceVersion = "9", Generation = 2 },
+        Spec = new V1DeploymentSpec
+        {
+            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "svc" } },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "svc" } },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "server", Image = image }] },
+            },
+        },
+        Status = new V1DeploymentStatus { ReadyReplicas = 1, ObservedGeneration = 2 },
+    };
+
+    [Fact]
+    public async Task A_deployment_is_sent_whole_to_the_apps_path_and_what_comes_back_is_its_metadata_and_status()
+    {
+        var echo = new EchoHandler();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
+        var writes = new LlmKube.ControllerRuntime.OwnWrites<V1Deployment>(new LlmKube.ControllerRuntime.Indexer<V1Deployment>());
+        var writer = new ChildWriter(client, deploymentWrites: writes);
+
+        var created = await writer.ApplyDeploymentAsync(Deployment("server:1"), live: null, CancellationToken.None);
+        var updated = await writer.ApplyDeploymentAsync(Deployment("server:2"), Deployment("server:1"), CancellationToken.None);
+
+        Assert.Equal(["POST", "PUT"], echo.Methods);
+        Assert.Equal(["/apis/apps/v1/namespaces/team-a/deployments", "/apis/apps/v1/namespaces/team-a/deployments/svc"], echo.Paths);
+        Assert.All(echo.Bodies, body => Assert.Contains("\"containers\":[{\"image\":\"server:", body));
+        foreach (var write in new[] { created, updated })
+        {
+            Assert.Equal("9", write.Live!.Metadata.ResourceVersion);
+            Assert.Equal(2, write.Live.Metadata.Generation);
+            Assert.Equal(1, write.Live.Status.ReadyReplicas);
+            Assert.Equal("Deployment", write.Live.Kind);
+            Assert.Null(write.Live.Spec); // not read back: nothing uses it
+        }
+
+        Assert.Equal([ChildOutcome.Created, ChildOutcome.Updated], new[] { created.Outcome, updated.Outcome });
+        Assert.True(writes.IsEcho(new LlmKube.ControllerRuntime.InformerEvent<V1Deployment>(LlmKube.ControllerRuntime.InformerEventType.Updated, Deployment("server:2"))));
     }
 }
