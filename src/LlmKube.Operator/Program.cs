@@ -6,9 +6,10 @@ using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Before anything uses the client's JSON options (they lock on first use): cached objects share their strings and
-// quantities, and each distinct quantity is canonicalised once.
+// quantities, each distinct quantity is canonicalised once, and timestamps skip the culture-aware parser.
 StringPool.TryInstall(new StringPool());
 QuantityPool.TryInstall(new QuantityPool());
+TimestampConverter.TryInstall();
 
 var commandLine = new OperatorCommandLine();
 var parse = commandLine.Command.Parse(args);

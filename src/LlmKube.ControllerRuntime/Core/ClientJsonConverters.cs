@@ -28,7 +28,8 @@ internal static class ClientJsonConverters
             return false;
         }
 
-        options.Converters.Add(converter);
+        // First: the first converter in the list that handles a type wins, and the client registers its own (timestamps).
+        options.Converters.Insert(0, converter);
         return true;
     }
 }
