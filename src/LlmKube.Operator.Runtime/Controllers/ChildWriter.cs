@@ -45,7 +45,7 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
     private static ChildWrite<T> Recorded<T>(ChildWrite<T> write, OwnWrites<T>? writes)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        if (write is { Outcome: ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated, Live: { } written })
+        if (Wrote(write.Outcome) && write.Live is { } written)
         {
             writes?.Wrote(written);
         }
@@ -142,6 +142,9 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
 
         public V1Deployment ToDeployment() => new() { ApiVersion = ApiVersion, Kind = Kind, Metadata = Metadata, Status = Status };
     }
+
+    /// <summary>True when <paramref name="outcome"/> is a write the API server accepted.</summary>
+    public static bool Wrote(ChildOutcome outcome) => outcome is ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated;
 
     public static bool ControlledBy(V1ObjectMeta? meta, string ownerUid) =>
         meta?.OwnerReferences?.Any(r => r.Controller == true && r.Uid == ownerUid) == true;

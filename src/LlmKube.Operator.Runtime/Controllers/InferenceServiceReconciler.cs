@@ -148,12 +148,11 @@ public sealed partial class InferenceServiceReconciler(
             return Rejected(service, status, conditions, "Service", state.KubernetesService!.Metadata.Name, refusedService);
         }
 
-        foreach (var (kind, outcome) in new[] { ("Deployment", deployment.Outcome), ("Service", kubernetesService.Outcome) })
+        if (ChildWriter.Wrote(deployment.Outcome) || ChildWriter.Wrote(kubernetesService.Outcome))
         {
-            if (outcome is ChildOutcome.Created or ChildOutcome.Updated or ChildOutcome.Recreated)
-            {
-                logger.LogInformation("{Outcome} {Kind} {Namespace}/{Name}", outcome, kind, ns, service.Metadata.Name);
-            }
+            // One line per pass, not per child: a new service writes both, and each line is a write to the log.
+            logger.LogInformation("Children of {Namespace}/{Name}: Deployment {DeploymentOutcome}, Service {ServiceOutcome}",
+                ns, service.Metadata.Name, deployment.Outcome, kubernetesService.Outcome);
         }
 
         InferenceServiceStatusRules.FromDeployment(status, conditions, service.Spec, deployment.Live);
