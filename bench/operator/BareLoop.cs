@@ -5,9 +5,11 @@ using k8s.Models;
 using LlmKube.Api;
 using LlmKube.Api.Models;
 using LlmKube.Api.Services;
+using LlmKube.ControllerRuntime;
 using LlmKube.Core;
 using LlmKube.Core.Builders;
 using LlmKube.Operator.Configuration;
+using LlmKube.Operator.Controllers;
 
 namespace LlmKube.Bench.Operator;
 
@@ -31,6 +33,8 @@ internal static class BareLoop
         var modelsReady = Channel.CreateUnbounded<(Model, InferenceService)>();
         var claims = new ConcurrentDictionary<string, Lazy<Task<V1PersistentVolumeClaim>>>();
         var workers = new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers };
+        var models = ResourceKind.Custom<Model>().CreateClient(client);
+        var services = ResourceKind.Custom<InferenceService>().CreateClient(client);
         using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
         await convergence.OpenedAsync();
         var window = TimedWindow.Open(sandbox.Server);
@@ -53,9 +57,10 @@ internal static class BareLoop
                 await Parallel.ForEachAsync(applied.Reader.ReadAllAsync(), workers, async (pair, ct) =>
                 {
                     var (model, service) = pair;
-                    var ready = await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<Model>(PerfectStatus.Patch(PerfectStatus.ForModel(model, DateTimeOffset.UtcNow)),
-                        ApiGroup.Group, ApiGroup.Version, model.Metadata.NamespaceProperty, Model.Plural, model.Metadata.Name, cancellationToken: ct);
-                    modelsReady.Writer.TryWrite((ready, service));
+                    // As the operator: the answer's resourceVersion is all that is read back, the status is the one just written.
+                    var status = PerfectStatus.ForModel(model, DateTimeOffset.UtcNow);
+                    await models.PatchAsync(model.Metadata.NamespaceProperty, model.Metadata.Name, PerfectStatus.Patch(status), status: true, ct);
+                    modelsReady.Writer.TryWrite((new Model { Metadata = model.Metadata, Spec = model.Spec, Status = status }, service));
                 });
             }
             finally
@@ -69,11 +74,10 @@ internal static class BareLoop
             var ns = service.Metadata.NamespaceProperty;
             var state = DesiredState.For(model, service, settings);
             var claim = await claims.GetOrAdd(ns, _ => new Lazy<Task<V1PersistentVolumeClaim>>(() => CreateClaimAsync(client, state, service, ct))).Value;
-            var deployment = await client.AppsV1.CreateNamespacedDeploymentAsync(state.Deployment!, ns, cancellationToken: ct);
+            var deployment = await ChildWriter.CreateDeploymentAsync(client, state.Deployment!, ns, ct);
             await client.CoreV1.CreateNamespacedServiceAsync(state.KubernetesService!, ns, cancellationToken: ct);
-            await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<InferenceService>(
-                PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)),
-                ApiGroup.Group, ApiGroup.Version, ns, InferenceService.Plural, service.Metadata.Name, cancellationToken: ct);
+            await services.PatchAsync(ns, service.Metadata.Name,
+                PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)), status: true, ct);
         });
         await Task.WhenAll(apply, modelController, serviceController);
         await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));

@@ -83,11 +83,16 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
         return await WriteAsync(ChildOutcome.Updated, () => ReplaceDeploymentAsync(update, live.Metadata.Name, ns, ct)).ConfigureAwait(false);
     }
 
+    private Task<V1Deployment> CreateDeploymentAsync(V1Deployment desired, string ns, CancellationToken ct) => CreateDeploymentAsync(client, desired, ns, ct);
+
     // Deployments are written through the client's generic /apis calls (the same request as AppsV1's: path, verb, body)
     // so that the answer is read into WrittenDeployment: the JSON reader skips the spec, most of the object, which
     // nothing here reads. Decoding the whole answer was about 5 % of the operator's CPU (bench/operator/README.md).
-    private async Task<V1Deployment> CreateDeploymentAsync(V1Deployment desired, string ns, CancellationToken ct)
+
+    /// <summary>Creates <paramref name="desired"/>; what comes back is its metadata and status (no spec).</summary>
+    public static async Task<V1Deployment> CreateDeploymentAsync(IKubernetes client, V1Deployment desired, string ns, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(client);
         var apps = ResourceKinds.Deployments.Resource;
         return (await client.CustomObjects.CreateNamespacedCustomObjectAsync<WrittenDeployment>(desired, apps.Group, apps.Version, ns, apps.Plural, cancellationToken: ct)
             .ConfigureAwait(false)).ToDeployment();
