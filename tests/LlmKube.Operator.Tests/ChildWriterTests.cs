@@ -26,6 +26,11 @@ public class ChildWriterTests
         }
     }
 
+    private static Kubernetes EchoClient(EchoHandler echo) => new(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
+
+    private static LlmKube.ControllerRuntime.OwnWrites<T> Writes<T>()
+        where T : class, IKubernetesObject<V1ObjectMeta> => new(new LlmKube.ControllerRuntime.Indexer<T>());
+
     private static V1Service Service(int port, string? clusterIp = null) => new()
     {
         ApiVersion = "v1",
@@ -44,7 +49,7 @@ public class ChildWriterTests
     public async Task Updating_a_service_leaves_the_cached_live_object_untouched()
     {
         var echo = new EchoHandler();
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
+        using var client = EchoClient(echo);
         var live = Service(80, clusterIp: "10.0.0.1");
         var liveJson = LlmKube.ControllerRuntime.KubernetesJsonNodes.ToUtf8(live);
         var livePorts = live.Spec.Ports;
@@ -64,8 +69,8 @@ public class ChildWriterTests
     public async Task Only_a_write_the_server_accepted_is_recorded_and_its_echo_is_recognised()
     {
         var echo = new EchoHandler();
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
-        var writes = new LlmKube.ControllerRuntime.OwnWrites<V1Service>(new LlmKube.ControllerRuntime.Indexer<V1Service>());
+        using var client = EchoClient(echo);
+        var writes = Writes<V1Service>();
         var writer = new ChildWriter(client, kubernetesServiceWrites: writes);
         var live = Service(8080, clusterIp: "10.0.0.1");
 
@@ -102,8 +107,8 @@ public class ChildWriterTests
     public async Task A_deployment_is_sent_whole_to_the_apps_path_and_what_comes_back_is_its_metadata_and_status()
     {
         var echo = new EchoHandler();
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
-        var writes = new LlmKube.ControllerRuntime.OwnWrites<V1Deployment>(new LlmKube.ControllerRuntime.Indexer<V1Deployment>());
+        using var client = EchoClient(echo);
+        var writes = Writes<V1Deployment>();
         var writer = new ChildWriter(client, deploymentWrites: writes);
 
         var created = await writer.ApplyDeploymentAsync(Deployment("server:1"), live: null, CancellationToken.None);
