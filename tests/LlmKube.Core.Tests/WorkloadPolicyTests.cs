@@ -126,6 +126,35 @@ public class WorkloadPolicyTests
         Assert.Equal(expected, PodSecurityStandards.Restricted(pod));
     }
 
+    /// <summary>
+    /// The fetcher's containers are bounded (the memory limit guards the node against a runaway download), and each
+    /// build gets its own resource maps: the quantities are shared between pods, so a change one pod's builder or a
+    /// merge makes to its map must not reach the next tenant's pod.
+    /// </summary>
+    [Fact]
+    public void Every_fetcher_container_is_bounded_and_no_pod_shares_its_resource_maps_with_another()
+    {
+        var first = Pod(DesiredState.For(Model(), Service(), Options()));
+        var second = Pod(DesiredState.For(Model(), Service(), Options()));
+        var fetchers = first.InitContainers.Zip(second.InitContainers).ToList();
+        Assert.Equal([FetcherContainers.PrepName, FetcherContainers.DownloaderName], fetchers.Select(f => f.First.Name));
+
+        foreach (var (mine, theirs) in fetchers)
+        {
+            Assert.Equal("100m", mine.Resources.Requests["cpu"].ToString());
+            Assert.Equal("64Mi", mine.Resources.Requests["memory"].ToString());
+            Assert.Equal("512Mi", mine.Resources.Limits["memory"].ToString());
+
+            mine.Resources.Limits["memory"] = new ResourceQuantity("64Gi");
+            mine.Resources.Requests.Remove("cpu");
+            Assert.Equal("512Mi", theirs.Resources.Limits["memory"].ToString());
+            Assert.Equal("100m", theirs.Resources.Requests["cpu"].ToString());
+        }
+
+        var third = Pod(DesiredState.For(Model(), Service(), Options()));
+        Assert.All(third.InitContainers, c => Assert.Equal("512Mi", c.Resources.Limits["memory"].ToString()));
+    }
+
     [Fact]
     public void The_checker_itself_catches_what_it_claims_to()
     {
