@@ -59,7 +59,7 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
         var ns = desired.Metadata.NamespaceProperty;
         if (live is null)
         {
-            return await WriteAsync(ChildOutcome.Created, () => CreateDeploymentAsync(desired, ns, ct)).ConfigureAwait(false);
+            return await WriteAsync(ChildOutcome.Created, () => CreateDeploymentAsync(client, desired, ns, ct)).ConfigureAwait(false);
         }
 
         if (JsonSubset.ContainsObject(live, desired))
@@ -73,7 +73,7 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
             return await WriteAsync(ChildOutcome.Recreated, async () =>
             {
                 await client.AppsV1.DeleteNamespacedDeploymentAsync(live.Metadata.Name, ns, propagationPolicy: "Background", cancellationToken: ct).ConfigureAwait(false);
-                return await CreateDeploymentAsync(desired, ns, ct).ConfigureAwait(false);
+                return await CreateDeploymentAsync(client, desired, ns, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
 
@@ -83,13 +83,12 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
         return await WriteAsync(ChildOutcome.Updated, () => ReplaceDeploymentAsync(update, live.Metadata.Name, ns, ct)).ConfigureAwait(false);
     }
 
-    private Task<V1Deployment> CreateDeploymentAsync(V1Deployment desired, string ns, CancellationToken ct) => CreateDeploymentAsync(client, desired, ns, ct);
-
-    // Deployments are written through the client's generic /apis calls (the same request as AppsV1's: path, verb, body)
-    // so that the answer is read into WrittenDeployment: the JSON reader skips the spec, most of the object, which
-    // nothing here reads. Decoding the whole answer was about 5 % of the operator's CPU (bench/operator/README.md).
-
-    /// <summary>Creates <paramref name="desired"/>; what comes back is its metadata and status (no spec).</summary>
+    /// <summary>
+    /// Creates <paramref name="desired"/>; what comes back is its metadata and status, no spec. Deployments go through
+    /// the client's generic /apis calls (the same request as AppsV1's: path, verb, body) so that the answer is read into
+    /// <see cref="WrittenDeployment"/> and the JSON reader skips the spec, most of the object, which nothing here reads.
+    /// Decoding the whole answer was about 5 % of the operator's CPU (bench/operator/README.md, session 10).
+    /// </summary>
     public static async Task<V1Deployment> CreateDeploymentAsync(IKubernetes client, V1Deployment desired, string ns, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -98,6 +97,7 @@ public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? dep
             .ConfigureAwait(false)).ToDeployment();
     }
 
+    /// <summary>Replaces the Deployment <paramref name="name"/>, reading back what <see cref="CreateDeploymentAsync"/> does.</summary>
     private async Task<V1Deployment> ReplaceDeploymentAsync(V1Deployment update, string name, string ns, CancellationToken ct)
     {
         var apps = ResourceKinds.Deployments.Resource;
