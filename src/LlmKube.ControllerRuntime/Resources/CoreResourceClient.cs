@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 
@@ -7,7 +6,6 @@ namespace LlmKube.ControllerRuntime;
 /// <summary>The typed core/v1 calls for one kind (namespace null or empty = all namespaces).</summary>
 internal sealed record CoreOperations<T, TList>(
     Func<ICoreV1Operations, string?, ListRequest, CancellationToken, Task<TList>> List,
-    Func<ICoreV1Operations, string?, WatchRequest, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> Watch,
     Func<ICoreV1Operations, string?, string, CancellationToken, Task<T>> Read,
     Func<ICoreV1Operations, V1Patch, string?, string, bool, CancellationToken, Task<T>> Patch);
 
@@ -34,14 +32,8 @@ internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
         return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
     }
 
-    public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
-        WatchRequest request, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var item in _ops.Watch(_client.CoreV1, request.Namespace, request, onError, cancellationToken).ConfigureAwait(false))
-        {
-            yield return item;
-        }
-    }
+    public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(WatchRequest request, Action<Exception> onError, CancellationToken cancellationToken) =>
+        WatchStream.WatchAsync<T>(_client, Resource, request, onError, cancellationToken);
 
     public Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
         NotFound.OrNullAsync(() => _ops.Read(_client.CoreV1, @namespace, name, cancellationToken));

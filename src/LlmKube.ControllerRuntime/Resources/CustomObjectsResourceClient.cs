@@ -62,31 +62,8 @@ internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
         return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
     }
 
-    /// <summary>
-    /// Watches with the events read straight into <typeparamref name="T"/>. The client's custom-object watch yields each
-    /// object as a <see cref="JsonElement"/>, which cost a JSON document per event and a second conversion to the type.
-    /// </summary>
-    public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
-        WatchRequest request, Action<Exception> onError, CancellationToken cancellationToken)
-    {
-        var co = _client.CustomObjects;
-        var response = !Resource.Namespaced
-            ? co.ListClusterCustomObjectWithHttpMessagesAsync(Group, Version, Plural,
-                allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, watch: true, cancellationToken: cancellationToken)
-            : string.IsNullOrEmpty(request.Namespace)
-                ? co.ListCustomObjectForAllNamespacesWithHttpMessagesAsync(Group, Version, Plural,
-                    allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                    resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, watch: true, cancellationToken: cancellationToken)
-                : co.ListNamespacedCustomObjectWithHttpMessagesAsync(Group, Version, request.Namespace, Plural,
-                    allowWatchBookmarks: request.AllowBookmarks, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                    resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, watch: true, cancellationToken: cancellationToken);
-        // Marked obsolete in favour of the generated Watch*Async methods, which for custom objects exist only untyped
-        // (JsonElement). An upgrade of KubernetesClient that removes it fails to build here.
-#pragma warning disable CS0618
-        return response.WatchAsync<T, object>(onError, cancellationToken);
-#pragma warning restore CS0618
-    }
+    public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(WatchRequest request, Action<Exception> onError, CancellationToken cancellationToken) =>
+        WatchStream.WatchAsync<T>(_client, Resource, request, onError, cancellationToken);
 
     public Task<T?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
         NotFound.OrNullAsync(() => Resource.Namespaced

@@ -6,7 +6,8 @@ namespace LlmKube.ControllerRuntime;
 /// <summary>
 /// Ready-made <see cref="ResourceKind{T}"/>s for the built-in kinds the operator watches (and ConfigMaps, the
 /// runtime's own tests' core kind).
-/// core/v1 kinds use KubernetesClient's typed methods; other groups go through <c>CustomObjects</c>.
+/// core/v1 kinds use KubernetesClient's typed methods; other groups go through <c>CustomObjects</c>; every watch goes through
+/// <see cref="WatchStream"/>.
 /// </summary>
 public static class ResourceKinds
 {
@@ -21,9 +22,6 @@ public static class ResourceKinds
             (c, ns, r, ct) => string.IsNullOrEmpty(ns)
                 ? c.ListServiceForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
                 : c.ListNamespacedServiceAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
-                ? c.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
-                : c.WatchListNamespacedServiceAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadNamespacedServiceAsync(n, ns, cancellationToken: ct),
             (c, p, ns, n, status, ct) => status
                 ? c.PatchNamespacedServiceStatusAsync(p, n, ns, cancellationToken: ct)
@@ -36,9 +34,6 @@ public static class ResourceKinds
             (c, ns, r, ct) => string.IsNullOrEmpty(ns)
                 ? c.ListConfigMapForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
                 : c.ListNamespacedConfigMapAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
-                ? c.WatchListConfigMapForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
-                : c.WatchListNamespacedConfigMapAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadNamespacedConfigMapAsync(n, ns, cancellationToken: ct),
             (c, p, ns, n, status, ct) => c.PatchNamespacedConfigMapAsync(p, n, ns, cancellationToken: ct)));
 
@@ -49,9 +44,6 @@ public static class ResourceKinds
             (c, ns, r, ct) => string.IsNullOrEmpty(ns)
                 ? c.ListPodForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
                 : c.ListNamespacedPodAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
-                ? c.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
-                : c.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadNamespacedPodAsync(n, ns, cancellationToken: ct),
             (c, p, ns, n, status, ct) => status
                 ? c.PatchNamespacedPodStatusAsync(p, n, ns, cancellationToken: ct)
@@ -64,9 +56,6 @@ public static class ResourceKinds
             (c, ns, r, ct) => string.IsNullOrEmpty(ns)
                 ? c.ListPersistentVolumeClaimForAllNamespacesAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct)
                 : c.ListNamespacedPersistentVolumeClaimAsync(ns, continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => string.IsNullOrEmpty(ns)
-                ? c.WatchListPersistentVolumeClaimForAllNamespacesAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct)
-                : c.WatchListNamespacedPersistentVolumeClaimAsync(ns, allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadNamespacedPersistentVolumeClaimAsync(n, ns, cancellationToken: ct),
             (c, p, ns, n, status, ct) => status
                 ? c.PatchNamespacedPersistentVolumeClaimStatusAsync(p, n, ns, cancellationToken: ct)
@@ -77,7 +66,6 @@ public static class ResourceKinds
         new ApiResource("", "v1", "persistentvolumes", "PersistentVolume", Namespaced: false),
         new CoreOperations<V1PersistentVolume, V1PersistentVolumeList>(
             (c, ns, r, ct) => c.ListPersistentVolumeAsync(continueParameter: r.Continue, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, limit: r.Limit, cancellationToken: ct),
-            (c, ns, r, onError, ct) => c.WatchListPersistentVolumeAsync(allowWatchBookmarks: r.AllowBookmarks, fieldSelector: r.FieldSelector, labelSelector: r.LabelSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, onError: onError, cancellationToken: ct),
             (c, ns, n, ct) => c.ReadPersistentVolumeAsync(n, cancellationToken: ct),
             (c, p, ns, n, status, ct) => status
                 ? c.PatchPersistentVolumeStatusAsync(p, n, cancellationToken: ct)

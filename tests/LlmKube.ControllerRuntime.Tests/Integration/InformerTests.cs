@@ -269,6 +269,27 @@ public class InformerTests
     }
 
     [Fact]
+    public async Task A_watch_carries_the_clients_credentials_and_a_refusal_is_the_clients_error_with_the_servers_answer()
+    {
+        // A service account with no role: the server knows who asks (bearer token over TLS) and refuses the watch.
+        await using var cluster = await TestCluster.StartAsync(new SandboxOptions { Rbac = new RbacOptions { Enforce = true } });
+        using var nobody = new k8s.Kubernetes(cluster.ConfigFor("system:serviceaccount:ns:nobody"));
+        var client = ResourceKinds.ConfigMaps.CreateClient(nobody);
+
+        var error = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(async () =>
+        {
+            await foreach (var _ in client.WatchAsync(new WatchRequest("ns", null), e => throw e, CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, error.Response.StatusCode);
+        Assert.Contains("system:serviceaccount:ns:nobody", error.Response.Content, StringComparison.Ordinal);
+        Assert.StartsWith("403 Forbidden (the operator's RBAC does not allow it)", InformerErrors.Explain(error), StringComparison.Ordinal);
+        Assert.Equal(1, cluster.Requests.Count("watch", "configmaps"));
+    }
+
+    [Fact]
     public async Task Transport_errors_back_off_with_jitter_and_stop_on_cancel()
     {
         // Nothing listens on port 1: every attempt is a refused connection.

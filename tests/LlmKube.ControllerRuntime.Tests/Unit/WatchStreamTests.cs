@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using LlmKube.ControllerRuntime;
+
+namespace LlmKube.ControllerRuntime.Tests.Unit;
+
+public class WatchStreamTests
+{
+    private const string ConfigMap = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"NAME","namespace":"ns","resourceVersion":"RV","creationTimestamp":"2026-12-06T10:00:00Z","labels":{"a":"b"}},"data":{"k":"caf\u00e9 \"v\""}}""";
+
+    private static string Object(string name, string rv) => ConfigMap.Replace("NAME", name).Replace("RV", rv);
+
+    private static async Task<(List<(WatchEventType Type, V1ConfigMap Object)> Events, List<Exception> Errors)> ReadAllAsync(Stream stream)
+    {
+        var errors = new List<Exception>();
+        var events = new List<(WatchEventType, V1ConfigMap)>();
+        await foreach (var e in WatchStream.ReadAsync<V1ConfigMap>(stream, errors.Add, KubernetesJsonNodes.Options, CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        return (events, errors);
+    }
+
+    private static Stream Lines(params string[] lines) => new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", lines)));
+
+    [Fact]
+    public async Task Every_event_type_reads_as_the_clients_watcher_reads_it_in_either_property_order()
+    {
+        var (events, errors) = await ReadAllAsync(Lines(
+            $$"""{"type":"ADDED","object":{{Object("a", "1")}}}""",
+            $$"""{"type":"MODIFIED","object":{{Object("a", "2")}}}""",
+            // Another server may write the object first; an unknown property is skipped.
+            $$"""{"object":{{Object("b", "3")}},"extra":[1,{"x":2}],"type":"DELETED"}""",
+            """{"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"4"}}}""",
+            ""));
+
+        Assert.Empty(errors);
+        Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted, WatchEventType.Bookmark], events.Select(e => e.Type));
+        Assert.Equal(["1", "2", "3", "4"], events.Select(e => e.Object.Metadata.ResourceVersion));
+        var expected = KubernetesJson.Deserialize<V1ConfigMap>(Object("a", "1"));
+        Assert.Equal(KubernetesJson.Serialize(expected), KubernetesJson.Serialize(events[0].Object));
+        Assert.Equal("caf\u00e9 \"v\"", events[2].Object.Data["k"]);
+    }
+
+    [Fact]
+    public async Task An_error_event_reaches_on_error_as_the_servers_status_and_is_not_yielded()
+    {
+        var (events, errors) = await ReadAllAsync(Lines(
+            $$"""{"type":"ADDED","object":{{Object("a", "1")}}}""",
+            """{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"""));
+
+        Assert.Single(events);
+        var error = Assert.IsType<KubernetesException>(Assert.Single(errors));
+        Assert.Equal(410, error.Status.Code);
+        Assert.Equal("Expired", error.Status.Reason);
+    }
+
+    [Fact]
+    public async Task Lines_that_are_not_events_are_reported_and_the_stream_goes_on()
+    {
+        var (events, errors) = await ReadAllAsync(Lines(
+            "not json",
+            """{"type":"RENAMED","object":{}}""",
+            """{"type":"ADDED"}""",
+            """["ADDED"]""",
+            """{"type":"ADDED","object":{"metadata":{"creationTimestamp":"yesterday"}}}""",
+            """{"type":"ADDED","object":{"metadata":{"na""",
+            "  \r",
+            $$"""{"type":"ADDED","object":{{Object("a", "1")}}}""" + "\r"));
+
+        Assert.Equal(6, errors.Count);
+        Assert.Contains("RENAMED", errors[1].Message, StringComparison.Ordinal);
+        Assert.Equal("a", Assert.Single(events).Object.Metadata.Name);
+    }
+
+    [Fact]
+    public async Task Events_split_across_reads_of_any_size_and_longer_than_the_first_buffer_read_whole()
+    {
+        var big = new string('x', 200_000);
+        var lines = Enumerable.Range(0, 20).Select(i => $$"""{"type":"ADDED","object":{{Object("n" + i, i.ToString(System.Globalization.CultureInfo.InvariantCulture))}}}""").ToList();
+        lines.Insert(7, $$"""{"type":"ADDED","object":{{Object("big", "100").Replace("\"k\":", $"\"big\":\"{big}\",\"k\":", StringComparison.Ordinal)}}}""");
+        var bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+
+        foreach (var chunk in new[] { 1, 7, 4096, 1 << 20 })
+        {
+            var (events, errors) = await ReadAllAsync(new ChunkedStream(bytes, chunk));
+            Assert.Empty(errors);
+            Assert.Equal(21, events.Count);
+            Assert.Equal(big, events[7].Object.Data["big"]);
+            Assert.Equal("n19", events[^1].Object.Metadata.Name);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_never_ends_a_line_fails_the_watch_instead_of_growing_the_buffer_without_bound()
+    {
+        var endless = new EndlessLineStream();
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(endless));
+
+        Assert.Contains(WatchStream.MaxEventBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.InRange(endless.Served, WatchStream.MaxEventBytes, WatchStream.MaxEventBytes + (1 << 20));
+    }
+
+    [Theory]
+    [InlineData("", "v1", "configmaps", true, "team a", null, "api/v1/namespaces/team%20a/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
+    [InlineData("", "v1", "configmaps", true, null, "app in (x,y)", "api/v1/configmaps?watch=true&allowWatchBookmarks=true&labelSelector=app%20in%20%28x%2Cy%29&resourceVersion=7&timeoutSeconds=300")]
+    [InlineData("apps", "v1", "deployments", true, "ns", null, "apis/apps/v1/namespaces/ns/deployments?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
+    [InlineData("", "v1", "persistentvolumes", false, "ns", null, "api/v1/persistentvolumes?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
+    public void The_request_path_names_the_group_the_namespace_and_every_option_escaped(
+        string group, string version, string plural, bool namespaced, string? ns, string? labels, string expected)
+    {
+        var resource = new ApiResource(group, version, plural, "Kind", namespaced);
+        Assert.Equal(expected, WatchStream.PathAndQuery(resource, new WatchRequest(ns, "7", labels, TimeoutSeconds: 300)));
+    }
+
+    /// <summary>Serves its bytes at most <c>chunk</c> at a time, as a network stream does.</summary>
+    private sealed class ChunkedStream(byte[] bytes, int chunk) : MemoryStream(bytes)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+    }
+
+    /// <summary>A hostile server: one line that never ends.</summary>
+    private sealed class EndlessLineStream : Stream
+    {
+        public long Served { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            buffer.AsSpan(offset, count).Fill((byte)'a');
+            Served += count;
+            return count;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            buffer.Span.Fill((byte)'a');
+            Served += buffer.Length;
+            return ValueTask.FromResult(buffer.Length);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
