@@ -29,7 +29,7 @@ public class ChildWriterTests
     private static Kubernetes EchoClient(EchoHandler echo) => new(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, echo);
 
     private static LlmKube.ControllerRuntime.OwnWrites<T> Writes<T>()
-        where T : class, IKubernetesObject<V1ObjectMeta> => new(new LlmKube.ControllerRuntime.Indexer<T>());
+        where T : class, IKubernetesObject<V1ObjectMeta> => new();
 
     private static V1Service Service(int port, string? clusterIp = null) => new()
     {

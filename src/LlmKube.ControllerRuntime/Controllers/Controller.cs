@@ -67,32 +67,55 @@ public sealed class Controller
 
     /// <summary>
     /// Owned children: each event enqueues the controlling owner of kind <paramref name="ownerKind"/>, except the echo
-    /// of a write the reconciler recorded in <paramref name="ownWrites"/>.
+    /// of a write the reconciler made through <paramref name="ownWrites"/> (held while the write is in flight).
     /// </summary>
     public Controller Owns<T>(Informer<T> informer, string ownerKind, EventPredicate<T>? predicate = null, OwnWrites<T>? ownWrites = null)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
-        // The echo check comes first: it consumes its entry whatever the predicate says.
-        Watches(informer, EventMappers.Owner<T>(ownerKind), ownWrites is null ? predicate : e => !ownWrites.IsEcho(e) && (predicate is null || predicate(e)));
+        Watch(informer, EventMappers.Owner<T>(ownerKind), predicate, ownWrites);
 
     /// <summary>Any watched resource, mapped to primary keys by <paramref name="mapper"/>.</summary>
     public Controller Watches<T>(Informer<T> informer, EventMapper<T> mapper, EventPredicate<T>? predicate = null)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        Watch(informer, mapper, predicate, ownWrites: null);
+
+    private Controller Watch<T>(Informer<T> informer, EventMapper<T> mapper, EventPredicate<T>? predicate, OwnWrites<T>? ownWrites)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(informer);
         ArgumentNullException.ThrowIfNull(mapper);
         _informers.Add(informer);
-        _watches.Add(enqueue => informer.AddEventHandler(e =>
+        _watches.Add(enqueue =>
         {
-            if (predicate != null && !predicate(e))
+            void Wake(InformerEvent<T> e)
             {
-                return;
+                if (predicate != null && !predicate(e))
+                {
+                    return;
+                }
+
+                foreach (var key in mapper(e))
+                {
+                    enqueue(key);
+                }
             }
 
-            foreach (var key in mapper(e))
+            if (ownWrites is null)
             {
-                enqueue(key);
+                return informer.AddEventHandler(Wake);
             }
-        }));
+
+            // The echo check comes first: it consumes its entry whatever the predicate says. A held event comes back
+            // through Wake when its write ends.
+            var attached = ownWrites.Attach(Wake);
+            var registration = informer.AddEventHandler(e =>
+            {
+                if (!ownWrites.IsEcho(e))
+                {
+                    Wake(e);
+                }
+            });
+            return new Registrations(registration, attached);
+        });
         return this;
     }
 
@@ -223,6 +246,17 @@ public sealed class Controller
                     key, queue.NumRequeues(key) + 1, ApiErrors.Describe(result.Exception) ?? result.Message);
                 queue.AddRateLimited(key);
                 break;
+        }
+    }
+
+    private sealed class Registrations(params IDisposable[] parts) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var part in parts)
+            {
+                part.Dispose();
+            }
         }
     }
 }

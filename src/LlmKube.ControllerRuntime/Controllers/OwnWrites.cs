@@ -5,64 +5,194 @@ using k8s.Models;
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// The versions of owned children a reconciler has just written, so that the informer event which only reports such a
-/// write back (the same object at the same resourceVersion) does not wake the owner for a pass that could learn nothing:
-/// the writer already held that very object. Pass it to <see cref="Controller.Owns{T}"/> and call <see cref="Wrote"/>
-/// with what the API server returned.
+/// The writes of owned children a reconciler makes, so that the informer event which only reports such a write back
+/// (the same object at the same resourceVersion) does not wake the owner for a pass that could learn nothing: the
+/// writer already holds that very object. Pass it to <see cref="Controller.Owns{T}"/>, and wrap each create or update
+/// of a child in <see cref="Begin"/>, telling the scope what the API server returned.
 /// </summary>
 /// <remarks>
-/// Only an exact echo is dropped, once. Any other version, a delete, a resync, or an echo that arrived before the write
-/// was recorded wakes the owner as before: at worst one pass too many, never one too few. An entry whose echo never
-/// comes (a re-list that skipped that version) is replaced by the next write of that child or dropped when it is deleted,
-/// so there is at most one entry per live child.
+/// The watch often beats the write's response. So while a write of a child is in flight, that child's added and
+/// updated events are held instead of waking the owner; when the write ends, the held events are dropped if they all
+/// report the version the server returned, and otherwise the latest of them wakes the owner then (also when the write
+/// failed or wrote nothing). Only an exact echo is dropped, once: any other version, a delete, a resync, or an event
+/// while no write is in flight wakes the owner as before. At worst one pass too many, never one too few. An echo still
+/// to come is remembered until it arrives, the next write of that child, or the child's delete, so there is at most one
+/// entry per live child.
 /// </remarks>
 public sealed class OwnWrites<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly ConcurrentDictionary<ObjectKey, string> _written = new();
-    private readonly IReadOnlyIndexer<T> _cache;
-
-    /// <summary>Tracks writes of objects that <paramref name="cache"/> (the owning controller's informer) holds.</summary>
-    public OwnWrites(IReadOnlyIndexer<T> cache) => _cache = cache ?? throw new ArgumentNullException(nameof(cache));
+    private readonly Dictionary<ObjectKey, InFlight> _inFlight = [];
+    private readonly object _gate = new();
+    private Action<InformerEvent<T>>? _wake;
 
     /// <summary>Writes recorded whose echo has not arrived yet.</summary>
     public int Pending => _written.Count;
 
-    /// <summary>
-    /// Records a create or update the API server accepted: <paramref name="written"/> as it was returned. False when its
-    /// echo had already reached the cache before this call, so it wakes the owner once more as usual.
-    /// </summary>
-    public bool Wrote(T written)
+    /// <summary>Writes in flight now.</summary>
+    public int InFlightCount
     {
-        ArgumentNullException.ThrowIfNull(written);
-        var rv = written.Metadata?.ResourceVersion;
-        if (string.IsNullOrEmpty(rv))
+        get
         {
-            return false;
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
         }
-
-        var key = ObjectKey.Of(written);
-        _written[key] = rv;
-
-        // The watch can beat the write's response. The informer updates its cache and then dispatches, under one lock, so
-        // a cache that already holds this version means the echo went by or is being dispatched: take the entry back (it
-        // would linger) unless the dispatch already consumed it.
-        return _cache.Get(key)?.Metadata?.ResourceVersion != rv || !_written.TryRemove(new KeyValuePair<ObjectKey, string>(key, rv));
     }
 
-    /// <summary>True, once, when <paramref name="e"/> reports back exactly a version recorded by <see cref="Wrote"/>.</summary>
+    /// <summary>
+    /// Starts a write of the child <paramref name="key"/>. Dispose the scope when the write is over, after
+    /// <see cref="OwnWrite.Accepted"/> if the server accepted it. Without a controller attached (see
+    /// <see cref="Controller.Owns{T}"/>) nothing is held, since nothing could wake the owner later.
+    /// </summary>
+    public OwnWrite Begin(ObjectKey key)
+    {
+        lock (_gate)
+        {
+            if (!_inFlight.TryGetValue(key, out var write))
+            {
+                _inFlight[key] = write = new InFlight();
+            }
+
+            write.Writers++;
+        }
+
+        return new OwnWrite(this, key);
+    }
+
+    /// <summary>True when <paramref name="e"/> must not wake the owner now: the echo of a recorded write, or held for a write in flight.</summary>
     public bool IsEcho(InformerEvent<T> e)
     {
         var key = ObjectKey.Of(e.Object);
         switch (e.Type)
         {
             case InformerEventType.Added or InformerEventType.Updated:
-                return e.Object.Metadata?.ResourceVersion is { Length: > 0 } rv && _written.TryRemove(new KeyValuePair<ObjectKey, string>(key, rv));
+                var rv = e.Object.Metadata?.ResourceVersion ?? string.Empty;
+
+                // One lock with End: an echo that comes while its write ends is either held or matched, never missed.
+                lock (_gate)
+                {
+                    if (rv.Length > 0 && _written.TryRemove(new KeyValuePair<ObjectKey, string>(key, rv)))
+                    {
+                        return true;
+                    }
+
+                    if (_wake is null || !_inFlight.TryGetValue(key, out var write))
+                    {
+                        return false;
+                    }
+
+                    write.Held = e;
+                    (write.HeldVersions ??= []).Add(rv);
+                    return true;
+                }
+
             case InformerEventType.Deleted:
                 _written.TryRemove(key, out _);
                 return false;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// Called by the controller when it starts (see <see cref="Controller.Owns{T}"/>): how a held event wakes the owner
+    /// after all. Disposing the result detaches it.
+    /// </summary>
+    internal IDisposable Attach(Action<InformerEvent<T>> wake)
+    {
+        ArgumentNullException.ThrowIfNull(wake);
+        lock (_gate)
+        {
+            _wake = wake;
+        }
+
+        return new Detach(this, wake);
+    }
+
+    private void End(ObjectKey key, string? writtenVersion)
+    {
+        InformerEvent<T>? wake = null;
+        Action<InformerEvent<T>>? waker;
+        lock (_gate)
+        {
+            var write = _inFlight[key];
+            if (--write.Writers == 0)
+            {
+                _inFlight.Remove(key);
+            }
+
+            var held = write.HeldVersions;
+            if (!string.IsNullOrEmpty(writtenVersion) && held?.Contains(writtenVersion) != true)
+            {
+                // The echo is still to come.
+                _written[key] = writtenVersion;
+            }
+
+            if (held is not null && held.Exists(v => v != writtenVersion))
+            {
+                wake = write.Held;
+            }
+
+            (write.Held, write.HeldVersions) = (null, null);
+            waker = _wake;
+        }
+
+        if (wake is { } late)
+        {
+            waker?.Invoke(late);
+        }
+    }
+
+    /// <summary>One write of one child: <see cref="Accepted"/> with what the server returned, then dispose.</summary>
+    public sealed class OwnWrite : IDisposable
+    {
+        private readonly OwnWrites<T> _writes;
+        private readonly ObjectKey _key;
+        private string? _version;
+        private int _ended;
+
+        internal OwnWrite(OwnWrites<T> writes, ObjectKey key) => (_writes, _key) = (writes, key);
+
+        /// <summary>The server accepted the write and answered with <paramref name="written"/>.</summary>
+        public void Accepted(T written)
+        {
+            ArgumentNullException.ThrowIfNull(written);
+            _version = written.Metadata?.ResourceVersion;
+        }
+
+        /// <summary>Ends the write: held events that are not its echo wake the owner now.</summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                _writes.End(_key, _version);
+            }
+        }
+    }
+
+    private sealed class InFlight
+    {
+        public int Writers;
+
+        public InformerEvent<T>? Held;
+
+        public List<string>? HeldVersions;
+    }
+
+    private sealed class Detach(OwnWrites<T> writes, Action<InformerEvent<T>> wake) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (writes._gate)
+            {
+                if (writes._wake == wake)
+                {
+                    writes._wake = null;
+                }
+            }
         }
     }
 }

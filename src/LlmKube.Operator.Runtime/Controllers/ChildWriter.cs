@@ -36,21 +36,29 @@ public sealed record ChildWrite<T>(ChildOutcome Outcome, T? Live, string? Reject
 /// </summary>
 public sealed class ChildWriter(IKubernetes client, OwnWrites<V1Deployment>? deploymentWrites = null, OwnWrites<V1Service>? kubernetesServiceWrites = null)
 {
-    public async Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct) =>
-        Recorded(await ApplyAsync(desired, live, ct).ConfigureAwait(false), deploymentWrites);
+    public Task<ChildWrite<V1Deployment>> ApplyDeploymentAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct) =>
+        TrackedAsync(desired, deploymentWrites, () => ApplyAsync(desired, live, ct));
 
-    public async Task<ChildWrite<V1Service>> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, CancellationToken ct) =>
-        Recorded(await ApplyAsync(desired, live, ct).ConfigureAwait(false), kubernetesServiceWrites);
+    public Task<ChildWrite<V1Service>> ApplyKubernetesServiceAsync(V1Service desired, V1Service? live, CancellationToken ct) =>
+        TrackedAsync(desired, kubernetesServiceWrites, () => ApplyAsync(desired, live, ct));
 
-    private static ChildWrite<T> Recorded<T>(ChildWrite<T> write, OwnWrites<T>? writes)
+    /// <summary>The write inside an <see cref="OwnWrites{T}"/> scope, which is told what an accepted write returned.</summary>
+    private static async Task<ChildWrite<T>> TrackedAsync<T>(T desired, OwnWrites<T>? writes, Func<Task<ChildWrite<T>>> apply)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        if (Wrote(write.Outcome) && write.Live is { } written)
+        if (writes is null)
         {
-            writes?.Wrote(written);
+            return await apply().ConfigureAwait(false);
         }
 
-        return write;
+        using var write = writes.Begin(ObjectKey.Of(desired));
+        var result = await apply().ConfigureAwait(false);
+        if (Wrote(result.Outcome) && result.Live is { } written)
+        {
+            write.Accepted(written);
+        }
+
+        return result;
     }
 
     private async Task<ChildWrite<V1Deployment>> ApplyAsync(V1Deployment desired, V1Deployment? live, CancellationToken ct)

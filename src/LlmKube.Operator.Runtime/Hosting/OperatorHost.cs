@@ -79,8 +79,8 @@ public sealed class OperatorHost : IAsyncDisposable
             .For(models, EventPredicates.GenerationOrMetadataChanged<Model>())
             .Watches(claims, EventMappers.ByIndex<V1PersistentVolumeClaim, Model>(models.Cache, OperatorCaches.ModelsBySourceClaim, EventMappers.NamespacedName));
 
-        var deploymentWrites = new OwnWrites<V1Deployment>(deployments.Cache);
-        var kubernetesServiceWrites = new OwnWrites<V1Service>(kubernetesServices.Cache);
+        var deploymentWrites = new OwnWrites<V1Deployment>();
+        var kubernetesServiceWrites = new OwnWrites<V1Service>();
         var children = new ChildWriter(Manager.Client, deploymentWrites, kubernetesServiceWrites);
         var serviceReconciler = new InferenceServiceReconciler(Manager.Client, children, Manager.ClientFor(ResourceKind.Custom<InferenceService>()), caches, Manager.Events, options, time,
             loggers.CreateLogger<InferenceServiceReconciler>());

@@ -15,14 +15,13 @@ public class OwnedChildEchoTests
 {
     private const int Widgets = 12;
 
-    private sealed record Run(ConcurrentDictionary<string, int> Calls, ConcurrentDictionary<string, bool> EchoMissed, OwnWrites<V1ConfigMap>? Writes, Controller Controller, Informer<V1ConfigMap> Children);
+    private sealed record Run(ConcurrentDictionary<string, int> Calls, OwnWrites<V1ConfigMap>? Writes, Controller Controller, Informer<V1ConfigMap> Children);
 
     private static Run Start(TestCluster cluster, Informer<Widget> widgets, bool tracked, List<IAsyncDisposable> stops)
     {
         var children = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), new InformerOptions { ResyncPeriod = null });
-        var writes = tracked ? new OwnWrites<V1ConfigMap>(children.Cache) : null;
+        var writes = tracked ? new OwnWrites<V1ConfigMap>() : null;
         var calls = new ConcurrentDictionary<string, int>();
-        var echoMissed = new ConcurrentDictionary<string, bool>();
         var reconciler = new LambdaReconciler(async (key, ct) =>
         {
             calls.AddOrUpdate(key.Name, 1, (_, n) => n + 1);
@@ -31,20 +30,25 @@ public class OwnedChildEchoTests
                 return ReconcileResult.Done;
             }
 
+            var childKey = new ObjectKey(key.Namespace, key.Name + "-config");
+            using var write = writes?.Begin(childKey);
             var created = await cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
             {
                 Metadata = new V1ObjectMeta
                 {
-                    Name = key.Name + "-config",
+                    Name = childKey.Name,
                     NamespaceProperty = key.Namespace,
                     OwnerReferences = [new V1OwnerReference { ApiVersion = w.ApiVersion, Kind = "Widget", Name = w.Metadata.Name, Uid = w.Metadata.Uid, Controller = true }],
                 },
                 Data = new Dictionary<string, string> { ["size"] = "1" },
             }, key.Namespace, cancellationToken: ct);
-            if (writes is not null)
+            if (writes is not null && int.Parse(key.Name[1..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 0)
             {
-                echoMissed[key.Name] = !writes.Wrote(created);
+                // Every other widget: the watch beats the create's response, as it often does on a busy operator.
+                await Eventually.TrueAsync(() => children.Cache.Get(childKey)?.Metadata.ResourceVersion == created.Metadata.ResourceVersion, "echo first");
             }
+
+            write?.Accepted(created);
 
             return ReconcileResult.Done;
         });
@@ -55,7 +59,7 @@ public class OwnedChildEchoTests
         var informerRun = children.RunAsync(cts.Token);
         var controllerRun = controller.RunAsync(cts.Token);
         stops.Add(new Stop(cts, informerRun, controllerRun));
-        return new Run(calls, echoMissed, writes, controller, children);
+        return new Run(calls, writes, controller, children);
     }
 
     private sealed record Stop(CancellationTokenSource Cts, Task InformerRun, Task ControllerRun) : IAsyncDisposable
@@ -97,14 +101,11 @@ public class OwnedChildEchoTests
             var tracked = Start(cluster, await StartWidgetsAsync(cluster, stops), tracked: true, stops);
             await SettledAsync(tracked, "tracked");
 
-            // Exactly one pass per widget, plus one for each child whose echo beat the create's response to the informer.
-            Assert.Equal(Widgets, tracked.EchoMissed.Count);
-            foreach (var (name, calls) in tracked.Calls)
-            {
-                Assert.Equal(tracked.EchoMissed[name] ? 2 : 1, calls);
-            }
-
+            // Exactly one pass per widget, also when the child's echo beat the create's response (every other widget).
+            Assert.Equal(Widgets, tracked.Calls.Count);
+            Assert.All(tracked.Calls.Values, n => Assert.Equal(1, n));
             Assert.Equal(0, tracked.Writes!.Pending);
+            Assert.Equal(0, tracked.Writes.InFlightCount);
 
             // Someone else's change of a child wakes its owner, exactly once.
             var before = new Dictionary<string, int>(tracked.Calls);
