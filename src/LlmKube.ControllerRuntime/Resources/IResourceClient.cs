@@ -26,7 +26,7 @@ public sealed record WatchRequest(
 /// <summary>
 /// The typed operations a controller needs on one resource type, on top of KubernetesClient.
 /// Implementations: custom resources and non-core groups go through <c>CustomObjects</c>; core/v1 kinds
-/// use the client's typed methods (see <see cref="ResourceKinds"/>).
+/// use the client's typed methods (see <see cref="ResourceKinds"/>); both watch through <see cref="WatchStream"/>.
 /// </summary>
 public interface IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
