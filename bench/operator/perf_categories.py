@@ -27,7 +27,7 @@ FRAMES = [
     ("logging", "Microsoft.Extensions.Logging"),
     ("metrics (prometheus-net)", "Prometheus"),
     ("Kestrel (probes, /metrics)", "AspNetCore"),
-    ("watch decoding (client Watcher)", re.compile(r"Watcher`1|WatchAsync|WatchOnceAsync")),
+    ("watch decoding (WatchStream; before session 11 the client Watcher)", re.compile(r"WatchStream|Watcher`1|WatchAsync|WatchOnceAsync")),
     ("informer cache and handlers", "Informer`1[System.__Canon]::Apply"),
     ("client requests (serialize, HTTP, decode response)", re.compile(r"SendRequestRaw|CreateResultAsync|WithHttpMessagesAsync")),
     ("reconcile, other", re.compile(r"Reconciler|ChildWriter|ChildOwnership|Controller\+")),

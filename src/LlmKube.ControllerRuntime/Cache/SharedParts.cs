@@ -28,6 +28,7 @@ public sealed class SharedParts
     // arithmetic (about 4 µs for "2Gi"), which made the JSON key of one container's resources cost 27 µs.
     private readonly ConcurrentDictionary<V1ResourceRequirements, V1ResourceRequirements> _resources = new(ResourcesComparer.Instance);
     private readonly JsonSerializerOptions _options;
+    private readonly BoundedCount _count;
     private long _resets;
 
     public SharedParts(int capacity = 4096, int maxBytes = 2048, JsonSerializerOptions? options = null)
@@ -37,6 +38,7 @@ public sealed class SharedParts
         Capacity = capacity;
         MaxBytes = maxBytes;
         _options = options ?? KubernetesJsonNodes.Options;
+        _count = new BoundedCount(capacity);
         _bySpan = _parts.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
@@ -45,7 +47,7 @@ public sealed class SharedParts
     public int MaxBytes { get; }
 
     /// <summary>Distinct parts held now.</summary>
-    public int Count => _parts.Count + _resources.Count;
+    public int Count => _count.Count;
 
     /// <summary>Times the table was full and started over.</summary>
     public long Resets => Interlocked.Read(ref _resets);
@@ -156,7 +158,13 @@ public sealed class SharedParts
         }
 
         MakeRoom();
-        return _bySpan.TryAdd(key, part) || !_bySpan.TryGetValue(key, out shared) ? part : shared as TPart ?? part;
+        if (_bySpan.TryAdd(key, part))
+        {
+            _count.Added();
+            return part;
+        }
+
+        return _bySpan.TryGetValue(key, out shared) ? shared as TPart ?? part : part;
     }
 
     /// <summary>The shared requirements equal in value and in each quantity's format (so they write the same JSON).</summary>
@@ -173,16 +181,17 @@ public sealed class SharedParts
         }
 
         MakeRoom();
-        return _resources.GetOrAdd(resources, resources);
+        return _count.GetOrAdd(_resources, resources, resources);
     }
 
     /// <summary>Full: start over. Cached objects keep their instances; only sharing with later objects is lost.</summary>
     private void MakeRoom()
     {
-        if (Count >= Capacity)
+        if (!_count.HasRoom)
         {
             _parts.Clear();
             _resources.Clear();
+            _count.Cleared();
             Interlocked.Increment(ref _resets);
         }
     }

@@ -23,11 +23,14 @@ public sealed class QuantityPool
     private readonly ConcurrentDictionary<string, ResourceQuantity> _parsed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ResourceQuantity>.AlternateLookup<ReadOnlySpan<char>> _parsedBySpan;
     private readonly ConcurrentDictionary<ResourceQuantity, string> _canonical = new();
+    private readonly BoundedCount _parsedCount;
+    private readonly BoundedCount _canonicalCount;
 
     public QuantityPool(int capacity = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
+        (_parsedCount, _canonicalCount) = (new BoundedCount(capacity), new BoundedCount(capacity));
         _parsedBySpan = _parsed.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -35,10 +38,10 @@ public sealed class QuantityPool
     public int Capacity { get; }
 
     /// <summary>Texts kept.</summary>
-    public int ParsedCount => _parsed.Count;
+    public int ParsedCount => _parsedCount.Count;
 
     /// <summary>Canonical forms kept.</summary>
-    public int CanonicalCount => _canonical.Count;
+    public int CanonicalCount => _canonicalCount.Count;
 
     /// <summary>Makes the client's JSON options (<see cref="KubernetesJson"/>) read and write quantities through <paramref name="pool"/>; false when they are already in use or pooled.</summary>
     public static bool TryInstall(QuantityPool pool)
@@ -60,7 +63,7 @@ public sealed class QuantityPool
 
         var key = new string(text);
         var parsed = new ResourceQuantity(key);
-        return text.Length <= MaxLength && _parsed.Count < Capacity ? _parsed.GetOrAdd(key, parsed) : parsed;
+        return text.Length <= MaxLength ? _parsedCount.GetOrAdd(_parsed, key, parsed) : parsed;
     }
 
     /// <summary>Exactly <c>quantity.ToString()</c>, computed once per distinct quantity.</summary>
@@ -73,7 +76,7 @@ public sealed class QuantityPool
         }
 
         text = quantity.ToString();
-        return _canonical.Count < Capacity ? _canonical.GetOrAdd(quantity, text) : text;
+        return _canonicalCount.GetOrAdd(_canonical, quantity, text);
     }
 
     /// <summary>The client's own conversion (its converter is internal), with strings and canonical forms through the pool.</summary>

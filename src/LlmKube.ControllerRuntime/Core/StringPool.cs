@@ -16,11 +16,13 @@ public sealed class StringPool
 {
     private readonly ConcurrentDictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private readonly BoundedCount _count;
 
     public StringPool(int capacity = 1 << 16, int maxLength = 256)
     {
         Capacity = capacity;
         MaxLength = maxLength;
+        _count = new BoundedCount(capacity);
         _bySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -28,7 +30,7 @@ public sealed class StringPool
 
     public int MaxLength { get; }
 
-    public int Count => _strings.Count;
+    public int Count => _count.Count;
 
     /// <summary>The pooled instance equal to <paramref name="value"/>, or a new string when it is not worth pooling.</summary>
     public string Get(ReadOnlySpan<char> value)
@@ -49,7 +51,7 @@ public sealed class StringPool
         }
 
         var created = new string(value);
-        return _strings.Count < Capacity ? _strings.GetOrAdd(created, created) : created;
+        return _count.GetOrAdd(_strings, created, created);
     }
 
     /// <summary>
