@@ -31,6 +31,8 @@ internal static class WatchStream
     {
         var kubernetes = client as Kubernetes
             ?? throw new NotSupportedException($"watches need KubernetesClient's Kubernetes class (its HTTP client and credentials), not {client.GetType().Name}");
+        // HTTP/2 or lower, as the client sends its own requests. A client configured with DisableHttp2 (a setting it
+        // keeps private; the Manager never sets it) sends its other requests as HTTP/1.1 but still watches this way.
         using var httpRequest = new HttpRequestMessage(HttpMethod.Get, new Uri(kubernetes.BaseUri, PathAndQuery(resource, request)))
         {
             Version = HttpVersion.Version20,
