@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 
@@ -22,13 +21,23 @@ namespace LlmKube.ControllerRuntime;
 public sealed class OwnWrites<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    private readonly ConcurrentDictionary<ObjectKey, string> _written = new();
+    // Both tables change only under _gate: an echo is matched or held against one consistent view of them.
+    private readonly Dictionary<ObjectKey, string> _written = [];
     private readonly Dictionary<ObjectKey, InFlight> _inFlight = [];
     private readonly object _gate = new();
     private Action<InformerEvent<T>>? _wake;
 
     /// <summary>Writes recorded whose echo has not arrived yet.</summary>
-    public int Pending => _written.Count;
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _written.Count;
+            }
+        }
+    }
 
     /// <summary>Writes in flight now.</summary>
     public int InFlightCount
@@ -74,7 +83,7 @@ public sealed class OwnWrites<T>
                 // One lock with End: an echo that comes while its write ends is either held or matched, never missed.
                 lock (_gate)
                 {
-                    if (rv.Length > 0 && _written.TryRemove(new KeyValuePair<ObjectKey, string>(key, rv)))
+                    if (rv.Length > 0 && _written.TryGetValue(key, out var recorded) && recorded == rv && _written.Remove(key))
                     {
                         return true;
                     }
@@ -90,7 +99,11 @@ public sealed class OwnWrites<T>
                 }
 
             case InformerEventType.Deleted:
-                _written.TryRemove(key, out _);
+                lock (_gate)
+                {
+                    _written.Remove(key);
+                }
+
                 return false;
             default:
                 return false;
