@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -53,11 +54,13 @@ public sealed class PatchHelper<T>
 
     private static readonly PatchPlan NoChange = new(null, null);
 
+    /// <summary>The main patch's part of an object: everything but status, apiVersion, kind and server-owned metadata.</summary>
+    private static readonly MergePatchScope MainScope = new(
+        ["status", "apiVersion", "kind"],
+        new Dictionary<string, MergePatchScope> { ["metadata"] = new(ServerOwned) });
+
     /// <summary>The snapshot as the client serializes it: bytes, not a JSON tree, because most passes change nothing.</summary>
     private readonly byte[] _before;
-
-    /// <summary>The snapshot's tree, parsed on the first diff and never modified after.</summary>
-    private (JsonObject Main, JsonObject? Status)? _beforeParts;
 
     private PatchHelper(T original, byte[] snapshot)
     {
@@ -166,30 +169,18 @@ public sealed class PatchHelper<T>
 
     private PatchPlan Plan(byte[] written)
     {
-        var before = _beforeParts ??= Parts(_before);
-        var after = Parts(written);
-        var statusDiff = before.Status == null && after.Status == null ? null : JsonMergePatch.Diff(before.Status, after.Status);
-        return new PatchPlan(JsonMergePatch.Diff(before.Main, after.Main), statusDiff is null ? null : new JsonObject { ["status"] = statusDiff });
+        using var before = JsonDocument.Parse(_before);
+        using var after = JsonDocument.Parse(written);
+        var main = JsonMergePatch.Diff(before.RootElement, after.RootElement, MainScope);
+        var beforeStatus = Status(before.RootElement);
+        var afterStatus = Status(after.RootElement);
+        var status = beforeStatus is null && afterStatus is null ? null : JsonMergePatch.Diff(beforeStatus ?? default, afterStatus ?? default, MergePatchScope.Everything);
+        return new PatchPlan(main, status is null ? null : new JsonObject { ["status"] = status });
     }
 
-    /// <summary>The object's JSON without server-owned metadata, apiVersion and kind, split into status and everything else (the main patch's part).</summary>
-    private static (JsonObject Main, JsonObject? Status) Parts(byte[] json)
-    {
-        var obj = JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("object did not serialize to a JSON object");
-        if (obj["metadata"] is JsonObject meta)
-        {
-            foreach (var f in ServerOwned)
-            {
-                meta.Remove(f);
-            }
-        }
-
-        var status = obj["status"] as JsonObject;
-        obj.Remove("status");
-        obj.Remove("apiVersion");
-        obj.Remove("kind");
-        return (obj, status);
-    }
+    /// <summary>The object's status when it is an object (a null or missing status is none).</summary>
+    private static JsonElement? Status(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object ? status : null;
 
     /// <summary>The number of values <paramref name="patch"/> sets or deletes (an empty object is one), counted up to <paramref name="limit"/>.</summary>
     private static int Values(JsonObject? patch, int limit)

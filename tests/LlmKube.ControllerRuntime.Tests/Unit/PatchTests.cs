@@ -21,6 +21,10 @@ public class PatchTests
     [InlineData("{\"a\":{\"b\":1}}", "{\"a\":5}", "{\"a\":5}")]
     [InlineData("{\"a\":\"x\",\"b\":true}", "{\"b\":true,\"a\":\"x\"}", null)]
     [InlineData("{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", "{\"a\":{\"b\":{\"c\":{\"d\":1,\"e\":2}}}}", "{\"a\":{\"b\":{\"c\":{\"e\":2}}}}")]
+    // Values written differently but equal in meaning are no change (the bytes differ, the values do not).
+    [InlineData("{\"a\":[{\"x\":1,\"y\":{\"p\":1,\"q\":2}}]}", "{\"a\":[{\"y\":{\"q\":2,\"p\":1},\"x\":1}]}", null)]
+    [InlineData("{\"a\":1,\"b\":\"caf\u00e9\"}", "{\"a\":1.0,\"b\":\"caf\\u00e9\"}", null)]
+    [InlineData("{\"a\":null}", "{\"a\":{}}", "{\"a\":{}}")]
     public void Diff_produces_minimal_merge_patches(string before, string after, string? expected)
     {
         var patch = JsonMergePatch.Diff(JsonNode.Parse(before) as JsonObject, JsonNode.Parse(after) as JsonObject);
@@ -34,6 +38,43 @@ public class PatchTests
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), patch), patch!.ToJsonString());
         // What the API server makes of the patch (the sandbox applies merge patches as it does).
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(after), ServerMergePatch.Apply(JsonNode.Parse(before), patch)));
+    }
+
+    [Fact]
+    public void A_scope_leaves_its_members_out_at_every_depth_also_from_values_that_are_new()
+    {
+        var scope = new MergePatchScope(["status"], new Dictionary<string, MergePatchScope> { ["metadata"] = new(["uid"]) });
+        using var before = System.Text.Json.JsonDocument.Parse("""{"status":{"a":1},"spec":{"x":1}}""");
+        using var after = System.Text.Json.JsonDocument.Parse("""{"status":{"a":2},"spec":{"x":1},"metadata":{"uid":"u","labels":{"uid":"kept"}}}""");
+
+        var patch = JsonMergePatch.Diff(before.RootElement, after.RootElement, scope);
+
+        // The patch owns its nodes: it outlives the documents it was read from.
+        Assert.Equal("""{"metadata":{"labels":{"uid":"kept"}}}""", patch!.ToJsonString());
+        Assert.Null(JsonMergePatch.Diff(after.RootElement, after.RootElement, scope));
+        Assert.Null(JsonMergePatch.Diff(before.RootElement, before.RootElement, MergePatchScope.Everything));
+    }
+
+    [Fact]
+    public void Objects_with_many_members_are_diffed_member_by_member_like_small_ones()
+    {
+        // Past 16 members the diff looks members up through a table (a tenant can write thousands of annotations).
+        var before = new JsonObject();
+        var after = new JsonObject();
+        for (var i = 0; i < 2000; i++)
+        {
+            before[$"k{i}"] = i;
+            after[$"k{1999 - i}"] = 1999 - i; // the same members in the opposite order
+        }
+
+        after["k7"] = "changed";
+        after.Remove("k8");
+        after["new"] = true;
+
+        var patch = JsonMergePatch.Diff(before, after);
+
+        Assert.Equal("""{"k7":"changed","k8":null,"new":true}""", patch!.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(after, ServerMergePatch.Apply(before.DeepClone(), patch)));
     }
 
     private static V1Deployment Deployment() => new()
