@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A/B of operator builds: alternating runs of the bench at one size, so a change in the machine's load hits every build.
+#
+#   bench/operator/ab.sh OUT ROUNDS LABEL=PUBLISH_DIR[;ENV=VALUE;...] LABEL=PUBLISH_DIR ...
+#   python3 bench/operator/ab_stats.py 'OUT/LABEL-*.md' ...
+#
+# Each round runs every build once, in the order given, as `OperatorBench.dll $SIZE $NAMESPACES $PAIRS` (defaults
+# 1000 20 5), writing OUT/LABEL-ROUND.md. PUBLISH_DIR holds llmkube-operator.dll (dotnet publish, README); what follows
+# a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV. Needs `dotnet build -c Release bench/operator` first.
+set -euo pipefail
+[ $# -ge 3 ] || { sed -n 2,10p "$0" >&2; exit 2; }
+OUT=$1 ROUNDS=$2
+shift 2
+SIZE=${SIZE:-1000} NAMESPACES=${NAMESPACES:-20} PAIRS=${PAIRS:-5}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH="$ROOT/bench/operator/bin/Release/net10.0/OperatorBench.dll"
+[ -f "$BENCH" ] || { echo "build the bench first: dotnet build -c Release bench/operator" >&2; exit 1; }
+mkdir -p "$OUT"
+for round in $(seq 1 "$ROUNDS"); do
+  for spec in "$@"; do
+    label=${spec%%=*} rest=${spec#*=}
+    dir=${rest%%;*} envs=""
+    [ "$dir" != "$rest" ] && envs=${rest#*;}
+    [ -f "$dir/llmkube-operator.dll" ] || { echo "$label: no llmkube-operator.dll in $dir" >&2; exit 1; }
+    echo "round $round/$ROUNDS: $label ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    LLMKUBE_BENCH_OPERATOR="$dir/llmkube-operator.dll" LLMKUBE_BENCH_OPERATOR_ENV="$envs" \
+      dotnet "$BENCH" "$SIZE" "$NAMESPACES" "$PAIRS" > "$OUT/$label-$round.md" 2>&1
+  done
+done

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Summary of A/B rounds written by ab.sh: one line per glob, over every pair in its files.
+
+    python3 bench/operator/ab_stats.py 'OUT/main-*.md' 'OUT/new-*.md'
+
+The operator's CPU is the mean over pairs (the steadier measure); the ratio and times are medians. Two identical
+builds measured this way differed by 0.06 in ratio and 1 % in CPU over 10 pairs each (README, session 12), and one
+build's rounds of five pairs by up to 0.8 CPU-s: read differences under about 5 % as noise.
+"""
+import glob
+import re
+import statistics
+import sys
+
+ROW = re.compile(r"\| \d+ \|")
+
+
+def pairs(path):
+    """The pair rows of one bench output (each is printed twice: as it finishes and in the table)."""
+    seen = []
+    for line in open(path, encoding="utf-8"):
+        if ROW.match(line) and line.count("|") == 14 and line not in seen:
+            seen.append(line)
+    for line in seen:
+        c = [x.strip() for x in line.strip().strip("|").split("|")]
+        cpu = re.match(r"([\d.]+) / ([\d.]+) \+ ([\d.]+)", c[12])
+        yield {
+            "load": float(c[1]), "bare": float(c[2]), "operator": float(c[3]), "ratio": float(c[4].rstrip("x")),
+            "passes": float(c[7].split("+")[1]), "rss": int(c[8]), "startup": float(c[9]),
+            "bare_cpu": float(cpu.group(1)), "op_cpu": float(cpu.group(2)), "bench_cpu": float(cpu.group(3)),
+        }
+
+
+def main(patterns):
+    for pattern in patterns:
+        rows = [row for path in sorted(glob.glob(pattern)) for row in pairs(path)]
+        if not rows:
+            print(f"{pattern}: no pairs")
+            continue
+        col = lambda k: [r[k] for r in rows]
+        print(f"{pattern}: {len(rows)} pairs, load {min(col('load'))}-{max(col('load'))} | "
+              f"ratio {statistics.median(col('ratio')):.2f}x ({min(col('ratio')):.2f}-{max(col('ratio')):.2f}) | "
+              f"bare s {statistics.median(col('bare')):.2f} | operator s {statistics.median(col('operator')):.2f} | "
+              f"operator CPU-s {statistics.mean(col('op_cpu')):.2f} | bench CPU-s {statistics.mean(col('bench_cpu')):.2f} | "
+              f"bare CPU-s {statistics.mean(col('bare_cpu')):.2f} | InferenceService passes {statistics.median(col('passes')):.2f} | "
+              f"peak RSS {min(col('rss'))}-{max(col('rss'))} MiB | start-up {statistics.median(col('startup')):.2f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
