@@ -19,7 +19,7 @@ namespace LlmKube.Bench.Operator;
 /// do for them, starting on each pair as soon as it exists, with the operator's identity, client settings and
 /// worker count per controller: each Model's status; the shared claim once per namespace, with its event; each
 /// Deployment and Service from the operator's builders; each service's status, all as the operator writes them.
-/// It knows everything without reading: no watches, no caches, no second look, no conflicts. The window ends when
+/// It knows everything without reading: no watches (unless <see cref="LearnsByWatch"/>), no caches, no second look, no conflicts. The window ends when
 /// the same observer as in the operator run sees every Deployment, Service and status as wanted.
 /// </summary>
 internal static class BareLoop
@@ -37,10 +37,21 @@ internal static class BareLoop
         var services = ResourceKind.Custom<InferenceService>().CreateClient(client);
         using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
         await convergence.OpenedAsync();
+        // Where each watch starts, read before the window: nothing created after it is missed, however late a watch connects.
+        var learnFrom = LearnsByWatch
+            ? ((await models.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion, (await services.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion)
+            : default;
+        var learn = LearnsByWatch ? LearnAsync(models, services, learnFrom, workload.Services, applied.Writer) : Task.CompletedTask;
         var window = TimedWindow.Open(sandbox.Server);
 
         var apply = Task.Run(async () =>
         {
+            if (LearnsByWatch)
+            {
+                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
+                return;
+            }
+
             try
             {
                 await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, (model, service) => applied.Writer.TryWrite((model, service)));
@@ -79,11 +90,76 @@ internal static class BareLoop
             await services.PatchAsync(ns, service.Metadata.Name,
                 PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)), status: true, ct);
         });
-        await Task.WhenAll(apply, modelController, serviceController);
+        await Task.WhenAll(apply, learn, modelController, serviceController);
         await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));
         var measured = window.Close();
         await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
         return measured;
+    }
+
+    /// <summary>
+    /// <c>LLMKUBE_BENCH_BARE_LEARNS=watch</c>: the loop learns of each Model and InferenceService from a watch of each
+    /// kind in all namespaces (decoding every event, its own status echoes included, as any operator must), not from
+    /// the bench's create calls in the same process. A diagnostic of how much of the ratio is the cost of watching
+    /// (README, session 12); the recorded ratio is the default.
+    /// </summary>
+    private static bool LearnsByWatch => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_BARE_LEARNS") == "watch";
+
+    /// <summary>Pairs each Model with its InferenceService as both arrive (ADDED), until the workload's every pair has.</summary>
+    private static async Task LearnAsync(IResourceClient<Model> models, IResourceClient<InferenceService> services,
+        (string? Models, string? Services) from, int expected, ChannelWriter<(Model, InferenceService)> learned)
+    {
+        var halves = new ConcurrentDictionary<(string, string), object>();
+        var paired = 0;
+        using var stop = new CancellationTokenSource();
+        void Arrived(object half, V1ObjectMeta meta)
+        {
+            var key = (meta.NamespaceProperty, meta.Name);
+            while (!halves.TryAdd(key, half))
+            {
+                if (halves.TryRemove(key, out var other))
+                {
+                    learned.TryWrite(half is Model model ? (model, (InferenceService)other) : ((Model)other, (InferenceService)half));
+                    if (Interlocked.Increment(ref paired) == expected)
+                    {
+                        learned.Complete();
+                        stop.Cancel();
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        async Task WatchAsync<T>(IResourceClient<T> client, string? resourceVersion)
+            where T : class, IKubernetesObject<V1ObjectMeta>
+        {
+            try
+            {
+                await foreach (var (type, obj) in client.WatchAsync(new WatchRequest(null, resourceVersion, AllowBookmarks: false), e => throw e, stop.Token))
+                {
+                    if (type == WatchEventType.Added)
+                    {
+                        Arrived(obj, obj.Metadata);
+                    }
+                }
+
+                throw new InvalidOperationException($"the watch of {client.Resource} ended after {paired} of {expected} pairs");
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(WatchAsync(models, from.Models), WatchAsync(services, from.Services));
+        }
+        catch (Exception e)
+        {
+            learned.TryComplete(e);
+            throw;
+        }
     }
 
     /// <summary>The shared claim and the Normal event the operator records when it creates one.</summary>
