@@ -46,19 +46,17 @@ internal static class BareLoop
 
         var apply = Task.Run(async () =>
         {
-            if (LearnsByWatch)
-            {
-                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
-                return;
-            }
-
             try
             {
-                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, (model, service) => applied.Writer.TryWrite((model, service)));
+                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, LearnsByWatch ? null : (model, service) => applied.Writer.TryWrite((model, service)));
             }
             finally
             {
-                applied.Writer.Complete();
+                if (!LearnsByWatch)
+                {
+                    // Learning by watch, the watches complete the channel when every pair has arrived.
+                    applied.Writer.Complete();
+                }
             }
         });
         var modelController = Task.Run(async () =>

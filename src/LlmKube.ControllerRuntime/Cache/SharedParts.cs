@@ -158,13 +158,7 @@ public sealed class SharedParts
         }
 
         MakeRoom();
-        if (_bySpan.TryAdd(key, part))
-        {
-            _count.Added();
-            return part;
-        }
-
-        return _bySpan.TryGetValue(key, out shared) ? shared as TPart ?? part : part;
+        return _count.GetOrAdd(_bySpan, key, (object)part) as TPart ?? part;
     }
 
     /// <summary>The shared requirements equal in value and in each quantity's format (so they write the same JSON).</summary>

@@ -23,25 +23,28 @@ internal sealed class BoundedCount(int capacity)
     /// for <paramref name="key"/> in the meantime.
     /// </summary>
     public TValue GetOrAdd<TKey, TValue>(ConcurrentDictionary<TKey, TValue> table, TKey key, TValue value)
+        where TKey : notnull =>
+        !HasRoom || Counted(table.TryAdd(key, value)) ? value : table.TryGetValue(key, out var existing) ? existing : value;
+
+    /// <summary>
+    /// The same through an alternate lookup of the table (a span instead of the key it would allocate); one expression in
+    /// two overloads, because a ref-struct key cannot go through a shared delegate.
+    /// </summary>
+    public TValue GetOrAdd<TKey, TValue, TAlternate>(ConcurrentDictionary<TKey, TValue>.AlternateLookup<TAlternate> table, TAlternate key, TValue value)
         where TKey : notnull
-    {
-        if (!HasRoom)
-        {
-            return value;
-        }
-
-        if (table.TryAdd(key, value))
-        {
-            Added();
-            return value;
-        }
-
-        return table.TryGetValue(key, out var existing) ? existing : value;
-    }
-
-    /// <summary>Counts an entry the caller added itself (e.g. through an alternate lookup).</summary>
-    public void Added() => Interlocked.Increment(ref _count);
+        where TAlternate : notnull, allows ref struct =>
+        !HasRoom || Counted(table.TryAdd(key, value)) ? value : table.TryGetValue(key, out var existing) ? existing : value;
 
     /// <summary>Counts the table as emptied.</summary>
     public void Cleared() => Volatile.Write(ref _count, 0);
+
+    private bool Counted(bool added)
+    {
+        if (added)
+        {
+            Interlocked.Increment(ref _count);
+        }
+
+        return added;
+    }
 }
