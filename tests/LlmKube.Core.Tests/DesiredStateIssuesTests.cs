@@ -29,6 +29,22 @@ public class DesiredStateIssuesTests
     }
 
     [Fact]
+    public void Unsupported_fields_inside_nested_specs_are_named_by_their_whole_path()
+    {
+        var claims = System.Text.Json.JsonDocument.Parse("""[{"name":"gpu"}]""").RootElement.EnumerateArray().ToList();
+        var model = Model(configure: m => m.Hardware = new() { MemoryBudget = "16Gi", Gpu = new() { Count = 1, ResourceClaims = claims } });
+
+        var issues = SpecChecks.CheckModel(model);
+
+        Assert.Equal(
+            [(IssueSeverity.NotSupported, "FieldNotSupported", "spec.hardware.gpu.resourceClaims"), (IssueSeverity.Ignored, "FieldNotSupported", "spec.hardware.memoryBudget")],
+            issues.Select(i => (i.Severity, i.Reason, i.Field)).Order());
+        var state = State(model);
+        Assert.False(state.Serves);
+        Assert.Contains(state.Blocking, i => i.Message.Contains("spec.hardware.gpu.resourceClaims: is not supported", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Metal_models_are_not_supported()
     {
         var state = State(Model(configure: m => m.Hardware = new() { Accelerator = Accelerators.Metal }));

@@ -17,8 +17,8 @@ internal static class NotSupportedFields
     {
         foreach (var member in Members.GetOrAdd(spec.GetType(), Describe))
         {
+            // The field's path is built only when it is reported or walked into: most members are unset.
             var value = member.Property.GetValue(spec);
-            var field = $"{path}.{member.JsonName}";
             if (member.NotSupported is { } notSupported)
             {
                 if (IsSet(value))
@@ -26,13 +26,13 @@ internal static class NotSupportedFields
                     yield return new SpecIssue(
                         notSupported.Blocking ? IssueSeverity.NotSupported : IssueSeverity.Ignored,
                         IssueReasons.FieldNotSupported,
-                        field,
+                        $"{path}.{member.JsonName}",
                         $"is not supported by this operator: {notSupported.Consequence}");
                 }
             }
             else if (value is not null && member.Nested)
             {
-                foreach (var nested in Find(value, field))
+                foreach (var nested in Find(value, $"{path}.{member.JsonName}"))
                 {
                     yield return nested;
                 }
