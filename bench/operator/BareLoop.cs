@@ -16,11 +16,12 @@ namespace LlmKube.Bench.Operator;
 /// <summary>
 /// The baseline: a perfect operator. In the same timed window as the operator run, the bench applies the same
 /// Models and InferenceServices with the same client and parallelism, and this loop does what the operator has to
-/// do for them, starting on each pair as soon as it exists, with the operator's identity, client settings and
-/// worker count per controller: each Model's status; the shared claim once per namespace, with its event; each
-/// Deployment and Service from the operator's builders; each service's status, all as the operator writes them.
-/// It knows everything without reading: no watches (unless <see cref="LearnsByWatch"/>), no caches, no second look, no conflicts. The window ends when
-/// the same observer as in the operator run sees every Deployment, Service and status as wanted.
+/// do for them, starting on each pair as soon as it has learned of both halves from a watch of each kind, with the
+/// operator's identity, client settings and worker count per controller: each Model's status; the shared claim once
+/// per namespace, with its event; each Deployment and Service from the operator's builders; each service's status,
+/// all as the operator writes them. It reads nothing else: no caches, no watches of its children, no second look, no
+/// conflicts. The window ends when the same observer as in the operator run sees every Deployment, Service and
+/// status as wanted. <see cref="Learning"/> says how it learns of each pair.
 /// </summary>
 internal static class BareLoop
 {
@@ -29,6 +30,7 @@ internal static class BareLoop
         await using var sandbox = await BenchSandbox.StartAsync(workload);
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sandbox.OperatorKubeconfig));
         var settings = new WorkloadSettings();
+        var byWatch = Learning == LearnsOfPairs.ByWatch;
         var applied = Channel.CreateUnbounded<(Model, InferenceService)>();
         var modelsReady = Channel.CreateUnbounded<(Model, InferenceService)>();
         var claims = new ConcurrentDictionary<string, Lazy<Task<V1PersistentVolumeClaim>>>();
@@ -38,21 +40,21 @@ internal static class BareLoop
         using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
         await convergence.OpenedAsync();
         // Where each watch starts, read before the window: nothing created after it is missed, however late a watch connects.
-        var learnFrom = LearnsByWatch
+        var learnFrom = byWatch
             ? ((await models.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion, (await services.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion)
             : default;
-        var learn = LearnsByWatch ? LearnAsync(models, services, learnFrom, workload.Services, applied.Writer) : Task.CompletedTask;
+        var learn = byWatch ? LearnAsync(models, services, learnFrom, workload.Services, applied.Writer) : Task.CompletedTask;
         var window = TimedWindow.Open(sandbox.Server);
 
         var apply = Task.Run(async () =>
         {
             try
             {
-                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, LearnsByWatch ? null : (model, service) => applied.Writer.TryWrite((model, service)));
+                await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8, byWatch ? null : (model, service) => applied.Writer.TryWrite((model, service)));
             }
             finally
             {
-                if (!LearnsByWatch)
+                if (!byWatch)
                 {
                     // Learning by watch, the watches complete the channel when every pair has arrived.
                     applied.Writer.Complete();
@@ -96,12 +98,19 @@ internal static class BareLoop
     }
 
     /// <summary>
-    /// <c>LLMKUBE_BENCH_BARE_LEARNS=watch</c>: the loop learns of each Model and InferenceService from a watch of each
-    /// kind in all namespaces (decoding every event, its own status echoes included, as any operator must), not from
-    /// the bench's create calls in the same process. A diagnostic of how much of the ratio is the cost of watching
-    /// (README, session 12); the recorded ratio is the default.
+    /// How the loop learns of each Model and InferenceService. By default from a watch of each kind in all namespaces,
+    /// decoding every event (its own status echoes included), as any operator must: an operator runs in a process of
+    /// its own and can learn of an object only from the API server (README, session 13).
+    /// <c>LLMKUBE_BENCH_BARE_LEARNS=inprocess</c> hands it each pair from the bench's own create calls in the same
+    /// process instead, which no operator can do: the method of sessions 1–12, kept to compare with their records.
+    /// Any other value is refused.
     /// </summary>
-    private static bool LearnsByWatch => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_BARE_LEARNS") == "watch";
+    public static LearnsOfPairs Learning => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_BARE_LEARNS") switch
+    {
+        null or "" or "watch" => LearnsOfPairs.ByWatch,
+        "inprocess" => LearnsOfPairs.InProcess,
+        var other => throw new ArgumentException($"LLMKUBE_BENCH_BARE_LEARNS={other}: use watch (the default) or inprocess"),
+    };
 
     /// <summary>Pairs each Model with its InferenceService as both arrive (ADDED), until the workload's every pair has.</summary>
     private static async Task LearnAsync(IResourceClient<Model> models, IResourceClient<InferenceService> services,
@@ -185,4 +194,14 @@ internal static class BareLoop
         }, ns, cancellationToken: ct);
         return claim;
     }
+}
+
+/// <summary>How the bare loop learns of each pair (<see cref="BareLoop.Learning"/>).</summary>
+internal enum LearnsOfPairs
+{
+    /// <summary>From a watch of Models and one of InferenceServices, as any operator must.</summary>
+    ByWatch,
+
+    /// <summary>From the bench's create calls in the same process (sessions 1–12).</summary>
+    InProcess,
 }
