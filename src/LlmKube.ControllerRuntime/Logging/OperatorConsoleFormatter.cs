@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -76,60 +77,91 @@ public sealed class OperatorConsoleFormatter : ConsoleFormatter
         }
 
         var fields = Fields(logEntry.State, scopeProvider);
-        var ts = _options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        Span<char> ts = stackalloc char[TimestampLength];
+        _options.TimeProvider.GetUtcNow().UtcDateTime.TryFormat(ts, out _, TimestampFormat, CultureInfo.InvariantCulture);
         if (_options.Format == LogFormat.Json)
         {
             WriteJson(textWriter, ts, logEntry.LogLevel, logEntry.Category, message, fields, logEntry.Exception);
         }
         else
         {
-            WriteText(textWriter, ts, logEntry.LogLevel, logEntry.Category, message, fields, logEntry.Exception);
+            WriteText(textWriter, ts.ToString(), logEntry.LogLevel, logEntry.Category, message, fields, logEntry.Exception);
         }
     }
 
+    // RFC 3339 in UTC with milliseconds, as zap writes it: 2026-12-05T10:11:12.345Z.
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    private const int TimestampLength = 24;
+
+    /// <summary>The keys the line itself writes: a field of the same name (first letter lower-cased) is left out.</summary>
+    private static readonly string[] LineKeys = ["ts", "level", "logger", "msg", "error", "stacktrace"];
+
+    // Every reconcile logs through here, so the fields are gathered without a set, a closure or a string per key
+    // that is already lower-case (a line used to allocate about 9.6 KB; bench/operator/README.md, session 13).
     private static List<KeyValuePair<string, object?>> Fields<TState>(TState state, IExternalScopeProvider? scopes)
     {
-        var fields = new List<KeyValuePair<string, object?>>();
-        var seen = new HashSet<string>(StringComparer.Ordinal) { "ts", "level", "logger", "msg", "error", "stacktrace" };
-        void Add(IEnumerable<KeyValuePair<string, object?>> pairs)
-        {
-            foreach (var (key, value) in pairs)
-            {
-                if (key == "{OriginalFormat}" || key.Length == 0)
-                {
-                    continue;
-                }
-
-                var name = char.ToLowerInvariant(key[0]) + key[1..];
-                if (seen.Add(name))
-                {
-                    fields.Add(new(name, value));
-                }
-            }
-        }
-
-        scopes?.ForEachScope((scope, _) =>
+        var fields = new List<KeyValuePair<string, object?>>(8);
+        scopes?.ForEachScope(static (scope, list) =>
         {
             if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
             {
-                Add(pairs);
+                foreach (var (key, value) in pairs)
+                {
+                    Add(list, key, value);
+                }
             }
             else if (scope is IEnumerable<KeyValuePair<string, object>> plain)
             {
-                Add(plain.Select(p => new KeyValuePair<string, object?>(p.Key, p.Value)));
+                foreach (var (key, value) in plain)
+                {
+                    Add(list, key, value);
+                }
             }
-        }, (object?)null);
+        }, fields);
         if (state is IEnumerable<KeyValuePair<string, object?>> values)
         {
-            Add(values);
+            foreach (var (key, value) in values)
+            {
+                Add(fields, key, value);
+            }
         }
 
         return fields;
     }
 
-    private static void WriteJson(TextWriter writer, string ts, LogLevel level, string category, string message, List<KeyValuePair<string, object?>> fields, Exception? exception)
+    /// <summary>Adds a field under its key with the first letter lower-cased, unless the line or an earlier field has that key.</summary>
+    private static void Add(List<KeyValuePair<string, object?>> fields, string key, object? value)
     {
-        using var buffer = new MemoryStream();
+        if (key.Length == 0 || key == "{OriginalFormat}")
+        {
+            return;
+        }
+
+        var first = char.ToLowerInvariant(key[0]);
+        var name = first == key[0] ? key : string.Create(key.Length, (key, first), static (span, k) =>
+        {
+            k.key.AsSpan().CopyTo(span);
+            span[0] = k.first;
+        });
+        if (Array.IndexOf(LineKeys, name) >= 0)
+        {
+            return;
+        }
+
+        foreach (var field in fields)
+        {
+            if (field.Key == name)
+            {
+                return;
+            }
+        }
+
+        fields.Add(new(name, value));
+    }
+
+    private static void WriteJson(TextWriter writer, ReadOnlySpan<char> ts, LogLevel level, string category, string message, List<KeyValuePair<string, object?>> fields, Exception? exception)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
@@ -152,8 +184,18 @@ public sealed class OperatorConsoleFormatter : ConsoleFormatter
             json.WriteEndObject();
         }
 
-        writer.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        writer.Write('\n');
+        // Straight into the writer's characters: no string of the line in between.
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(buffer.WrittenCount) + 1);
+        try
+        {
+            var length = Encoding.UTF8.GetChars(buffer.WrittenSpan, chars);
+            chars[length] = '\n';
+            writer.Write(chars, 0, length + 1);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     private static void WriteValue(Utf8JsonWriter json, object? value)

@@ -68,6 +68,24 @@ public class OperatorConsoleFormatterTests
     }
 
     [Fact]
+    public void A_field_never_replaces_the_lines_own_keys_or_an_earlier_field_and_plain_scopes_count()
+    {
+        var scopes = new LoggerExternalScopeProvider();
+        using var reconcile = scopes.Push(new ReconcileScope("model", new ObjectKey("ns", "m"), Guid.Empty));
+        using var plain = scopes.Push(new Dictionary<string, object> { ["Attempt"] = 2, ["namespace"] = "other" });
+
+        var line = Write(LogFormat.Json, LogLevel.Information, "{Msg} {Level} {Namespace} {ÉtatFinal} {sizeBytes}",
+            [new("Msg", "m"), new("Level", "l"), new("Namespace", "template"), new("ÉtatFinal", "prêt"), new("sizeBytes", 42L)], scopes, null);
+
+        using var doc = JsonDocument.Parse(line);
+        var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(["ts", "level", "logger", "msg", "controller", "namespace", "name", "reconcileID", "attempt", "étatFinal", "sizeBytes"], keys);
+        Assert.Equal(("info", "m l template prêt 42", "ns", 2, "prêt", 42),
+            (doc.RootElement.GetProperty("level").GetString(), doc.RootElement.GetProperty("msg").GetString(), doc.RootElement.GetProperty("namespace").GetString(),
+             doc.RootElement.GetProperty("attempt").GetInt32(), doc.RootElement.GetProperty("étatFinal").GetString(), doc.RootElement.GetProperty("sizeBytes").GetInt32()));
+    }
+
+    [Fact]
     public void Text_is_one_readable_line_with_the_scope()
     {
         var scopes = new LoggerExternalScopeProvider();
