@@ -77,8 +77,9 @@ public sealed class OperatorConsoleFormatter : ConsoleFormatter
         }
 
         var fields = Fields(logEntry.State, scopeProvider);
-        Span<char> ts = stackalloc char[TimestampLength];
-        _options.TimeProvider.GetUtcNow().UtcDateTime.TryFormat(ts, out _, TimestampFormat, CultureInfo.InvariantCulture);
+        Span<char> buffer = stackalloc char[TimestampLength];
+        _options.TimeProvider.GetUtcNow().UtcDateTime.TryFormat(buffer, out var written, TimestampFormat, CultureInfo.InvariantCulture);
+        ReadOnlySpan<char> ts = buffer[..written];
         if (_options.Format == LogFormat.Json)
         {
             WriteJson(textWriter, ts, logEntry.LogLevel, logEntry.Category, message, fields, logEntry.Exception);
