@@ -44,7 +44,7 @@ internal static class BareLoop
             ? ((await models.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion, (await services.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion)
             : default;
         var learn = byWatch ? LearnAsync(models, services, learnFrom, workload.Services, applied.Writer) : Task.CompletedTask;
-        var window = TimedWindow.Open(sandbox.Server);
+        var window = await TimedWindow.OpenAsync(sandbox.Server);
 
         var apply = Task.Run(async () =>
         {

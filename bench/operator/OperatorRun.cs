@@ -26,8 +26,8 @@ internal static class OperatorRun
             var metricsBefore = await WarmUpAsync(sandbox, op);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
             await convergence.OpenedAsync();
+            var timed = await TimedWindow.OpenAsync(sandbox.Server);
             var cpuBefore = op.CpuSeconds();
-            var timed = TimedWindow.Open(sandbox.Server);
             await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  apply of {workload.Services * 2} objects done after {timed.Elapsed.TotalSeconds:F2} s"));
             await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));

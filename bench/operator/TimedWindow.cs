@@ -1,10 +1,15 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
 using LlmKube.Sandbox;
 
 namespace LlmKube.Bench.Operator;
 
-/// <summary>What one run's timed window held: how long it took, every API request the sandbox answered in it, and the bench process's CPU.</summary>
-internal sealed record WindowMeasurement(double Seconds, IReadOnlyList<RequestCount> Requests, double BenchCpuSeconds);
+/// <summary>
+/// What one run's timed window held: how long it took, every API request the sandbox answered in it, the bench
+/// process's CPU, and how many methods the bench process's JIT compiled in it (zero or a handful when the bench was warm).
+/// </summary>
+internal sealed record WindowMeasurement(double Seconds, IReadOnlyList<RequestCount> Requests, double BenchCpuSeconds, long BenchJitMethods);
 
 /// <summary>
 /// The timed window both runs share: it opens just before the bench's apply (request counters reset, clocks read)
@@ -12,26 +17,62 @@ internal sealed record WindowMeasurement(double Seconds, IReadOnlyList<RequestCo
 /// </summary>
 internal sealed class TimedWindow
 {
+    /// <summary>How long the bench process's JIT must have compiled nothing before a window opens.</summary>
+    private static readonly TimeSpan JitQuietFor = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The longest wait for that; a window opens after it even if the JIT is still busy (and says so).</summary>
+    private static readonly TimeSpan JitWaitAtMost = TimeSpan.FromSeconds(10);
+
     private readonly SandboxServer _server;
     private readonly Stopwatch _clock;
     private readonly double _cpuBefore;
+    private readonly long _jitBefore;
 
     private TimedWindow(SandboxServer server)
     {
         _server = server;
         _server.Control.ResetRequestCounts();
         _cpuBefore = BenchCpuSeconds();
+        _jitBefore = JitInfo.GetCompiledMethodCount();
         _clock = Stopwatch.StartNew();
     }
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    public static TimedWindow Open(SandboxServer server) => new(server);
+    /// <summary>
+    /// Opens the window once the bench process's background tier-up has gone quiet. Each run starts a sandbox, a
+    /// Kestrel server and clients, code that runs a few times per run and so crosses the runtime's call-count threshold
+    /// for recompiling only after some runs, then recompiles in the background a moment later. The operator run opens
+    /// its window seconds after that start, past its operator's warm-up; the bare loop opened its window at once, so
+    /// the bench's JIT ran inside the bare loop's window only (README, session 14).
+    /// </summary>
+    public static async Task<TimedWindow> OpenAsync(SandboxServer server)
+    {
+        var waited = Stopwatch.StartNew();
+        var count = JitInfo.GetCompiledMethodCount();
+        var quietSince = waited.Elapsed;
+        while (waited.Elapsed - quietSince < JitQuietFor && waited.Elapsed < JitWaitAtMost)
+        {
+            await Task.Delay(50);
+            var now = JitInfo.GetCompiledMethodCount();
+            if (now != count)
+            {
+                (count, quietSince) = (now, waited.Elapsed);
+            }
+        }
+
+        if (waited.Elapsed >= JitWaitAtMost)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  the bench's JIT was still compiling after {JitWaitAtMost.TotalSeconds:F0} s; the window opens anyway"));
+        }
+
+        return new TimedWindow(server);
+    }
 
     public WindowMeasurement Close()
     {
         var seconds = _clock.Elapsed.TotalSeconds;
-        return new WindowMeasurement(seconds, _server.Control.GetRequestCounts().Entries, BenchCpuSeconds() - _cpuBefore);
+        return new WindowMeasurement(seconds, _server.Control.GetRequestCounts().Entries, BenchCpuSeconds() - _cpuBefore, JitInfo.GetCompiledMethodCount() - _jitBefore);
     }
 
     private static double BenchCpuSeconds()
