@@ -13,8 +13,8 @@ internal sealed record BenchPair(int Index, string LoadAverage, WindowMeasuremen
 internal static class Report
 {
     public const string PairHeader =
-        "| pair | load 1 min | bare loop s | operator s | ratio | requests in window bare / operator | operator requests/service | passes/service Model + InferenceService | peak RSS MiB | start-up to ready s | reconcile p50 ms | reconcile p99 ms | CPU-s: bare run / operator + bench | bench JIT methods in window bare / operator |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| pair | load 1 min | bare loop s | operator s | ratio | requests in window bare / operator | operator requests/service | passes/service Model + InferenceService | peak RSS MiB | start-up to ready s | reconcile p50 ms | reconcile p99 ms | CPU-s: bare run / operator + bench | bench JIT methods in window bare / operator | operator JIT methods in window |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     public const string SummaryHeader =
         "| services | namespaces | pairs | bare loop s | operator s | ratio | operator requests/service | passes/service Model + InferenceService | peak RSS MiB | start-up to ready s | reconcile p50 ms | reconcile p99 ms |\n" +
@@ -23,11 +23,11 @@ internal static class Report
     public static string PairRow(BenchPair pair, int services)
     {
         var (bare, op) = (pair.Bare, pair.Operator);
-        return Invariant($"| {pair.Index} | {pair.LoadAverage} | {bare.Seconds:F2} | {op.Window.Seconds:F2} | {pair.Ratio:F2}x | {NonWatch(bare.Requests)} / {NonWatch(op.Window.Requests)} | {OperatorRequests(op.Window.Requests) / (double)services:F2} | {op.ModelPasses:F2} + {op.ServicePasses:F2} | {op.PeakRssMiB:F0} | {op.StartupSeconds:F2} | {op.ReconcileP50Ms:F1} | {op.ReconcileP99Ms:F1} | {bare.BenchCpuSeconds:F1} / {op.OperatorCpuSeconds:F1} + {op.Window.BenchCpuSeconds:F1} | {bare.BenchJitMethods} / {op.Window.BenchJitMethods} |");
+        return Invariant($"| {pair.Index} | {pair.LoadAverage} | {bare.Seconds:F2} | {op.Window.Seconds:F2} | {pair.Ratio:F2}x | {NonWatch(bare.Requests)} / {NonWatch(op.Window.Requests)} | {OperatorRequests(op.Window.Requests) / (double)services:F2} | {op.ModelPasses:F2} + {op.ServicePasses:F2} | {op.PeakRssMiB:F0} | {op.StartupSeconds:F2} | {op.ReconcileP50Ms:F1} | {op.ReconcileP99Ms:F1} | {bare.BenchCpuSeconds:F1} / {op.OperatorCpuSeconds:F1} + {op.Window.BenchCpuSeconds:F1} | {bare.BenchJitMethods} / {op.Window.BenchJitMethods} | {op.OperatorJitMethods:F0} |");
     }
 
     public static string MedianRow(IReadOnlyList<BenchPair> pairs, int services) => Invariant(
-        $"| median | | {Median(pairs, p => p.Bare.Seconds):F2} | {Median(pairs, p => p.Operator.Window.Seconds):F2} | {Median(pairs, p => p.Ratio):F2}x | | {Median(pairs, p => OperatorRequests(p.Operator.Window.Requests) / (double)services):F2} | {Passes(pairs)} | {Median(pairs, p => p.Operator.PeakRssMiB):F0} | {Median(pairs, p => p.Operator.StartupSeconds):F2} | {Median(pairs, p => p.Operator.ReconcileP50Ms):F1} | {Median(pairs, p => p.Operator.ReconcileP99Ms):F1} | {Median(pairs, p => p.Bare.BenchCpuSeconds):F1} / {Median(pairs, p => p.Operator.OperatorCpuSeconds):F1} + {Median(pairs, p => p.Operator.Window.BenchCpuSeconds):F1} | {Median(pairs, p => p.Bare.BenchJitMethods):F0} / {Median(pairs, p => p.Operator.Window.BenchJitMethods):F0} |");
+        $"| median | | {Median(pairs, p => p.Bare.Seconds):F2} | {Median(pairs, p => p.Operator.Window.Seconds):F2} | {Median(pairs, p => p.Ratio):F2}x | | {Median(pairs, p => OperatorRequests(p.Operator.Window.Requests) / (double)services):F2} | {Passes(pairs)} | {Median(pairs, p => p.Operator.PeakRssMiB):F0} | {Median(pairs, p => p.Operator.StartupSeconds):F2} | {Median(pairs, p => p.Operator.ReconcileP50Ms):F1} | {Median(pairs, p => p.Operator.ReconcileP99Ms):F1} | {Median(pairs, p => p.Bare.BenchCpuSeconds):F1} / {Median(pairs, p => p.Operator.OperatorCpuSeconds):F1} + {Median(pairs, p => p.Operator.Window.BenchCpuSeconds):F1} | {Median(pairs, p => p.Bare.BenchJitMethods):F0} / {Median(pairs, p => p.Operator.Window.BenchJitMethods):F0} | {Median(pairs, p => p.Operator.OperatorJitMethods):F0} |");
 
     public static string SummaryRow(Workload workload, IReadOnlyList<BenchPair> pairs) => Invariant(
         $"| {workload.Services} | {workload.Namespaces} | {pairs.Count} | {Median(pairs, p => p.Bare.Seconds):F2} | {Median(pairs, p => p.Operator.Window.Seconds):F2} | {Median(pairs, p => p.Ratio):F2}x | {Median(pairs, p => OperatorRequests(p.Operator.Window.Requests) / (double)workload.Services):F2} | {Passes(pairs)} | {Median(pairs, p => p.Operator.PeakRssMiB):F0} | {Median(pairs, p => p.Operator.StartupSeconds):F2} | {Median(pairs, p => p.Operator.ReconcileP50Ms):F1} | {Median(pairs, p => p.Operator.ReconcileP99Ms):F1} |");

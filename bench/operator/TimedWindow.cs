@@ -17,12 +17,6 @@ internal sealed record WindowMeasurement(double Seconds, IReadOnlyList<RequestCo
 /// </summary>
 internal sealed class TimedWindow
 {
-    /// <summary>How long the bench process's JIT must have compiled nothing before a window opens.</summary>
-    private static readonly TimeSpan JitQuietFor = TimeSpan.FromMilliseconds(300);
-
-    /// <summary>The longest wait for that; a window opens after it even if the JIT is still busy (and says so).</summary>
-    private static readonly TimeSpan JitWaitAtMost = TimeSpan.FromSeconds(10);
-
     private readonly SandboxServer _server;
     private readonly Stopwatch _clock;
     private readonly double _cpuBefore;
@@ -40,32 +34,15 @@ internal sealed class TimedWindow
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>
-    /// Opens the window once the bench process's background tier-up has gone quiet. Each run starts a sandbox, a
-    /// Kestrel server and clients, code that runs a few times per run and so crosses the runtime's call-count threshold
-    /// for recompiling only after some runs, then recompiles in the background a moment later. The operator run opens
-    /// its window seconds after that start, past its operator's warm-up; the bare loop opened its window at once, so
-    /// the bench's JIT ran inside the bare loop's window only (README, session 14).
+    /// Opens the window once the bench process's background tier-up has gone quiet (<see cref="JitQuiet"/>). Each run
+    /// starts a sandbox, a Kestrel server and clients, code that runs a few times per run and so crosses the runtime's
+    /// call-count threshold for recompiling only after some runs, then recompiles in the background a moment later.
+    /// The operator run opens its window seconds after that start, past its operator's warm-up; the bare loop opened
+    /// its window at once, so the bench's JIT ran inside the bare loop's window only (README, session 14).
     /// </summary>
     public static async Task<TimedWindow> OpenAsync(SandboxServer server)
     {
-        var waited = Stopwatch.StartNew();
-        var count = JitInfo.GetCompiledMethodCount();
-        var quietSince = waited.Elapsed;
-        while (waited.Elapsed - quietSince < JitQuietFor && waited.Elapsed < JitWaitAtMost)
-        {
-            await Task.Delay(50);
-            var now = JitInfo.GetCompiledMethodCount();
-            if (now != count)
-            {
-                (count, quietSince) = (now, waited.Elapsed);
-            }
-        }
-
-        if (waited.Elapsed >= JitWaitAtMost)
-        {
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  the bench's JIT was still compiling after {JitWaitAtMost.TotalSeconds:F0} s; the window opens anyway"));
-        }
-
+        await JitQuiet.WaitAsync("the bench", () => Task.FromResult(JitInfo.GetCompiledMethodCount()));
         return new TimedWindow(server);
     }
 
@@ -79,5 +56,40 @@ internal sealed class TimedWindow
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;
+    }
+}
+
+/// <summary>The one rule for "this process's JIT is quiet", for the bench process and the operator alike.</summary>
+internal static class JitQuiet
+{
+    /// <summary>How long a process's compiled-method count must stay still.</summary>
+    private static readonly TimeSpan QuietFor = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The longest wait; after it the caller goes on even if the JIT is still busy, and stderr says so.</summary>
+    private static readonly TimeSpan AtMost = TimeSpan.FromSeconds(10);
+
+    /// <summary>Polls <paramref name="count"/> until it has not moved for <see cref="QuietFor"/>; returns its last value.</summary>
+    public static async Task<long> WaitAsync(string who, Func<Task<long>> count)
+    {
+        var waited = Stopwatch.StartNew();
+        var last = await count();
+        var stillSince = waited.Elapsed;
+        while (waited.Elapsed - stillSince < QuietFor)
+        {
+            if (waited.Elapsed >= AtMost)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {who}: the JIT was still compiling after {AtMost.TotalSeconds:F0} s; going on anyway"));
+                break;
+            }
+
+            await Task.Delay(50);
+            var now = await count();
+            if (now != last)
+            {
+                (last, stillSince) = (now, waited.Elapsed);
+            }
+        }
+
+        return last;
     }
 }

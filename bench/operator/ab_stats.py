@@ -19,8 +19,8 @@ def pairs(path):
     """The pair rows of one bench output (each is printed twice: as it finishes and in the table)."""
     seen = []
     for line in open(path, encoding="utf-8"):
-        # 14 bars until session 13; session 14 added the bench's JIT count as a last column.
-        if ROW.match(line) and line.count("|") in (14, 15) and line not in seen:
+        # 14 bars until session 13; session 14 added the JIT counts as last columns.
+        if ROW.match(line) and line.count("|") in (14, 15, 16) and line not in seen:
             seen.append(line)
     for line in seen:
         c = [x.strip() for x in line.strip().strip("|").split("|")]
