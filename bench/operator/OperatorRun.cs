@@ -6,6 +6,10 @@ namespace LlmKube.Bench.Operator;
 /// <summary>The operator run of one pair: its window, and what only an operator has (memory, start-up, reconcile latency, its own CPU).</summary>
 /// <param name="ModelPasses">Model reconciles per service in the window.</param>
 /// <param name="ServicePasses">InferenceService reconciles per service in the window (a perfect operator: 1).</param>
+/// <param name="OperatorJitMethods">
+/// Methods the operator's JIT compiled from the moment its count went quiet before the window (JitQuiet) to the scrape
+/// after it: its tier-up inside the window, about 100 once past the warm-up (README, session 14).
+/// </param>
 internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds,
     double ModelPasses, double ServicePasses, double OperatorJitMethods);
 
