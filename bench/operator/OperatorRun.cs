@@ -11,7 +11,7 @@ namespace LlmKube.Bench.Operator;
 /// after it: its tier-up inside the window, about 100 once past the warm-up (README, session 14).
 /// </param>
 internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds,
-    double ModelPasses, double ServicePasses, double OperatorJitMethods);
+    double ModelPasses, double ServicePasses, long OperatorJitMethods);
 
 /// <summary>
 /// The real operator binary against a fresh sandbox: started and waited on until <c>/readyz</c>; then, timed, the
@@ -26,7 +26,8 @@ internal static class OperatorRun
     {
         await using var sandbox = await BenchSandbox.StartAsync(workload);
         WindowMeasurement window;
-        double rss, p50, p99, operatorCpu, modelPasses, servicePasses, operatorJit;
+        double rss, p50, p99, operatorCpu, modelPasses, servicePasses;
+        long operatorJit;
         await using (var op = await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
         {
             var metricsBefore = await WarmUpAsync(sandbox, op);
@@ -48,7 +49,7 @@ internal static class OperatorRun
             (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
             modelPasses = MetricsText.PassesPerService(metricsBefore, metrics, "model", workload.Services);
             servicePasses = MetricsText.PassesPerService(metricsBefore, metrics, "inferenceservice", workload.Services);
-            operatorJit = MetricsText.Value(metrics, JitMethodsMetric) - jitBefore;
+            operatorJit = (long)MetricsText.Value(metrics, JitMethodsMetric) - jitBefore;
             foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))
             {
                 Console.Error.WriteLine("  " + line);

@@ -23,7 +23,7 @@ internal static class Report
     public static string PairRow(BenchPair pair, int services)
     {
         var (bare, op) = (pair.Bare, pair.Operator);
-        return Invariant($"| {pair.Index} | {pair.LoadAverage} | {bare.Seconds:F2} | {op.Window.Seconds:F2} | {pair.Ratio:F2}x | {NonWatch(bare.Requests)} / {NonWatch(op.Window.Requests)} | {OperatorRequests(op.Window.Requests) / (double)services:F2} | {op.ModelPasses:F2} + {op.ServicePasses:F2} | {op.PeakRssMiB:F0} | {op.StartupSeconds:F2} | {op.ReconcileP50Ms:F1} | {op.ReconcileP99Ms:F1} | {bare.BenchCpuSeconds:F1} / {op.OperatorCpuSeconds:F1} + {op.Window.BenchCpuSeconds:F1} | {bare.BenchJitMethods} / {op.Window.BenchJitMethods} | {op.OperatorJitMethods:F0} |");
+        return Invariant($"| {pair.Index} | {pair.LoadAverage} | {bare.Seconds:F2} | {op.Window.Seconds:F2} | {pair.Ratio:F2}x | {NonWatch(bare.Requests)} / {NonWatch(op.Window.Requests)} | {OperatorRequests(op.Window.Requests) / (double)services:F2} | {op.ModelPasses:F2} + {op.ServicePasses:F2} | {op.PeakRssMiB:F0} | {op.StartupSeconds:F2} | {op.ReconcileP50Ms:F1} | {op.ReconcileP99Ms:F1} | {bare.BenchCpuSeconds:F1} / {op.OperatorCpuSeconds:F1} + {op.Window.BenchCpuSeconds:F1} | {bare.BenchJitMethods} / {op.Window.BenchJitMethods} | {op.OperatorJitMethods} |");
     }
 
     public static string MedianRow(IReadOnlyList<BenchPair> pairs, int services) => Invariant(

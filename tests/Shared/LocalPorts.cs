@@ -4,11 +4,14 @@ using System.Net.Sockets;
 
 namespace LlmKube.Tests.Shared;
 
-/// <summary>Ports for servers the tests start in other processes (the operator's probe and metrics servers).</summary>
+/// <summary>Ports for servers the tests start, in their own process or in another (the operator's probe and metrics servers).</summary>
 internal static class LocalPorts
 {
     /// <summary>The lowest port handed out: below it are well-known and commonly configured ports.</summary>
     private const int Lowest = 10_000;
+
+    /// <summary>The first port of Linux's <c>net.ipv4.ip_local_port_range</c>, read once.</summary>
+    private static readonly int EphemeralLow = ReadEphemeralLow();
 
     /// <summary>
     /// A TCP port that was free on every address a moment ago, chosen below the kernel's ephemeral range. A port the OS
@@ -19,10 +22,9 @@ internal static class LocalPorts
     /// </summary>
     public static int Free()
     {
-        var (ephemeralLow, _) = EphemeralRange();
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var port = Random.Shared.Next(Lowest, ephemeralLow);
+            var port = Random.Shared.Next(Lowest, EphemeralLow);
             try
             {
                 using var listener = new TcpListener(IPAddress.Any, port);
@@ -34,21 +36,21 @@ internal static class LocalPorts
             }
         }
 
-        throw new InvalidOperationException($"no free port found between {Lowest} and {ephemeralLow} in 100 tries");
+        throw new InvalidOperationException($"no free port found between {Lowest} and {EphemeralLow} in 100 tries");
     }
 
-    /// <summary>Linux's <c>net.ipv4.ip_local_port_range</c>; its default when the file cannot be read.</summary>
-    private static (int Low, int High) EphemeralRange()
+    /// <summary>The range's first port; Linux's default when the file cannot be read or starts too low to leave room.</summary>
+    private static int ReadEphemeralLow()
     {
         try
         {
-            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            var low = int.Parse(parts[0], CultureInfo.InvariantCulture);
-            return (low > Lowest + 1_000 ? low : 32_768, int.Parse(parts[1], CultureInfo.InvariantCulture));
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0];
+            var low = int.Parse(first, CultureInfo.InvariantCulture);
+            return low > Lowest + 1_000 ? low : 32_768;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
-            return (32_768, 60_999);
+            return 32_768;
         }
     }
 }
