@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -34,6 +35,9 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
     private readonly Dictionary<string, LinkedListNode<ObjectState>> _objects = new(StringComparer.Ordinal);
     private readonly LinkedList<ObjectState> _lru = new();
     private readonly Task _writer;
+
+    // Attribute lookups construct the attribute each time; a recorder sees a handful of kinds.
+    private readonly ConcurrentDictionary<Type, KubernetesEntityAttribute?> _entities = new();
 
     /// <summary>Creates the recorder and starts its background writer.</summary>
     public EventRecorder(IKubernetes client, EventRecorderOptions? options = null, ILogger? logger = null,
@@ -218,10 +222,10 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
         _metrics?.Event("created");
     }
 
-    private static V1ObjectReference Reference(IKubernetesObject<V1ObjectMeta> obj)
+    private V1ObjectReference Reference(IKubernetesObject<V1ObjectMeta> obj)
     {
         var type = obj.GetType();
-        var attr = type.GetCustomAttributes(typeof(KubernetesEntityAttribute), true).OfType<KubernetesEntityAttribute>().FirstOrDefault();
+        var attr = _entities.GetOrAdd(type, static t => t.GetCustomAttributes(typeof(KubernetesEntityAttribute), true).OfType<KubernetesEntityAttribute>().FirstOrDefault());
         var apiVersion = !string.IsNullOrEmpty(obj.ApiVersion) ? obj.ApiVersion
             : attr == null ? null : string.IsNullOrEmpty(attr.Group) ? attr.ApiVersion : attr.Group + "/" + attr.ApiVersion;
         return new V1ObjectReference

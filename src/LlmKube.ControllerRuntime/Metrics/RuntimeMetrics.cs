@@ -28,8 +28,6 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
     // Prometheus client_golang's DefBuckets, which upstream LLMKube's llmkube_reconcile_duration_seconds uses.
     private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private static readonly string[] Results = ["success", "error", "requeue", "requeue_after"];
-
     private readonly Counter _reconciles;
     private readonly Counter _reconcileErrors;
     private readonly Counter _terminalErrors;
@@ -55,6 +53,12 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
     private readonly Counter _watchEvents;
     private readonly Counter _events;
     private readonly ConcurrentDictionary<string, Func<(TimeSpan Total, TimeSpan Longest)>> _runningQueues = new(StringComparer.Ordinal);
+
+    // Series resolved once per label set: WithLabels allocates and takes the family's lock on every call, and the hot
+    // paths (every reconcile, queue operation, API request and watch event) would otherwise pay it several times each.
+    private readonly ConcurrentDictionary<string, ControllerSeries> _controllers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Verb, string Resource, string Method, string Host, int? Code), (Counter.Child ClientGo, Counter.Child Api)> _requestSeries = new();
+    private readonly ConcurrentDictionary<(string Resource, WatchEventType Type), Counter.Child> _watchEventSeries = new();
     private readonly ProcessMetrics _process;
 
     /// <summary>Creates the metrics in a new registry.</summary>
@@ -121,53 +125,46 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
     /// <c>rate()</c> and alerts see them before the first reconcile (and on standbys).</summary>
     internal void ControllerCreated(string controller, int workers)
     {
-        foreach (var result in Results)
-        {
-            _reconciles.WithLabels(controller, result);
-        }
-
-        _upstreamReconciles.WithLabels(controller, "success");
-        _upstreamReconciles.WithLabels(controller, "error");
-        _reconcileErrors.WithLabels(controller);
+        var series = Series(controller); // every counter of the controller and its queue, at zero
         _terminalErrors.WithLabels(controller); // controller-runtime's series; our reconcilers report no terminal error, so it stays 0
         _maxConcurrent.WithLabels(controller).Set(workers);
-        _activeWorkers.WithLabels(controller).Set(0);
-        _queueDepth.WithLabels(controller, controller).Set(0);
-        _queueAdds.WithLabels(controller, controller);
-        _queueRetries.WithLabels(controller, controller);
+        series.ActiveWorkers.Set(0);
+        series.Queue.Depth.Set(0);
         _unfinishedWork.WithLabels(controller, controller).Set(0);
         _longestProcessor.WithLabels(controller, controller).Set(0);
     }
 
-    internal void ReconcileStarted(string controller) => _activeWorkers.WithLabels(controller).Inc();
+    internal void ReconcileStarted(string controller) => Series(controller).ActiveWorkers.Inc();
 
     /// <summary>A reconcile ended: controller-runtime's result names.</summary>
     internal void Reconciled(string controller, ReconcileOutcome outcome, TimeSpan duration)
     {
-        _activeWorkers.WithLabels(controller).Dec();
+        var series = Series(controller);
+        series.ActiveWorkers.Dec();
+        var failed = outcome == ReconcileOutcome.TransientError;
         var result = outcome switch
         {
-            ReconcileOutcome.Done => "success",
-            ReconcileOutcome.Requeue => "requeue",
-            ReconcileOutcome.RequeueAfter => "requeue_after",
-            ReconcileOutcome.TransientError => "error",
+            ReconcileOutcome.Done => series.Succeeded,
+            ReconcileOutcome.Requeue => series.Requeued,
+            ReconcileOutcome.RequeueAfter => series.RequeuedAfter,
+            ReconcileOutcome.TransientError => series.Failed,
         };
-        _reconciles.WithLabels(controller, result).Inc();
-        if (outcome == ReconcileOutcome.TransientError)
+        result.Inc();
+        if (failed)
         {
-            _reconcileErrors.WithLabels(controller).Inc();
+            series.Errors.Inc();
         }
 
-        _reconcileTime.WithLabels(controller).Observe(duration.TotalSeconds);
-        _upstreamReconciles.WithLabels(controller, outcome == ReconcileOutcome.TransientError ? "error" : "success").Inc();
-        _upstreamReconcileDuration.WithLabels(controller).Observe(duration.TotalSeconds);
+        series.Time.Observe(duration.TotalSeconds);
+        (failed ? series.UpstreamFailed : series.UpstreamSucceeded).Inc();
+        series.UpstreamDuration.Observe(duration.TotalSeconds);
     }
 
     /// <summary>A reconcile that never ended because the controller was stopped (the worker is free again).</summary>
-    internal void ReconcileAbandoned(string controller) => _activeWorkers.WithLabels(controller).Dec();
+    internal void ReconcileAbandoned(string controller) => Series(controller).ActiveWorkers.Dec();
 
     /// <summary>The observer of a controller's queue; its name is the controller's, as controller-runtime names queues.</summary>
-    internal IWorkQueueObserver QueueObserver(string controller) => new QueueMetrics(this, controller);
+    internal IWorkQueueObserver QueueObserver(string controller) => Series(controller).Queue;
 
     /// <summary>Reports the in-progress work of a running queue at every scrape, until disposed.</summary>
     internal IDisposable TrackUnfinishedWork(string controller, Func<(TimeSpan Total, TimeSpan Longest)> unfinished)
@@ -178,9 +175,14 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
 
     internal void ApiRequest(string verb, string resource, string method, string host, int? code)
     {
-        var text = code is { } c ? c.ToString(CultureInfo.InvariantCulture) : "<error>";
-        _restRequests.WithLabels(text, method, host).Inc();
-        _apiRequests.WithLabels(verb, resource, code is { } n ? n.ToString(CultureInfo.InvariantCulture) : "0").Inc();
+        var (clientGo, api) = _requestSeries.GetOrAdd((verb, resource, method, host, code), static (key, m) =>
+        {
+            var text = key.Code is { } c ? c.ToString(CultureInfo.InvariantCulture) : "<error>";
+            return (m._restRequests.WithLabels(text, key.Method, key.Host),
+                m._apiRequests.WithLabels(key.Verb, key.Resource, key.Code is { } n ? n.ToString(CultureInfo.InvariantCulture) : "0"));
+        }, this);
+        clientGo.Inc();
+        api.Inc();
     }
 
     internal void LeaderStatus(string lease, bool leading) => _leaderStatus.WithLabels(lease).Set(leading ? 1 : 0);
@@ -199,7 +201,8 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
     void IInformerObserver.Failed(ApiResource resource) => _informerErrors.WithLabels(resource.Name).Inc();
 
     /// <inheritdoc/>
-    void IInformerObserver.WatchEvent(ApiResource resource, WatchEventType type) => _watchEvents.WithLabels(resource.Name, type.ToString()).Inc();
+    void IInformerObserver.WatchEvent(ApiResource resource, WatchEventType type) =>
+        _watchEventSeries.GetOrAdd((resource.Name, type), static (key, m) => m._watchEvents.WithLabels(key.Resource, key.Type.ToString()), this).Inc();
 
     private void UpdateUnfinishedWork()
     {
@@ -211,17 +214,56 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
         }
     }
 
+    private ControllerSeries Series(string controller) =>
+        _controllers.GetOrAdd(controller, static (name, m) => new ControllerSeries(m, name), this);
+
+    /// <summary>One controller's series (its queue is named after it, as controller-runtime names queues).</summary>
+    private sealed class ControllerSeries(RuntimeMetrics m, string controller)
+    {
+        public Gauge.Child ActiveWorkers { get; } = m._activeWorkers.WithLabels(controller);
+
+        public Counter.Child Succeeded { get; } = m._reconciles.WithLabels(controller, "success");
+
+        public Counter.Child Requeued { get; } = m._reconciles.WithLabels(controller, "requeue");
+
+        public Counter.Child RequeuedAfter { get; } = m._reconciles.WithLabels(controller, "requeue_after");
+
+        public Counter.Child Failed { get; } = m._reconciles.WithLabels(controller, "error");
+
+        public Counter.Child Errors { get; } = m._reconcileErrors.WithLabels(controller);
+
+        // Histograms appear at their first observation, as before this cache (no empty buckets on a standby).
+        public Histogram.Child Time => field ??= m._reconcileTime.WithLabels(controller);
+
+        public Counter.Child UpstreamSucceeded { get; } = m._upstreamReconciles.WithLabels(controller, "success");
+
+        public Counter.Child UpstreamFailed { get; } = m._upstreamReconciles.WithLabels(controller, "error");
+
+        public Histogram.Child UpstreamDuration => field ??= m._upstreamReconcileDuration.WithLabels(controller);
+
+        public QueueMetrics Queue { get; } = new(m, controller);
+    }
+
     private sealed class QueueMetrics(RuntimeMetrics m, string controller) : IWorkQueueObserver
     {
-        public void Added() => m._queueAdds.WithLabels(controller, controller).Inc();
+        private readonly Counter.Child _adds = m._queueAdds.WithLabels(controller, controller);
+        private readonly Counter.Child _retries = m._queueRetries.WithLabels(controller, controller);
 
-        public void Retried() => m._queueRetries.WithLabels(controller, controller).Inc();
+        public Gauge.Child Depth { get; } = m._queueDepth.WithLabels(controller, controller);
 
-        public void DepthChanged(int depth) => m._queueDepth.WithLabels(controller, controller).Set(depth);
+        public void Added() => _adds.Inc();
 
-        public void Taken(TimeSpan waited) => m._queueDuration.WithLabels(controller, controller).Observe(waited.TotalSeconds);
+        public void Retried() => _retries.Inc();
 
-        public void Processed(TimeSpan processing) => m._workDuration.WithLabels(controller, controller).Observe(processing.TotalSeconds);
+        public void DepthChanged(int depth) => Depth.Set(depth);
+
+        public void Taken(TimeSpan waited) => Waited.Observe(waited.TotalSeconds);
+
+        public void Processed(TimeSpan processing) => Processing.Observe(processing.TotalSeconds);
+
+        private Histogram.Child Waited => field ??= m._queueDuration.WithLabels(controller, controller);
+
+        private Histogram.Child Processing => field ??= m._workDuration.WithLabels(controller, controller);
     }
 
     private sealed class Untrack(RuntimeMetrics m, string controller) : IDisposable
@@ -231,7 +273,7 @@ public sealed class RuntimeMetrics : IInformerObserver, IDisposable
             m._runningQueues.TryRemove(controller, out _);
             m._unfinishedWork.WithLabels(controller, controller).Set(0);
             m._longestProcessor.WithLabels(controller, controller).Set(0);
-            m._queueDepth.WithLabels(controller, controller).Set(0);
+            m.Series(controller).Queue.Depth.Set(0);
         }
     }
 }
