@@ -32,7 +32,8 @@ internal sealed class TinyHttpSource : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: on Unix, Stop then Close releases the port and then binds it again to remove the prefix a second
+        // time, which throws "Address already in use" when another test's server took the port in between.
         _listener.Close();
     }
 
