@@ -19,8 +19,8 @@ namespace LlmKube.Bench.Operator;
 /// do for them, starting on each pair as soon as it has learned of both halves from a watch of each kind, with the
 /// operator's identity, client settings and worker count per controller: each Model's status; the shared claim once
 /// per namespace, with its event; each Deployment and Service from the operator's builders; each service's status,
-/// all as the operator writes them. It reads nothing else: no caches, no watches of its children, no second look, no
-/// conflicts. The window ends when the same observer as in the operator run sees every Deployment, Service and
+/// all as the operator writes them. It reads nothing else: no caches, no watches of its children (unless
+/// <see cref="WatchesChildren"/>), no second look, no conflicts. The window ends when the same observer as in the operator run sees every Deployment, Service and
 /// status as wanted. <see cref="Learning"/> says how it learns of each pair.
 /// </summary>
 internal static class BareLoop
@@ -44,6 +44,7 @@ internal static class BareLoop
             ? ((await models.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion, (await services.ListAsync(new ListRequest(null, Limit: 1), default)).ResourceVersion)
             : default;
         var learn = byWatch ? LearnAsync(models, services, learnFrom, workload.Services, applied.Writer) : Task.CompletedTask;
+        var children = WatchesChildren ? await ChildWatches.OpenAsync(client, workload) : null;
         var window = await TimedWindow.OpenAsync(sandbox.Server);
 
         var apply = Task.Run(async () =>
@@ -90,8 +91,9 @@ internal static class BareLoop
             await services.PatchAsync(ns, service.Metadata.Name,
                 PerfectStatus.Patch(PerfectStatus.ForService(service, state, claim, deployment, DateTimeOffset.UtcNow)), status: true, ct);
         });
-        await Task.WhenAll(apply, learn, modelController, serviceController);
+        await Task.WhenAll(apply, learn, modelController, serviceController, children?.AllSeen ?? Task.CompletedTask);
         await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));
+        children?.Dispose();
         var measured = window.Close();
         await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
         return measured;
@@ -110,6 +112,19 @@ internal static class BareLoop
         null or "" or "watch" => LearnsOfPairs.ByWatch,
         "inprocess" => LearnsOfPairs.InProcess,
         var other => throw new ArgumentException($"LLMKUBE_BENCH_BARE_LEARNS={other}: use watch (the default) or inprocess"),
+    };
+
+    /// <summary>
+    /// <c>LLMKUBE_BENCH_BARE_WATCHES_CHILDREN=1</c>: the loop also keeps a store of the Deployments, Services and claims
+    /// it writes, from watches with the operator's selectors (<see cref="ChildWatches"/>), as a level-triggered operator
+    /// must to see drift and deletions. Off by default: the recorded ratios compare with a loop that writes only
+    /// (README, session 16). Any value other than 1 or 0 is refused.
+    /// </summary>
+    public static bool WatchesChildren => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_BARE_WATCHES_CHILDREN") switch
+    {
+        null or "" or "0" => false,
+        "1" => true,
+        var other => throw new ArgumentException($"LLMKUBE_BENCH_BARE_WATCHES_CHILDREN={other}: use 1 or 0 (the default)"),
     };
 
     /// <summary>Pairs each Model with its InferenceService as both arrive (ADDED), until the workload's every pair has.</summary>
