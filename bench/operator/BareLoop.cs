@@ -20,8 +20,9 @@ namespace LlmKube.Bench.Operator;
 /// operator's identity, client settings and worker count per controller: each Model's status; the shared claim once
 /// per namespace, with its event; each Deployment and Service from the operator's builders; each service's status,
 /// all as the operator writes them. It reads nothing else: no caches, no watches of its children (unless
-/// <see cref="WatchesChildren"/>), no second look, no conflicts. The window ends when the same observer as in the operator run sees every Deployment, Service and
-/// status as wanted. <see cref="Learning"/> says how it learns of each pair.
+/// <see cref="WatchesChildren"/>), no second look, no conflicts. The window ends when the same observer as in the
+/// operator run sees every Deployment, Service and status as wanted. <see cref="Learning"/> says how it learns of each
+/// pair.
 /// </summary>
 internal static class BareLoop
 {

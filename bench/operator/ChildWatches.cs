@@ -39,9 +39,9 @@ internal sealed class ChildWatches : IDisposable
         var claimsFrom = await ResourceVersionAsync(claims, null);
         var token = watches._stop.Token;
         watches.AllSeen = Task.WhenAll(
-            watches.KeepAsync(deployments, deploymentsFrom, ObjectLabels.RuntimeLabel, watches._deployments, workload.Services, token),
-            watches.KeepAsync(services, servicesFrom, ObjectLabels.RuntimeLabel, watches._services, workload.Services, token),
-            watches.KeepAsync(claims, claimsFrom, null, watches._claims, workload.Namespaces, token));
+            KeepAsync(deployments, deploymentsFrom, ObjectLabels.RuntimeLabel, watches._deployments, workload.Services, token),
+            KeepAsync(services, servicesFrom, ObjectLabels.RuntimeLabel, watches._services, workload.Services, token),
+            KeepAsync(claims, claimsFrom, null, watches._claims, workload.Namespaces, token));
         return watches;
     }
 
@@ -55,7 +55,7 @@ internal sealed class ChildWatches : IDisposable
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         (await client.ListAsync(new ListRequest(null, selector, Limit: 1), default)).ResourceVersion;
 
-    private async Task KeepAsync<T>(IResourceClient<T> client, string? resourceVersion, string? selector,
+    private static async Task KeepAsync<T>(IResourceClient<T> client, string? resourceVersion, string? selector,
         ConcurrentDictionary<(string, string), T> store, int expected, CancellationToken stop)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
