@@ -80,7 +80,7 @@ public sealed class HttpNginxTests : IDisposable
         Requires.Binary("nginx");
         // 1 MiB/s per connection: about 8 s per download, the resume state changing every 2 s as four 2 MiB chunks
         // complete, so the poller below sees a partial state even on a loaded machine (at 4 MiB/s a 2 s download once
-        // finished before a poll saw six chunks done, and at 2 MiB/s a poll held up on the thread pool once missed it).
+        // finished before a poll saw six chunks done, and once a 4 s download at 2 MiB/s did too).
         using var nginx = NginxServer.Start(limitRate: "1m");
         var v1 = TestData.Random(32 << 20, seed: 1);
         var file = Path.Combine(nginx.Root, "model.gguf");
@@ -163,31 +163,13 @@ public sealed class HttpNginxTests : IDisposable
 
     /// <summary>
     /// Waits until the resume state of a running download lists at least that many chunks. The poller has a thread of
-    /// its own: on the thread pool its next poll waited behind other test classes' in-process downloads, which block
-    /// pool threads, and once missed the second in which the state showed enough chunks (a clean-clone .ci/run).
+    /// its own (LongRunning): once a poll on the thread pool missed the second in which the state showed enough chunks
+    /// (a clean-clone .ci/run), most likely held up behind other test classes' in-process downloads, which block pool
+    /// threads.
     /// </summary>
-    internal static Task WaitForPartialStateAsync(string dest, int minDoneChunks, FetcherProcess? process = null)
-    {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var poller = new Thread(() =>
-        {
-            try
-            {
-                PollPartialState(dest, minDoneChunks, process);
-                reached.SetResult();
-            }
-            catch (Exception e)
-            {
-                reached.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "partial-state poller",
-        };
-        poller.Start();
-        return reached.Task;
-    }
+    internal static Task WaitForPartialStateAsync(string dest, int minDoneChunks, FetcherProcess? process = null) =>
+        Task.Factory.StartNew(() => PollPartialState(dest, minDoneChunks, process), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void PollPartialState(string dest, int minDoneChunks, FetcherProcess? process)
     {
