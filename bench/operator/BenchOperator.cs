@@ -95,6 +95,9 @@ internal sealed class BenchOperator : IAsyncDisposable
         return _process.TotalProcessorTime.TotalSeconds;
     }
 
+    /// <summary>minflt from /proc/PID/stat: page faults served without I/O, such as the first touch of fresh memory.</summary>
+    public long MinorFaults() => long.Parse(File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7], CultureInfo.InvariantCulture);
+
     /// <summary>VmHWM: the process's peak resident set, in MiB.</summary>
     public double PeakRssMiB()
     {

@@ -20,6 +20,27 @@ internal static class MetricsText
     public static double PassesPerService(string before, string after, string controller, int services) =>
         (ReconcileTotal(after, controller) - ReconcileTotal(before, controller)) / services;
 
+    /// <summary>
+    /// What the operator's runtime did between two scrapes, from its own counters (ProcessMetrics in the controller
+    /// runtime): bytes allocated, collections by generation and their pauses, JIT, contended locks, exceptions.
+    /// </summary>
+    public static string RuntimeInWindow(string before, string after, long minorFaults)
+    {
+        double Delta(string name) => Value(after, name) - Value(before, name);
+        double Gc(string generation) => DeltaOfLabelled(before, after, $"dotnet_gc_collections_total{{gc_heap_generation=\"{generation}\"}}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"operator runtime in the window: {Delta("dotnet_gc_heap_total_allocated_bytes_total") / 1048576:F0} MiB allocated, collections gen0/gen1/gen2 {Gc("gen0")}/{Gc("gen1")}/{Gc("gen2")} ({Delta("dotnet_gc_pause_time_seconds_total"):F3} s paused), {Delta("dotnet_jit_compiled_methods_total")} methods jitted ({Delta("dotnet_jit_compilation_time_seconds_total"):F3} s), {Delta("dotnet_monitor_lock_contentions_total")} lock contentions, {Delta("dotnet_exceptions_total")} exceptions, {minorFaults} minor page faults");
+    }
+
+    private static double DeltaOfLabelled(string before, string after, string series)
+    {
+        static double Of(string text, string series) => text.Split('\n')
+            .Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture))
+            .SingleOrDefault();
+        return Of(after, series) - Of(before, series);
+    }
+
     private static double ReconcileTotal(string metricsText, string controller) =>
         Samples(metricsText, "controller_runtime_reconcile_total", controller).Sum(s => s.Value);
 }

@@ -36,6 +36,9 @@ internal static class OperatorRun
             // The operator's background tier-up of the warm-up's code is over before the window, as in an operator that
             // has been running (README, session 14); the window's JIT count starts here.
             var jitBefore = await JitQuiet.WaitAsync("the operator", async () => (long)MetricsText.Value(await op.MetricsAsync(), JitMethodsMetric));
+            // One more scrape, of code the JIT-quiet wait has already run: the runtime's counters at the window's start.
+            var runtimeBefore = await op.MetricsAsync();
+            var faultsBefore = op.MinorFaults();
             var timed = await TimedWindow.OpenAsync(sandbox.Server);
             var cpuBefore = op.CpuSeconds();
             await workload.CreateCustomResourcesAsync(sandbox.Admin, parallelism: 8);
@@ -43,6 +46,7 @@ internal static class OperatorRun
             await convergence.WaitAllCorrectAsync(workload, stall: TimeSpan.FromMinutes(1));
             window = timed.Close();
             operatorCpu = op.CpuSeconds() - cpuBefore;
+            var faults = op.MinorFaults() - faultsBefore;
             rss = op.PeakRssMiB();
             await op.GcDumpAsync();
             var metrics = await op.MetricsAsync();
@@ -50,6 +54,7 @@ internal static class OperatorRun
             modelPasses = MetricsText.PassesPerService(metricsBefore, metrics, "model", workload.Services);
             servicePasses = MetricsText.PassesPerService(metricsBefore, metrics, "inferenceservice", workload.Services);
             operatorJit = (long)MetricsText.Value(metrics, JitMethodsMetric) - jitBefore;
+            Console.Error.WriteLine("  " + MetricsText.RuntimeInWindow(runtimeBefore, metrics, faults));
             foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))
             {
                 Console.Error.WriteLine("  " + line);
