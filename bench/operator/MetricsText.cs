@@ -10,7 +10,7 @@ internal static class MetricsText
         .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains($"controller=\"{controller}\"", StringComparison.Ordinal))
         .Select(l => (l, double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)));
 
-    /// <summary>The value of the unlabelled sample <paramref name="name"/>, e.g. <c>dotnet_jit_compiled_methods_total 7546</c>.</summary>
+    /// <summary>The value of the sample <paramref name="name"/>, e.g. <c>dotnet_jit_compiled_methods_total 7546</c>; a labelled series is named with its labels.</summary>
     public static double Value(string metricsText, string name) => metricsText.Split('\n')
         .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
         .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture))
@@ -27,18 +27,9 @@ internal static class MetricsText
     public static string RuntimeInWindow(string before, string after, long minorFaults)
     {
         double Delta(string name) => Value(after, name) - Value(before, name);
-        double Gc(string generation) => DeltaOfLabelled(before, after, $"dotnet_gc_collections_total{{gc_heap_generation=\"{generation}\"}}");
+        double Gc(string generation) => Delta($"dotnet_gc_collections_total{{gc_heap_generation=\"{generation}\"}}");
         return string.Create(CultureInfo.InvariantCulture,
             $"operator runtime in the window: {Delta("dotnet_gc_heap_total_allocated_bytes_total") / 1048576:F0} MiB allocated, collections gen0/gen1/gen2 {Gc("gen0")}/{Gc("gen1")}/{Gc("gen2")} ({Delta("dotnet_gc_pause_time_seconds_total"):F3} s paused), {Delta("dotnet_jit_compiled_methods_total")} methods jitted ({Delta("dotnet_jit_compilation_time_seconds_total"):F3} s), {Delta("dotnet_monitor_lock_contentions_total")} lock contentions, {Delta("dotnet_exceptions_total")} exceptions, {minorFaults} minor page faults");
-    }
-
-    private static double DeltaOfLabelled(string before, string after, string series)
-    {
-        static double Of(string text, string series) => text.Split('\n')
-            .Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture))
-            .SingleOrDefault();
-        return Of(after, series) - Of(before, series);
     }
 
     private static double ReconcileTotal(string metricsText, string controller) =>
