@@ -83,7 +83,7 @@ internal static class OperatorRun
     private static async Task<string> WarmUpAsync(BenchSandbox sandbox, BenchOperator op)
     {
         string? metrics = null;
-        foreach (var warm in new[] { Workload.WarmUp, Workload.WarmUpAgain })
+        foreach (var warm in new[] { Workload.WarmUp, Workload.WarmUpAgain }.Concat(Workload.LongerWarmUp))
         {
             await warm.CreateNamespacesAsync(sandbox.Admin);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, warm);

@@ -30,6 +30,19 @@ internal sealed record Workload(int Services, int Namespaces, string NamespacePr
     /// </summary>
     public static Workload WarmUpAgain => new(100, 50, "warmer");
 
+    /// <summary>
+    /// <c>LLMKUBE_BENCH_OPERATOR_WARMUPS=N</c>: N more warm-up rounds of 1,000 services in 20 namespaces of their own
+    /// before the operator's window, for an operator that has run longer, e.g. long enough for dynamic PGO's tiers to
+    /// settle (README, session 17). 0 by default; anything but a whole number from 0 to 20 is refused.
+    /// </summary>
+    public static IReadOnlyList<Workload> LongerWarmUp => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_WARMUPS") switch
+    {
+        null or "" => [],
+        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rounds) && rounds <= 20 =>
+            Enumerable.Range(1, rounds).Select(r => new Workload(1000, 20, $"longer{r}")).ToList(),
+        var other => throw new ArgumentException($"LLMKUBE_BENCH_OPERATOR_WARMUPS={other}: use a whole number from 0 to 20 (0, the default, adds no rounds)"),
+    };
+
     public static Model ModelFor(string ns, string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
