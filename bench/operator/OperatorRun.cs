@@ -34,9 +34,10 @@ internal static class OperatorRun
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
             await convergence.OpenedAsync();
             // The operator's background tier-up of the warm-up's code is over before the window, as in an operator that
-            // has been running (README, session 14); the window's JIT count starts here.
-            var jitBefore = await JitQuiet.WaitAsync("the operator", async () => (long)MetricsText.Value(await op.MetricsAsync(), JitMethodsMetric));
-            // One more scrape, of code the JIT-quiet wait has already run: the runtime's counters at the window's start.
+            // has been running (README, session 14).
+            await JitQuiet.WaitAsync("the operator", async () => (long)MetricsText.Value(await op.MetricsAsync(), JitMethodsMetric));
+            // One more scrape, of code the JIT-quiet wait has already run: every runtime counter of the window, the JIT
+            // count included, starts here.
             var runtimeBefore = await op.MetricsAsync();
             var faultsBefore = op.MinorFaults();
             var timed = await TimedWindow.OpenAsync(sandbox.Server);
@@ -53,7 +54,7 @@ internal static class OperatorRun
             (p50, p99) = Percentiles.FromHistogram(metrics, "controller_runtime_reconcile_time_seconds", "inferenceservice");
             modelPasses = MetricsText.PassesPerService(metricsBefore, metrics, "model", workload.Services);
             servicePasses = MetricsText.PassesPerService(metricsBefore, metrics, "inferenceservice", workload.Services);
-            operatorJit = (long)MetricsText.Value(metrics, JitMethodsMetric) - jitBefore;
+            operatorJit = (long)(MetricsText.Value(metrics, JitMethodsMetric) - MetricsText.Value(runtimeBefore, JitMethodsMetric));
             Console.Error.WriteLine("  " + MetricsText.RuntimeInWindow(runtimeBefore, metrics, faults));
             foreach (var line in metrics.Split('\n').Where(l => MemoryOrReconcileLine(l)))
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s;
 using k8s.Models;
 using LlmKube.Api;
@@ -38,7 +39,7 @@ internal sealed record Workload(int Services, int Namespaces, string NamespacePr
     public static IReadOnlyList<Workload> LongerWarmUp => Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_WARMUPS") switch
     {
         null or "" => [],
-        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rounds) && rounds <= 20 =>
+        var text when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) && rounds <= 20 =>
             Enumerable.Range(1, rounds).Select(r => new Workload(1000, 20, $"longer{r}")).ToList(),
         var other => throw new ArgumentException($"LLMKUBE_BENCH_OPERATOR_WARMUPS={other}: use a whole number from 0 to 20 (0, the default, adds no rounds)"),
     };
