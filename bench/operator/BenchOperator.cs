@@ -22,17 +22,20 @@ internal sealed class BenchOperator : IAsyncDisposable
         _metricsPort = metricsPort;
     }
 
-    public static async Task<BenchOperator> StartAsync(string dll, string kubeconfig)
+    /// <param name="build">A framework-dependent build's <c>llmkube-operator.dll</c>, run with <c>dotnet</c>, or any other
+    /// path as an executable of its own (a Native AOT publish, bench/operator/README.md session 18).</param>
+    public static async Task<BenchOperator> StartAsync(string build, string kubeconfig)
     {
         var health = FreePort();
         var metrics = FreePort();
+        string[] command = build.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", build] : [build];
         // LLMKUBE_BENCH_TRACE=file.speedscope.json runs the operator under dotnet-trace (CPU sampling) for profiling.
         var trace = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_TRACE");
-        var info = new ProcessStartInfo(trace is null ? "dotnet" : Environment.GetEnvironmentVariable("DOTNET_TRACE") ?? "dotnet-trace") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(trace is null ? command[0] : Environment.GetEnvironmentVariable("DOTNET_TRACE") ?? "dotnet-trace") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (trace is not null)
         {
             trace = trace.Replace("{n}", Interlocked.Increment(ref s_started).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-            foreach (var arg in new[] { "collect", "--format", "speedscope", "-o", trace, "--", "dotnet" })
+            foreach (var arg in new[] { "collect", "--format", "speedscope", "-o", trace, "--", command[0] })
             {
                 info.ArgumentList.Add(arg);
             }
@@ -45,8 +48,8 @@ internal sealed class BenchOperator : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        foreach (var arg in new[] { dll, "--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
-            "--log-level", Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "info" })
+        foreach (var arg in command[1..].Concat(["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
+            "--log-level", Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "info"]))
         {
             info.ArgumentList.Add(arg);
         }

@@ -14,7 +14,7 @@ if (args is ["reads", ..])
 var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
-// LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships.
+// LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships (its .dll), or an executable.
 var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
 var learning = (BareLoop.Learning == LearnsOfPairs.ByWatch ? "by watch" : "in process (LLMKUBE_BENCH_BARE_LEARNS=inprocess)")
     + (BareLoop.WatchesChildren ? " and keeps its children from watches (LLMKUBE_BENCH_BARE_WATCHES_CHILDREN=1)" : "")

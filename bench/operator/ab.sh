@@ -5,8 +5,9 @@
 #   python3 bench/operator/ab_stats.py 'OUT/LABEL-*.md' ...
 #
 # Each round runs every build once, in the order given, as `OperatorBench.dll $SIZE $NAMESPACES $PAIRS` (defaults
-# 1000 20 5), writing OUT/LABEL-ROUND.md. PUBLISH_DIR holds llmkube-operator.dll (dotnet publish, README); what follows
-# a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV. Needs `dotnet build -c Release bench/operator` first.
+# 1000 20 5), writing OUT/LABEL-ROUND.md. PUBLISH_DIR holds llmkube-operator.dll (dotnet publish, README) or, from
+# a Native AOT publish, the executable llmkube-operator; what follows a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV.
+# Needs `dotnet build -c Release bench/operator` first.
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n 2,10p "$0" >&2; exit 2; }
 OUT=$1 ROUNDS=$2
@@ -21,9 +22,12 @@ for round in $(seq 1 "$ROUNDS"); do
     label=${spec%%=*} rest=${spec#*=}
     dir=${rest%%;*} envs=""
     [ "$dir" != "$rest" ] && envs=${rest#*;}
-    [ -f "$dir/llmkube-operator.dll" ] || { echo "$label: no llmkube-operator.dll in $dir" >&2; exit 1; }
+    # a framework-dependent publish has llmkube-operator.dll, a Native AOT publish only the executable
+    bin="$dir/llmkube-operator.dll"
+    [ -f "$bin" ] || bin="$dir/llmkube-operator"
+    [ -f "$bin" ] || { echo "$label: neither llmkube-operator.dll nor llmkube-operator in $dir" >&2; exit 1; }
     echo "round $round/$ROUNDS: $label ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    LLMKUBE_BENCH_OPERATOR="$dir/llmkube-operator.dll" LLMKUBE_BENCH_OPERATOR_ENV="$envs" \
+    LLMKUBE_BENCH_OPERATOR="$bin" LLMKUBE_BENCH_OPERATOR_ENV="$envs" \
       dotnet "$BENCH" "$SIZE" "$NAMESPACES" "$PAIRS" > "$OUT/$label-$round.md" 2>&1
   done
 done
