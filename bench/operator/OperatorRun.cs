@@ -22,13 +22,13 @@ internal static class OperatorRun
 {
     private const string JitMethodsMetric = "dotnet_jit_compiled_methods_total";
 
-    public static async Task<OperatorMeasurement> RunAsync(Workload workload, string operatorDll)
+    public static async Task<OperatorMeasurement> RunAsync(Workload workload, string operatorBuild)
     {
         await using var sandbox = await BenchSandbox.StartAsync(workload);
         WindowMeasurement window;
         double rss, p50, p99, operatorCpu, modelPasses, servicePasses;
         long operatorJit;
-        await using (var op = await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
+        await using (var op = await BenchOperator.StartAsync(operatorBuild, sandbox.OperatorKubeconfig))
         {
             var metricsBefore = await WarmUpAsync(sandbox, op);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
@@ -64,7 +64,7 @@ internal static class OperatorRun
 
         await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
         var startup = Stopwatch.StartNew();
-        await using (await BenchOperator.StartAsync(operatorDll, sandbox.OperatorKubeconfig))
+        await using (await BenchOperator.StartAsync(operatorBuild, sandbox.OperatorKubeconfig))
         {
         }
 

@@ -15,7 +15,7 @@ var sizes = (args.Length > 0 ? args[0] : "1000").Split(',').Select(s => int.Pars
 var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 // LLMKUBE_BENCH_OPERATOR points at another build, e.g. the ReadyToRun publish the image ships (its .dll), or an executable.
-var operatorDll = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
+var operatorBuild = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
 var learning = (BareLoop.Learning == LearnsOfPairs.ByWatch ? "by watch" : "in process (LLMKUBE_BENCH_BARE_LEARNS=inprocess)")
     + (BareLoop.WatchesChildren ? " and keeps its children from watches (LLMKUBE_BENCH_BARE_WATCHES_CHILDREN=1)" : "")
     + (Workload.LongerWarmUp.Count is > 0 and var rounds ? $"; the operator warms up with {rounds} more rounds of 1,000 services (LLMKUBE_BENCH_OPERATOR_WARMUPS)" : "");
@@ -39,7 +39,7 @@ for (var i = 1; i <= warmUpBareLoops; i++)
     Console.Error.WriteLine($"warm-up {i}/{warmUpBareLoops + 1}: unrecorded bare loop of {warmUp.Services} services, {run.Seconds:F2} s, {run.BenchJitMethods} methods compiled in its window");
 }
 
-var warmOperator = await OperatorRun.RunAsync(warmUp, operatorDll);
+var warmOperator = await OperatorRun.RunAsync(warmUp, operatorBuild);
 Console.Error.WriteLine($"warm-up {warmUpBareLoops + 1}/{warmUpBareLoops + 1}: unrecorded operator run of {warmUp.Services} services, {warmOperator.Window.Seconds:F2} s");
 
 var summary = new List<string>();
@@ -56,7 +56,7 @@ foreach (var size in sizes)
         Console.Error.WriteLine($"{size}/{namespaces} pair {i}: bare loop (load {load})");
         var bare = await BareLoop.RunAsync(workload);
         Console.Error.WriteLine($"{size}/{namespaces} pair {i}: operator (load {LoadAverage()})");
-        var op = await OperatorRun.RunAsync(workload, operatorDll);
+        var op = await OperatorRun.RunAsync(workload, operatorBuild);
         pairs.Add(new BenchPair(i, load, bare, op));
         Console.Error.WriteLine(Report.PairRow(pairs[^1], size));
     }
