@@ -35,7 +35,7 @@ internal static class BareLoop
         var applied = Channel.CreateUnbounded<(Model, InferenceService)>();
         var modelsReady = Channel.CreateUnbounded<(Model, InferenceService)>();
         var claims = new ConcurrentDictionary<string, Lazy<Task<V1PersistentVolumeClaim>>>();
-        var workers = new ParallelOptions { MaxDegreeOfParallelism = new OperatorOptions().Workers };
+        var workers = new ParallelOptions { MaxDegreeOfParallelism = Workers };
         var models = ResourceKind.Custom<Model>().CreateClient(client);
         var services = ResourceKind.Custom<InferenceService>().CreateClient(client);
         using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, workload);
@@ -127,6 +127,26 @@ internal static class BareLoop
         "1" => true,
         var other => throw new ArgumentException($"LLMKUBE_BENCH_BARE_WATCHES_CHILDREN={other}: use 1 or 0 (the default)"),
     };
+
+    /// <summary>
+    /// Reconciles in flight per kind: what the operator runs with, its default <c>--workers</c> or the value given in
+    /// <c>LLMKUBE_BENCH_OPERATOR_ARGS</c>, so that both sides overlap the same number of writes (README, session 19).
+    /// <c>LLMKUBE_BENCH_BARE_WORKERS=N</c> sets it apart from the operator's. Anything but a whole number from 1 to 64 is
+    /// refused, as the operator refuses it.
+    /// </summary>
+    public static int Workers => (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_BARE_WORKERS") ?? OperatorWorkersFlag()) switch
+    {
+        null or "" => new OperatorOptions().Workers,
+        var text when int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 64 => n,
+        var other => throw new ArgumentException($"{other}: the bare loop's workers (LLMKUBE_BENCH_BARE_WORKERS, or --workers in LLMKUBE_BENCH_OPERATOR_ARGS) must be a whole number from 1 to 64"),
+    };
+
+    private static string? OperatorWorkersFlag()
+    {
+        var flags = (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.LastIndexOf(flags, "--workers");
+        return at >= 0 && at + 1 < flags.Length ? flags[at + 1] : null;
+    }
 
     /// <summary>Pairs each Model with its InferenceService as both arrive (ADDED), until the workload's every pair has.</summary>
     private static async Task LearnAsync(IResourceClient<Model> models, IResourceClient<InferenceService> services,

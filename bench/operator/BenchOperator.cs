@@ -48,7 +48,9 @@ internal sealed class BenchOperator : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        foreach (var arg in command[1..].Concat(["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
+        // LLMKUBE_BENCH_OPERATOR_ARGS="--workers 2" adds operator flags (space-separated), for A/B of its settings.
+        var extra = (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var arg in command[1..].Concat(extra).Concat(["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
             "--log-level", Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "info"]))
         {
             info.ArgumentList.Add(arg);

@@ -18,7 +18,9 @@ var pairCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCultur
 var operatorBuild = Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR") ?? LlmKube.Tests.Shared.BuiltExecutables.OperatorDll;
 var learning = (BareLoop.Learning == LearnsOfPairs.ByWatch ? "by watch" : "in process (LLMKUBE_BENCH_BARE_LEARNS=inprocess)")
     + (BareLoop.WatchesChildren ? " and keeps its children from watches (LLMKUBE_BENCH_BARE_WATCHES_CHILDREN=1)" : "")
-    + (Workload.LongerWarmUp.Count is > 0 and var rounds ? $"; the operator warms up with {rounds} more rounds of 1,000 services (LLMKUBE_BENCH_OPERATOR_WARMUPS)" : "");
+    + $", {BareLoop.Workers} reconciles in flight per kind"
+    + (Workload.LongerWarmUp.Count is > 0 and var rounds ? $"; the operator warms up with {rounds} more rounds of 1,000 services (LLMKUBE_BENCH_OPERATOR_WARMUPS)" : "")
+    + (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") is { Length: > 0 } flags && !string.IsNullOrWhiteSpace(flags) ? $"; operator flags added: {flags.Trim()} (LLMKUBE_BENCH_OPERATOR_ARGS)" : "");
 Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {LoadAverage()} at start, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, the bare loop learns of pairs {learning}");
 // Unrecorded runs first: the bench process's own JIT warm-up must not count against either side; the bare loop
 // always runs first in a pair, so it would favour the operator. One run of 500 was not enough (at 1,000/20 the bare

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # A/B of operator builds: alternating runs of the bench at one size, so a change in the machine's load hits every build.
 #
-#   bench/operator/ab.sh OUT ROUNDS LABEL=PUBLISH_DIR[;ENV=VALUE;...] LABEL=PUBLISH_DIR ...
+#   bench/operator/ab.sh OUT ROUNDS LABEL=PUBLISH_DIR[;ENV=VALUE;...][;--flag value ...] LABEL=PUBLISH_DIR ...
 #   python3 bench/operator/ab_stats.py 'OUT/LABEL-*.md' ...
 #
 # Each round runs every build once, in the order given, as `OperatorBench.dll $SIZE $NAMESPACES $PAIRS` (defaults
 # 1000 20 5), writing OUT/LABEL-ROUND.md. PUBLISH_DIR holds llmkube-operator.dll (dotnet publish, README) or, from
-# a Native AOT publish, the executable llmkube-operator; what follows a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV.
+# a Native AOT publish, the executable llmkube-operator; what follows a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV, except
+# a part starting with '--', which goes to LLMKUBE_BENCH_OPERATOR_ARGS (operator flags, e.g. ';--workers 2').
 # Needs `dotnet build -c Release bench/operator` first.
 set -euo pipefail
-[ $# -ge 3 ] || { sed -n 2,10p "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,11p "$0" >&2; exit 2; }
 OUT=$1 ROUNDS=$2
 shift 2
 SIZE=${SIZE:-1000} NAMESPACES=${NAMESPACES:-20} PAIRS=${PAIRS:-5}
@@ -20,14 +21,19 @@ mkdir -p "$OUT"
 for round in $(seq 1 "$ROUNDS"); do
   for spec in "$@"; do
     label=${spec%%=*} rest=${spec#*=}
-    dir=${rest%%;*} envs=""
-    [ "$dir" != "$rest" ] && envs=${rest#*;}
+    dir=${rest%%;*} envs="" args=""
+    if [ "$dir" != "$rest" ]; then
+      IFS=';' read -ra parts <<< "${rest#*;}"
+      for part in "${parts[@]}"; do
+        case $part in --*) args="$args $part" ;; *) envs="$envs${envs:+;}$part" ;; esac
+      done
+    fi
     # a framework-dependent publish has llmkube-operator.dll, a Native AOT publish only the executable
     bin="$dir/llmkube-operator.dll"
     [ -f "$bin" ] || bin="$dir/llmkube-operator"
     [ -f "$bin" ] || { echo "$label: neither llmkube-operator.dll nor llmkube-operator in $dir" >&2; exit 1; }
     echo "round $round/$ROUNDS: $label ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    LLMKUBE_BENCH_OPERATOR="$bin" LLMKUBE_BENCH_OPERATOR_ENV="$envs" \
+    LLMKUBE_BENCH_OPERATOR="$bin" LLMKUBE_BENCH_OPERATOR_ENV="$envs" LLMKUBE_BENCH_OPERATOR_ARGS="$args" \
       dotnet "$BENCH" "$SIZE" "$NAMESPACES" "$PAIRS" > "$OUT/$label-$round.md" 2>&1
   done
 done
