@@ -5,7 +5,9 @@
 
 The operator's CPU is the mean over pairs (the steadier measure); the ratio and times are medians. Two identical
 builds measured this way differed by 0.06 in ratio and 1 % in CPU over 10 pairs each (README, session 12), and one
-build's rounds of five pairs by up to 0.8 CPU-s: read differences under about 5 % as noise.
+build's rounds of five pairs by up to 0.8 CPU-s: read differences under about 5 % as noise. The operator's CPU over
+the bench process's in the same window (median and quartiles, per pair) takes out most of the machine's drift: the
+bench does the same work in every operator run (README, session 19).
 """
 import glob
 import re
@@ -39,11 +41,14 @@ def main(patterns):
             print(f"{pattern}: no pairs")
             continue
         col = lambda k: [r[k] for r in rows]
+        share = [r["op_cpu"] / r["bench_cpu"] for r in rows]
+        q1, _, q3 = statistics.quantiles(share, n=4) if len(share) > 1 else (share[0], 0, share[0])
         print(f"{pattern}: {len(rows)} pairs, load {min(col('load'))}-{max(col('load'))} | "
               f"ratio {statistics.median(col('ratio')):.2f}x ({min(col('ratio')):.2f}-{max(col('ratio')):.2f}) | "
               f"bare s {statistics.median(col('bare')):.2f} | operator s {statistics.median(col('operator')):.2f} | "
               f"operator CPU-s {statistics.mean(col('op_cpu')):.2f} | bench CPU-s {statistics.mean(col('bench_cpu')):.2f} | "
-              f"bare CPU-s {statistics.mean(col('bare_cpu')):.2f} | InferenceService passes {statistics.median(col('passes')):.2f} | "
+              f"bare CPU-s {statistics.mean(col('bare_cpu')):.2f} | "
+              f"operator/bench CPU {statistics.median(share):.2f} ({q1:.2f}-{q3:.2f}) | InferenceService passes {statistics.median(col('passes')):.2f} | "
               f"peak RSS {min(col('rss'))}-{max(col('rss'))} MiB | start-up {statistics.median(col('startup')):.2f} s")
 
 
