@@ -1,12 +1,12 @@
 using System.CommandLine;
 using k8s;
+using LlmKube.Contracts;
 using LlmKube.ControllerRuntime;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
-using LlmKube.Contracts;
 using Microsoft.Extensions.Logging;
 
-// Before the first socket, when the runtime reads it: socket continuations on the epoll threads, about 15 % less
+// Before the first socket, when the runtime reads it: socket continuations on the epoll threads, about an eighth less
 // operator CPU in bench/operator (README, session 19); DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 turns it off.
 var inlineSocketCompletions = InlineSocketCompletions.PreferUnlessSet();
 
