@@ -6,8 +6,9 @@
 The operator's CPU is the mean over pairs (the steadier measure); the ratio and times are medians. Two identical
 builds measured this way differed by 0.06 in ratio and 1 % in CPU over 10 pairs each (README, session 12), and one
 build's rounds of five pairs by up to 0.8 CPU-s: read differences under about 5 % as noise. The operator's CPU over
-the bench process's in the same window (median and quartiles, per pair) takes out most of the machine's drift: the
-bench does the same work in every operator run (README, session 19).
+the bench process's in the same window (median and quartiles, per pair) is printed too, but read it beside both
+absolute numbers: the bench process's CPU moves when the operator changes how it talks to the sandbox (session 19:
+0.2 CPU-s more with socket completions inline, while the operator's own fell by 0.03; README).
 """
 import glob
 import re

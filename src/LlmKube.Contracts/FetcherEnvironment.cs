@@ -89,7 +89,7 @@ public static class FetcherEnvironment
     ];
 
     /// <summary>Not read by the fetcher but by the .NET runtime it runs on: socket completions inline (fewer thread hops per chunk).</summary>
-    public const string InlineCompletions = InlineSocketCompletions.Variable;
+    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 }
 
 /// <summary>The fetcher's binary and its subcommands, as the builders and the CLI's cache Jobs call them.</summary>

@@ -1,14 +1,9 @@
 using System.CommandLine;
 using k8s;
-using LlmKube.Contracts;
 using LlmKube.ControllerRuntime;
 using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
-
-// Before the first socket, when the runtime reads it: socket continuations on the epoll threads, about an eighth less
-// operator CPU in bench/operator (README, session 19); DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 turns it off.
-var inlineSocketCompletions = InlineSocketCompletions.PreferUnlessSet();
 
 // Before anything uses the client's JSON options (they lock on first use): cached objects share their strings and
 // quantities, each distinct quantity is canonicalised once, and timestamps skip the culture-aware parser.
@@ -58,8 +53,8 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
 await using var host = new OperatorHost(config, options, loggers);
-logger.LogInformation("starting llmkube-operator {Version}: cache mode {Mode}, caching {Enabled}, watching {Watched}, leader election {LeaderElect}, socket completions inline {InlineSocketCompletions}",
-    LlmKube.Api.ProductVersion.Current, options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "all namespaces", options.LeaderElect, inlineSocketCompletions);
+logger.LogInformation("starting llmkube-operator {Version}: cache mode {Mode}, caching {Enabled}, watching {Watched}, leader election {LeaderElect}",
+    LlmKube.Api.ProductVersion.Current, options.ModelCacheMode, options.ModelCacheEnabled, options.Namespace ?? "all namespaces", options.LeaderElect);
 if (options.LeaderElect)
 {
     var lease = OperatorNamespace.ForLease(options.LeaderElectionNamespace);

@@ -104,23 +104,6 @@ public sealed class OperatorModeScenarios
     }
 
     [Theory]
-    [InlineData(null, true)]
-    [InlineData("0", false)]
-    [InlineData("1", true)]
-    public async Task Socket_completions_run_inline_unless_the_variable_turns_them_off(string? variable, bool inline)
-    {
-        await using var cluster = await TestCluster.StartAsync();
-        var environment = variable is null ? null : new Dictionary<string, string> { [LlmKube.Contracts.InlineSocketCompletions.Variable] = variable };
-        await using var op = await OperatorProcess.StartAsync(cluster.OperatorKubeconfig, environment: environment);
-
-        Assert.Contains($"socket completions inline {inline}", op.Log, StringComparison.Ordinal);
-        // What the runtime did with it: one epoll thread per processor with inline completions, else one (below 45 processors).
-        var epollThreads = Directory.GetDirectories($"/proc/{op.ProcessId}/task")
-            .Count(task => File.Exists(Path.Combine(task, "comm")) && File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
-        Assert.Equal(inline ? Environment.ProcessorCount : 1, epollThreads);
-    }
-
-    [Theory]
     [InlineData("--model-cache-mode", "perservice", "--model-cache-mode \"perservice\" is not valid: use shared or perService")]
     [InlineData("--model-cache-enabled", "maybe", "--model-cache-enabled \"maybe\" is not valid")]
     public async Task A_bad_flag_stops_start_up_with_a_clear_message(string flag, string value, string message)

@@ -33,9 +33,6 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The operator's process id (<c>dotnet</c> hosts the runtime in its own process).</summary>
-    public int ProcessId => _process.Id;
-
     public int ExitCode => _process.ExitCode;
 
     public string Log
@@ -62,14 +59,12 @@ internal sealed class OperatorProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the operator with exactly <paramref name="args"/>, which must bind the health port given.
-    /// <c>POD_NAMESPACE</c> and the runtime's inline socket completions setting are never inherited from the test run;
-    /// <paramref name="environment"/> may set them.</summary>
+    /// <c>POD_NAMESPACE</c> is never inherited from the test run; <paramref name="environment"/> may set it.</summary>
     public static async Task<OperatorProcess> StartWithArgsAsync(IReadOnlyList<string> args, int healthPort, int metricsPort, bool waitReady = true,
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("POD_NAMESPACE");
-        info.Environment.Remove(LlmKube.Contracts.InlineSocketCompletions.Variable);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
