@@ -143,7 +143,7 @@ internal static class BareLoop
 
     private static string? OperatorWorkersFlag()
     {
-        var flags = (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var flags = BenchOperator.ExtraFlags;
         var at = Array.LastIndexOf(flags, "--workers");
         return at >= 0 && at + 1 < flags.Length ? flags[at + 1] : null;
     }

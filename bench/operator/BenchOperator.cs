@@ -22,6 +22,10 @@ internal sealed class BenchOperator : IAsyncDisposable
         _metricsPort = metricsPort;
     }
 
+    /// <summary><c>LLMKUBE_BENCH_OPERATOR_ARGS="--workers 2"</c>: operator flags (space-separated) added to every start,
+    /// for A/B of its settings.</summary>
+    public static string[] ExtraFlags => (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     /// <param name="build">A framework-dependent build's <c>llmkube-operator.dll</c>, run with <c>dotnet</c>, or any other
     /// path as an executable of its own (a Native AOT publish, bench/operator/README.md session 18).</param>
     public static async Task<BenchOperator> StartAsync(string build, string kubeconfig)
@@ -48,9 +52,7 @@ internal sealed class BenchOperator : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        // LLMKUBE_BENCH_OPERATOR_ARGS="--workers 2" adds operator flags (space-separated), for A/B of its settings.
-        var extra = (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var arg in command[1..].Concat(extra).Concat(["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
+        foreach (var arg in command[1..].Concat(ExtraFlags).Concat(["--kubeconfig", kubeconfig, "--health-port", health.ToString(CultureInfo.InvariantCulture), "--metrics-port", metrics.ToString(CultureInfo.InvariantCulture),
             "--log-level", Environment.GetEnvironmentVariable("LLMKUBE_LOG_LEVEL") ?? "info"]))
         {
             info.ArgumentList.Add(arg);

@@ -20,7 +20,7 @@ var learning = (BareLoop.Learning == LearnsOfPairs.ByWatch ? "by watch" : "in pr
     + (BareLoop.WatchesChildren ? " and keeps its children from watches (LLMKUBE_BENCH_BARE_WATCHES_CHILDREN=1)" : "")
     + $", {BareLoop.Workers} reconciles in flight per kind"
     + (Workload.LongerWarmUp.Count is > 0 and var rounds ? $"; the operator warms up with {rounds} more rounds of 1,000 services (LLMKUBE_BENCH_OPERATOR_WARMUPS)" : "")
-    + (Environment.GetEnvironmentVariable("LLMKUBE_BENCH_OPERATOR_ARGS") is { Length: > 0 } flags && !string.IsNullOrWhiteSpace(flags) ? $"; operator flags added: {flags.Trim()} (LLMKUBE_BENCH_OPERATOR_ARGS)" : "");
+    + (BenchOperator.ExtraFlags is { Length: > 0 } flags ? $"; operator flags added: {string.Join(' ', flags)} (LLMKUBE_BENCH_OPERATOR_ARGS)" : "");
 Console.WriteLine($"# operator benchmark, {Environment.ProcessorCount} CPUs, load average {LoadAverage()} at start, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, the bare loop learns of pairs {learning}");
 // Unrecorded runs first: the bench process's own JIT warm-up must not count against either side; the bare loop
 // always runs first in a pair, so it would favour the operator. One run of 500 was not enough (at 1,000/20 the bare
