@@ -6,7 +6,7 @@
 #
 # Each round runs every build once, in the order given, as `OperatorBench.dll $SIZE $NAMESPACES $PAIRS` (defaults
 # 1000 20 5), writing OUT/LABEL-ROUND.md. PUBLISH_DIR holds llmkube-operator.dll (dotnet publish, README) or, from
-# a Native AOT publish, the executable llmkube-operator; what follows a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV, except
+# a Native AOT or self-contained publish, the executable llmkube-operator; what follows a ';' goes to LLMKUBE_BENCH_OPERATOR_ENV, except
 # a part starting with '--', which goes to LLMKUBE_BENCH_OPERATOR_ARGS (operator flags, e.g. ';--workers 2').
 # Needs `dotnet build -c Release bench/operator` first.
 set -euo pipefail
@@ -28,9 +28,10 @@ for round in $(seq 1 "$ROUNDS"); do
         case $part in --*) args="$args $part" ;; *) envs="$envs${envs:+;}$part" ;; esac
       done
     fi
-    # a framework-dependent publish has llmkube-operator.dll, a Native AOT publish only the executable
+    # a framework-dependent publish has llmkube-operator.dll, run with dotnet; a Native AOT publish only the
+    # executable, and a self-contained one (it carries libcoreclr.so) cannot run under dotnet: both run as they are
     bin="$dir/llmkube-operator.dll"
-    [ -f "$bin" ] || bin="$dir/llmkube-operator"
+    { [ -f "$bin" ] && [ ! -f "$dir/libcoreclr.so" ]; } || bin="$dir/llmkube-operator"
     [ -f "$bin" ] || { echo "$label: neither llmkube-operator.dll nor llmkube-operator in $dir" >&2; exit 1; }
     echo "round $round/$ROUNDS: $label ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
     LLMKUBE_BENCH_OPERATOR="$bin" LLMKUBE_BENCH_OPERATOR_ENV="$envs" LLMKUBE_BENCH_OPERATOR_ARGS="$args" \
