@@ -99,6 +99,10 @@ echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 CSV=$W/results.csv
 echo "rep,method,wall_s,user_s,sys_s,maxrss_kb" > "$CSV"
+# What the fetcher's done line says its stages were busy with (src/LlmKube.Fetcher/README.md, "Publish"); older
+# builds print no such figures and get no row.
+STAGES=$W/stages.csv
+echo "rep,method,sha256_s,disk_s,publish_s" > "$STAGES"
 for rep in $(seq 1 "$REPS"); do
   for m in "${METHODS[@]}"; do
     IFS='|' read -r name cmd out <<<"$m"
@@ -109,6 +113,7 @@ for rep in $(seq 1 "$REPS"); do
       if [ "$rep" = 1 ]; then cmp -s "$out" "$FILE" || { echo "$name: content differs" >&2; exit 1; }; fi
     fi
     echo "$rep,$name,$(cat "$W/time.txt")" >> "$CSV"
+    sed -nE "s/.*busy: sha256 ([0-9.]+)s, disk I\/O ([0-9.]+)s, [a-z ]+ ([0-9.]+)s\).*/$rep,$name,\1,\2,\3/p" "$W/stderr.txt" >> "$STAGES"
     echo "rep $rep $name $(cat "$W/time.txt")" >&2
   done
 done
@@ -123,4 +128,4 @@ python3 "$HERE/hits.py" "$HITS" 20 -- "$FETCH" fetch --source "$URL" --dest "$W/
 /usr/bin/time -o "$W/hit-rss.txt" -f '%M' "$FETCH" fetch --source "$URL" --dest "$W/out/k/model.gguf" --sha256 "$SHA" $ALLOW 2>/dev/null
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 "$HERE/summarize.py" "$CSV" "$HITS" "$SIZE_MIB" "$(cat "$W/hit-rss.txt")"
+python3 "$HERE/summarize.py" "$CSV" "$HITS" "$SIZE_MIB" "$(cat "$W/hit-rss.txt")" "$STAGES"

@@ -83,3 +83,18 @@ print(f"\ncache hit (AOT binary, {len(hw)} runs after 3 warm-ups): median {stati
 tw = hit_times("true")
 if tw:
     print(f"/bin/true timed the same way, interleaved: median {statistics.median(tw):.1f} ms, min {tw[0]:.1f} ms")
+
+# The fetcher's own account of each run (its done line): how long sha256 and the file's I/O were busy, beside the
+# wall time /usr/bin/time measured for the same run.
+stages = list(csv.DictReader(open(sys.argv[5]))) if len(sys.argv) > 5 else []
+if stages:
+    print("\nbusy stages, from the fetcher's done line (medians over repetitions; sha256 is one thread, disk I/O sums the writers):")
+    print("| method | wall s | sha256 busy s | share of wall | disk I/O busy s | fsync and rename s |")
+    print("|---|---|---|---|---|---|")
+    wall = {(r["rep"], r["method"]): float(r["wall_s"]) for r in rows}
+    for m in [m for m in methods if any(st["method"] == m for st in stages)]:
+        mine = [st for st in stages if st["method"] == m]
+        col = lambda c: statistics.median(float(st[c]) for st in mine)
+        share = statistics.median(float(st["sha256_s"]) / wall[(st["rep"], m)] for st in mine)
+        print(f"| {m} | {statistics.median(wall[(st['rep'], m)] for st in mine):.2f} | {col('sha256_s'):.2f} | {share:.0%} | "
+              f"{col('disk_s'):.2f} | {col('publish_s'):.2f} |")

@@ -84,6 +84,7 @@ internal sealed class Downloader(FetchContext context)
         var ranged = remote.AcceptsRanges && remote.Size is not null && remote.DataValidator.GuardsRanges;
         using var partial = PartialDownload.Open(file, remote, job.RecordedSource, options.ChunkSize, ranged, context.Transfer.DirectIo, context.Transfer.Fsync, context.Time, context.Reporter.Log);
         var counter = new ByteCounter { Total = remote.Size };
+        var stages = new StageTimes(context.Time);
         var started = context.Time.GetTimestamp();
         if (partial.Resumed)
         {
@@ -106,13 +107,13 @@ internal sealed class Downloader(FetchContext context)
         {
             if (ranged)
             {
-                var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, context.Time, () => partial.SaveState());
+                var transfer = new RangedTransfer(job.Source, remote, partial.File, partial.Map!, context.Transfer, counter, stages, context.Time, () => partial.SaveState());
                 digest = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
                 length = remote.Size!.Value;
             }
             else
             {
-                var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, context.Time);
+                var transfer = new StreamTransfer(job.Source, remote, partial.File, context.Transfer, counter, stages, context.Time);
                 (digest, length) = await transfer.RunAsync(transferCts.Token).ConfigureAwait(false);
             }
         }
@@ -162,6 +163,7 @@ internal sealed class Downloader(FetchContext context)
             check ??= by;
         }
 
+        var publishing = context.Time.GetTimestamp();
         try
         {
             partial.Publish(file, length, context.Transfer.Fsync, (size, mtime) => new Sidecar
@@ -188,9 +190,11 @@ internal sealed class Downloader(FetchContext context)
             throw;
         }
 
+        var published = context.Time.GetElapsedTime(publishing).TotalSeconds;
         var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
         context.Reporter.Log($"done: {job.FinalPath} ({ProgressReporterBytes(length)}, {ProgressReporterBytes(counter.Received)} transferred in {seconds:F1}s, "
-            + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s), sha256 {sha} ({check ?? "computed"})");
+            + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s; busy: sha256 {stages.Hashing.TotalSeconds:F2}s, "
+            + $"disk I/O {stages.Disk.TotalSeconds:F2}s, {(context.Transfer.Fsync ? "fsync and rename" : "rename")} {published:F2}s), sha256 {sha} ({check ?? "computed"})");
         return new FileResult(job.FinalPath, FileOutcome.Downloaded, counter.Received);
     }
 

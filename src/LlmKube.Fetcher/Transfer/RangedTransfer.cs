@@ -22,6 +22,7 @@ internal sealed class RangedTransfer(
     ChunkMap map,
     TransferSettings settings,
     ByteCounter counter,
+    StageTimes stages,
     TimeProvider time,
     Action onChunkDone)
 {
@@ -83,7 +84,9 @@ internal sealed class RangedTransfer(
         {
             await foreach (var (index, buffer) in toWrite.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
+                var start = stages.Start();
                 file.Write(buffer, (int)map.Length(index), map.Offset(index));
+                stages.DiskDone(start);
                 map.MarkDone(index); // before Written: an early flush it starts covers this chunk (TargetFile.Open)
                 file.Written(map.Offset(index), map.Length(index), moreQueued: toWrite.Reader.Count > 0);
                 onChunkDone();
@@ -102,8 +105,12 @@ internal sealed class RangedTransfer(
                 {
                     // Its own buffer: taking one from the window could wait forever on buffers only this loop returns.
                     readBack ??= new AlignedBuffer(checked((int)map.ChunkSize));
+                    var read = stages.Start();
                     file.Read(readBack, length, map.Offset(i));
+                    stages.DiskDone(read);
+                    var hashing = stages.Start();
                     hash.AppendData(readBack.Memory.Span[..length]);
+                    stages.Hashed(hashing);
                     continue;
                 }
 
@@ -114,7 +121,9 @@ internal sealed class RangedTransfer(
                     await signal.WaitAsync(cts.Token).ConfigureAwait(false);
                 }
 
+                var start = stages.Start();
                 hash.AppendData(buffer.Memory.Span[..length]);
+                stages.Hashed(start);
                 buffer.ReleaseTo(free.Writer);
             }
 

@@ -18,6 +18,7 @@ internal sealed class StreamTransfer(
     TargetFile file,
     TransferSettings settings,
     ByteCounter counter,
+    StageTimes stages,
     TimeProvider time)
 {
     private const int Buffers = 8;
@@ -138,7 +139,9 @@ internal sealed class StreamTransfer(
             // on every path, so the hasher always ends.
             await foreach (var (buffer, count) in toHash.Reader.ReadAllAsync(outer).ConfigureAwait(false))
             {
+                var start = stages.Start();
                 hash.AppendData(buffer.Memory.Span[..count]);
+                stages.Hashed(start);
                 buffer.ReleaseTo(free.Writer);
             }
 
@@ -150,7 +153,9 @@ internal sealed class StreamTransfer(
         {
             await foreach (var (buffer, count) in full.Reader.ReadAllAsync(outer).ConfigureAwait(false))
             {
+                var start = stages.Start();
                 file.Write(buffer, count, offset);
+                stages.DiskDone(start);
                 file.Written(offset, count, moreQueued: full.Reader.Count > 0);
                 offset += count;
                 buffer.ReleaseTo(free.Writer);
