@@ -97,4 +97,4 @@ if stages:
         col = lambda c: statistics.median(float(st[c]) for st in mine)
         share = statistics.median(float(st["sha256_s"]) / wall[(st["rep"], m)] for st in mine)
         print(f"| {m} | {statistics.median(wall[(st['rep'], m)] for st in mine):.2f} | {col('sha256_s'):.2f} | {share:.0%} | "
-              f"{col('disk_s'):.2f} | {col('publish_s'):.2f} |")
+              f"{col('disk_s'):.2f} | {col('publish_s'):.3f} |")

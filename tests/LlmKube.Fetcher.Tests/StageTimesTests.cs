@@ -61,6 +61,6 @@ public sealed partial class StageTimesTests : IDisposable
         Assert.InRange(Seconds("published"), 0, Seconds("wall") + 0.05);
     }
 
-    [GeneratedRegex(@"done: .* transferred in (?<wall>\d+\.\d)s, [^;]*/s; busy: sha256 (?<sha256>\d+\.\d\d)s, disk I/O (?<disk>\d+\.\d\d)s, (?<publish>fsync and rename|rename) (?<published>\d+\.\d\d)s\), sha256 [0-9a-f]{64} \(expected\)")]
+    [GeneratedRegex(@"done: .* transferred in (?<wall>\d+\.\d)s, [^;]*/s; busy: sha256 (?<sha256>\d+\.\d{3})s, disk I/O (?<disk>\d+\.\d{3})s, (?<publish>fsync and rename|rename) (?<published>\d+\.\d{3})s\), sha256 [0-9a-f]{64} \(expected\)")]
     private static partial Regex DoneLine();
 }

@@ -193,8 +193,8 @@ internal sealed class Downloader(FetchContext context)
         var published = context.Time.GetElapsedTime(publishing).TotalSeconds;
         var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
         context.Reporter.Log($"done: {job.FinalPath} ({ProgressReporterBytes(length)}, {ProgressReporterBytes(counter.Received)} transferred in {seconds:F1}s, "
-            + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s; busy: sha256 {stages.Hashing.TotalSeconds:F2}s, "
-            + $"disk I/O {stages.Disk.TotalSeconds:F2}s, {(context.Transfer.Fsync ? "fsync and rename" : "rename")} {published:F2}s), sha256 {sha} ({check ?? "computed"})");
+            + $"{ProgressReporterBytes((long)(counter.Received / Math.Max(seconds, 1e-3)))}/s; busy: sha256 {stages.Hashing.TotalSeconds:F3}s, "
+            + $"disk I/O {stages.Disk.TotalSeconds:F3}s, {(context.Transfer.Fsync ? "fsync and rename" : "rename")} {published:F3}s), sha256 {sha} ({check ?? "computed"})");
         return new FileResult(job.FinalPath, FileOutcome.Downloaded, counter.Received);
     }
 
