@@ -4,7 +4,7 @@ namespace LlmKube.Fetcher.Transfer;
 /// How long one transfer's stages were busy: sha256, and the file's own I/O (the writes, summed over the writers, and
 /// a resume's read-back of the chunks already present). Beside the transfer's wall time in the done line it says what
 /// bounded the download on the node it ran on: sha256 busy for most of it means one core's hashing, disk I/O the
-/// volume, neither the network (src/LlmKube.Fetcher/README.md). Two clock reads per buffer, nothing per byte.
+/// volume, neither the network (src/LlmKube.Fetcher/README.md). Two clock reads per write and per hash call.
 /// </summary>
 internal sealed class StageTimes(TimeProvider time)
 {
