@@ -94,7 +94,8 @@ if stages:
     wall = {(r["rep"], r["method"]): float(r["wall_s"]) for r in rows}
     for m in [m for m in methods if any(st["method"] == m for st in stages)]:
         mine = [st for st in stages if st["method"] == m]
+        walls = [wall[(st["rep"], m)] for st in mine]
         col = lambda c: statistics.median(float(st[c]) for st in mine)
-        share = statistics.median(float(st["sha256_s"]) / wall[(st["rep"], m)] for st in mine)
-        print(f"| {m} | {statistics.median(wall[(st['rep'], m)] for st in mine):.2f} | {col('sha256_s'):.2f} | {share:.0%} | "
+        share = statistics.median(float(st["sha256_s"]) / w for st, w in zip(mine, walls))
+        print(f"| {m} | {statistics.median(walls):.2f} | {col('sha256_s'):.2f} | {share:.0%} | "
               f"{col('disk_s'):.2f} | {col('publish_s'):.3f} |")
