@@ -32,6 +32,7 @@ internal static class MetricsText
             $"operator runtime in the window: {Delta("dotnet_gc_heap_total_allocated_bytes_total") / 1048576:F0} MiB allocated, collections gen0/gen1/gen2 {Gc("gen0")}/{Gc("gen1")}/{Gc("gen2")} ({Delta("dotnet_gc_pause_time_seconds_total"):F3} s paused), {Delta("dotnet_jit_compiled_methods_total")} methods jitted ({Delta("dotnet_jit_compilation_time_seconds_total"):F3} s), {Delta("dotnet_monitor_lock_contentions_total")} lock contentions, {Delta("dotnet_exceptions_total")} exceptions, {minorFaults} minor page faults");
     }
 
-    private static double ReconcileTotal(string metricsText, string controller) =>
+    /// <summary>Every pass of <paramref name="controller"/> so far, whatever its result.</summary>
+    public static double ReconcileTotal(string metricsText, string controller) =>
         Samples(metricsText, "controller_runtime_reconcile_total", controller).Sum(s => s.Value);
 }

@@ -10,8 +10,18 @@ namespace LlmKube.Bench.Operator;
 /// Methods the operator's JIT compiled from the moment its count went quiet before the window (JitQuiet) to the scrape
 /// after it: its tier-up inside the window, about 100 once past the warm-up (README, session 14).
 /// </param>
+/// <param name="Restart">The operator started again against the full sandbox (<see cref="RestartMeasurement"/>).</param>
 internal sealed record OperatorMeasurement(WindowMeasurement Window, double PeakRssMiB, double StartupSeconds, double ReconcileP50Ms, double ReconcileP99Ms, double OperatorCpuSeconds,
-    double ModelPasses, double ServicePasses, long OperatorJitMethods);
+    double ModelPasses, double ServicePasses, long OperatorJitMethods, RestartMeasurement Restart);
+
+/// <summary>
+/// A restart against the full sandbox, followed until each controller has made a pass per object: the moment a memory
+/// limit must survive (every list decoded, every object reconciled once), which the window's peak does not show.
+/// </summary>
+/// <param name="PeakRssMiB">VmHWM once the first passes are done: the process's peak so far.</param>
+/// <param name="FirstPassesSeconds">From process start to the last of those passes; NaN if they did not finish in time.</param>
+/// <param name="Writes">The operator's requests other than get, list and watch from its start to then: 0 for a level-triggered operator restarted on a converged cluster.</param>
+internal sealed record RestartMeasurement(double PeakRssMiB, double FirstPassesSeconds, long Writes);
 
 /// <summary>
 /// The real operator binary against a fresh sandbox: started and waited on until <c>/readyz</c>; then, timed, the
@@ -63,12 +73,53 @@ internal static class OperatorRun
         }
 
         await PerfectStatus.CheckModelsAsync(sandbox.Admin, workload);
+        sandbox.Server.Control.ResetRequestCounts();
         var startup = Stopwatch.StartNew();
-        await using (await BenchOperator.StartAsync(operatorBuild, sandbox.OperatorKubeconfig))
+        double startupSeconds;
+        RestartMeasurement restart;
+        await using (var restarted = await BenchOperator.StartAsync(operatorBuild, sandbox.OperatorKubeconfig))
         {
+            startupSeconds = startup.Elapsed.TotalSeconds;
+            restart = await FirstPassesAsync(restarted, sandbox, workload, startup);
         }
 
-        return new OperatorMeasurement(window, rss, startup.Elapsed.TotalSeconds, p50 * 1000, p99 * 1000, operatorCpu, modelPasses, servicePasses, operatorJit);
+        return new OperatorMeasurement(window, rss, startupSeconds, p50 * 1000, p99 * 1000, operatorCpu, modelPasses, servicePasses, operatorJit, restart);
+    }
+
+    /// <summary>
+    /// Waits, up to two minutes, until the restarted operator's Model and InferenceService controllers have each made as many
+    /// passes as the sandbox holds objects of their kind (the window's and the warm-ups'), then reads its peak RSS and its writes.
+    /// </summary>
+    private static async Task<RestartMeasurement> FirstPassesAsync(BenchOperator restarted, BenchSandbox sandbox, Workload workload, Stopwatch sinceStart)
+    {
+        var objects = new[] { Workload.WarmUp, Workload.WarmUpAgain }.Concat(Workload.LongerWarmUp).Sum(w => w.Services) + workload.Services;
+        var deadline = sinceStart.Elapsed + TimeSpan.FromMinutes(2);
+        var seconds = double.NaN;
+        while (sinceStart.Elapsed < deadline)
+        {
+            var metrics = await restarted.MetricsAsync();
+            if (MetricsText.ReconcileTotal(metrics, "model") >= objects && MetricsText.ReconcileTotal(metrics, "inferenceservice") >= objects)
+            {
+                seconds = sinceStart.Elapsed.TotalSeconds;
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        if (double.IsNaN(seconds))
+        {
+            Console.Error.WriteLine($"  restart: the controllers had not made {objects} passes each after two minutes");
+        }
+
+        var writes = sandbox.Server.Control.GetRequestCounts().Entries
+            .Where(c => c.User == BenchOperator.User && c.Verb is not ("get" or "list" or "watch")).ToList();
+        foreach (var write in writes)
+        {
+            Console.Error.WriteLine($"  restart wrote: {write.Verb} {write.Resource} {write.Subresource} {write.Code} x{write.Count}");
+        }
+
+        return new RestartMeasurement(restarted.PeakRssMiB(), seconds, writes.Sum(c => c.Count));
     }
 
     /// <summary>

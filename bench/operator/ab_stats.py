@@ -22,16 +22,19 @@ def pairs(path):
     """The pair rows of one bench output (each is printed twice: as it finishes and in the table)."""
     seen = []
     for line in open(path, encoding="utf-8"):
-        # 14 bars until session 13; session 14 added the JIT counts as last columns.
-        if ROW.match(line) and line.count("|") in (14, 15, 16) and line not in seen:
+        # 14 bars until session 13; session 14 added the JIT counts as last columns, session 21 the restart's.
+        if ROW.match(line) and line.count("|") in (14, 15, 16, 17) and line not in seen:
             seen.append(line)
     for line in seen:
         c = [x.strip() for x in line.strip().strip("|").split("|")]
-        cpu = re.match(r"([\d.]+) / ([\d.]+) \+ ([\d.]+)", c[12])
+        cpu = re.match(r"([\d.]+) / ([\d.]+) \+ ([\d.]+)", c[12]) if len(c) > 12 else None
+        if cpu is None:
+            continue  # a medians row (since session 21 it has as many bars as the pair rows of sessions 1-13)
         yield {
             "load": float(c[1]), "bare": float(c[2]), "operator": float(c[3]), "ratio": float(c[4].rstrip("x")),
             "passes": float(c[7].split("+")[1]), "rss": int(c[8]), "startup": float(c[9]),
             "bare_cpu": float(cpu.group(1)), "op_cpu": float(cpu.group(2)), "bench_cpu": float(cpu.group(3)),
+            "restart_rss": int(c[15].split("/")[0]) if len(c) > 15 else None,
         }
 
 
@@ -50,7 +53,8 @@ def main(patterns):
               f"operator CPU-s {statistics.mean(col('op_cpu')):.2f} | bench CPU-s {statistics.mean(col('bench_cpu')):.2f} | "
               f"bare CPU-s {statistics.mean(col('bare_cpu')):.2f} | "
               f"operator/bench CPU {statistics.median(share):.2f} ({q1:.2f}-{q3:.2f}) | InferenceService passes {statistics.median(col('passes')):.2f} | "
-              f"peak RSS {min(col('rss'))}-{max(col('rss'))} MiB | start-up {statistics.median(col('startup')):.2f} s")
+              f"peak RSS {min(col('rss'))}-{max(col('rss'))} MiB | start-up {statistics.median(col('startup')):.2f} s"
+              + (f" | restart peak RSS {min(restart)}-{max(restart)} MiB" if (restart := [r for r in col('restart_rss') if r is not None]) else ""))
 
 
 if __name__ == "__main__":
