@@ -29,7 +29,7 @@ def pairs(path):
         c = [x.strip() for x in line.strip().strip("|").split("|")]
         cpu = re.match(r"([\d.]+) / ([\d.]+) \+ ([\d.]+)", c[12]) if len(c) > 12 else None
         if cpu is None:
-            continue  # a medians row (since session 21 it has as many bars as the pair rows of sessions 1-13)
+            continue  # a row of the closing medians table: since session 21 it has 14 bars, as pair rows had until session 13
         yield {
             "load": float(c[1]), "bare": float(c[2]), "operator": float(c[3]), "ratio": float(c[4].rstrip("x")),
             "passes": float(c[7].split("+")[1]), "rss": int(c[8]), "startup": float(c[9]),
