@@ -92,7 +92,7 @@ internal static class OperatorRun
     /// </summary>
     private static async Task<RestartMeasurement> FirstPassesAsync(BenchOperator restarted, BenchSandbox sandbox, Workload workload, Stopwatch sinceStart)
     {
-        var objects = new[] { Workload.WarmUp, Workload.WarmUpAgain }.Concat(Workload.LongerWarmUp).Sum(w => w.Services) + workload.Services;
+        var objects = Workload.AllWarmUps.Sum(w => w.Services) + workload.Services;
         var deadline = sinceStart.Elapsed + TimeSpan.FromMinutes(2);
         var seconds = double.NaN;
         while (sinceStart.Elapsed < deadline)
@@ -135,7 +135,7 @@ internal static class OperatorRun
     private static async Task<string> WarmUpAsync(BenchSandbox sandbox, BenchOperator op)
     {
         string? metrics = null;
-        foreach (var warm in new[] { Workload.WarmUp, Workload.WarmUpAgain }.Concat(Workload.LongerWarmUp))
+        foreach (var warm in Workload.AllWarmUps)
         {
             await warm.CreateNamespacesAsync(sandbox.Admin);
             using var convergence = new Convergence(sandbox.Server.BaseAddress, sandbox.Server.AdminToken, warm);

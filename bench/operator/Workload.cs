@@ -44,6 +44,9 @@ internal sealed record Workload(int Services, int Namespaces, string NamespacePr
         var other => throw new ArgumentException($"LLMKUBE_BENCH_OPERATOR_WARMUPS={other}: use a whole number from 0 to 20 (0, the default, adds no rounds)"),
     };
 
+    /// <summary>Every round the operator run converges before its window, in order: what its sandbox holds besides the window's services.</summary>
+    public static IEnumerable<Workload> AllWarmUps => new[] { WarmUp, WarmUpAgain }.Concat(LongerWarmUp);
+
     public static Model ModelFor(string ns, string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
