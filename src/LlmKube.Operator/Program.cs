@@ -38,7 +38,7 @@ var logger = loggers.CreateLogger("llmkube-operator");
 KubernetesClientConfiguration config;
 try
 {
-    config = options.Kubeconfig is { } path ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
+    config = options.Kubeconfig is { } path ? KubeconfigFile.Load(path)
         : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
         : KubernetesClientConfiguration.BuildConfigFromConfigFile();
 }
