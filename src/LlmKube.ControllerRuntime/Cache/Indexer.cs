@@ -43,7 +43,9 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<ObjectKey, T> _items = new();
     private readonly Dictionary<string, IndexFunc<T>> _indexFuncs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, HashSet<ObjectKey>>> _indexes = new(StringComparer.Ordinal);
+    // Per index, per value: the one key (boxed ObjectKey), or a HashSet<ObjectKey> of two or more. Most values name
+    // one object (a service's model, its children's names); a set for each cost about 200 bytes against 32.
+    private readonly Dictionary<string, Dictionary<string, object>> _indexes = new(StringComparer.Ordinal);
 
     /// <summary>Built-in index: the namespace of each object.</summary>
     public const string NamespaceIndex = "namespace";
@@ -84,7 +86,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
                 throw new InvalidOperationException($"index '{name}' already exists");
             }
 
-            var index = new Dictionary<string, HashSet<ObjectKey>>(StringComparer.Ordinal);
+            var index = new Dictionary<string, object>(StringComparer.Ordinal);
             _indexes[name] = index;
             foreach (var (key, obj) in _items)
             {
@@ -209,19 +211,21 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         _lock.EnterReadLock();
         try
         {
-            var set = Lookup(indexName, value);
-            if (set == null)
+            switch (Lookup(indexName, value))
             {
-                return [];
-            }
+                case ObjectKey key:
+                    return [_items[key]];
+                case HashSet<ObjectKey> set:
+                    var result = new List<T>(set.Count);
+                    foreach (var key in set)
+                    {
+                        result.Add(_items[key]);
+                    }
 
-            var result = new List<T>(set.Count);
-            foreach (var key in set)
-            {
-                result.Add(_items[key]);
+                    return result;
+                default:
+                    return [];
             }
-
-            return result;
         }
         finally
         {
@@ -235,8 +239,12 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         _lock.EnterReadLock();
         try
         {
-            var set = Lookup(indexName, value);
-            return set == null ? [] : [.. set];
+            return Lookup(indexName, value) switch
+            {
+                ObjectKey key => [key],
+                HashSet<ObjectKey> set => [.. set],
+                _ => [],
+            };
         }
         finally
         {
@@ -244,7 +252,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         }
     }
 
-    private HashSet<ObjectKey>? Lookup(string indexName, string value)
+    private object? Lookup(string indexName, string value)
     {
         if (!_indexes.TryGetValue(indexName, out var index))
         {
@@ -273,24 +281,43 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
             var index = _indexes[name];
             foreach (var value in Values(func, obj))
             {
-                if (index.TryGetValue(value, out var set) && set.Remove(key) && set.Count == 0)
-                {
-                    index.Remove(value);
-                }
+                RemoveFrom(index, value, key);
             }
         }
     }
 
     private static IEnumerable<string> Values(IndexFunc<T> func, T obj) => func(obj) ?? [];
 
-    private static void AddTo(Dictionary<string, HashSet<ObjectKey>> index, string value, ObjectKey key)
+    private static void AddTo(Dictionary<string, object> index, string value, ObjectKey key)
     {
-        if (!index.TryGetValue(value, out var set))
+        switch (index.GetValueOrDefault(value))
         {
-            set = [];
-            index[value] = set;
+            case null:
+                index[value] = key;
+                break;
+            case ObjectKey one when one != key:
+                index[value] = new HashSet<ObjectKey> { one, key };
+                break;
+            case HashSet<ObjectKey> set:
+                set.Add(key);
+                break;
+            default:
+                break;
         }
+    }
 
-        set.Add(key);
+    private static void RemoveFrom(Dictionary<string, object> index, string value, ObjectKey key)
+    {
+        switch (index.GetValueOrDefault(value))
+        {
+            case ObjectKey one when one == key:
+                index.Remove(value);
+                break;
+            case HashSet<ObjectKey> set when set.Remove(key) && set.Count == 1:
+                index[value] = set.First();
+                break;
+            default:
+                break;
+        }
     }
 }

@@ -16,7 +16,8 @@ namespace LlmKube.ControllerRuntime;
 /// Handlers run synchronously on the informer's loop: keep them short (map to keys and enqueue).
 /// Cached objects carry no <c>metadata.managedFields</c> (controller-runtime's DefaultTransform): on a real
 /// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
-/// (patches leave server-owned metadata out; replaces are built from the desired object). With
+/// (patches leave server-owned metadata out; replaces are built from the desired object). Their small labels,
+/// annotations and selectors are <see cref="ReadOnlyStringMap"/>s (<see cref="CompactMaps"/>). With
 /// <see cref="SharedParts"/>, equal pod-spec parts of cached objects are one shared instance.
 /// </summary>
 public sealed partial class Informer<T> : IInformer
@@ -317,6 +318,7 @@ public sealed partial class Informer<T> : IInformer
             obj = Transform(obj);
         }
 
+        obj = CompactMaps.Compact(obj);
         return _sharedParts is null ? obj : _sharedParts.Share(obj);
     }
 

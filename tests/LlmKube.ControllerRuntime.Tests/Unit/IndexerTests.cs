@@ -65,6 +65,35 @@ public class IndexerTests
     }
 
     [Fact]
+    public void A_value_named_by_one_object_or_many_or_twice_by_the_same_object_is_found_and_forgotten()
+    {
+        // A service names its Deployment and its Service, which usually share one name: the same value twice.
+        var idx = new Indexer<V1ConfigMap>();
+        idx.AddIndex("claim", c => c.Data is null ? [] : [c.Data["claim"], c.Data["claim"]]);
+        var (a, b, c) = (new ObjectKey("ns", "a"), new ObjectKey("ns", "b"), new ObjectKey("ns", "c"));
+
+        idx.Upsert(Cm("ns", "a", claim: "shared"));
+        Assert.Equal([a], idx.KeysByIndex("claim", "shared"));
+        idx.Upsert(Cm("ns", "a", "2", claim: "shared"));
+        Assert.Equal([a], idx.KeysByIndex("claim", "shared"));
+        idx.Upsert(Cm("ns", "b", claim: "shared"));
+        idx.Upsert(Cm("ns", "c", claim: "shared"));
+        Assert.Equal([a, b, c], idx.KeysByIndex("claim", "shared").Order());
+        Assert.Equal(["a", "b", "c"], idx.ByIndex("claim", "shared").Select(o => o.Metadata.Name).Order());
+
+        idx.Remove(b);
+        idx.Remove(a);
+        Assert.Equal([c], idx.KeysByIndex("claim", "shared"));
+        Assert.Equal("c", Assert.Single(idx.ByIndex("claim", "shared")).Metadata.Name);
+        idx.Upsert(Cm("ns", "c", "2", claim: "moved"));
+        Assert.Empty(idx.KeysByIndex("claim", "shared"));
+        Assert.Empty(idx.ByIndex("claim", "shared"));
+        Assert.Equal([c], idx.KeysByIndex("claim", "moved"));
+        idx.Remove(c);
+        Assert.Empty(idx.KeysByIndex("claim", "moved"));
+    }
+
+    [Fact]
     public void An_index_added_later_covers_existing_objects_and_unknown_indexes_throw()
     {
         var idx = new Indexer<V1ConfigMap>();
