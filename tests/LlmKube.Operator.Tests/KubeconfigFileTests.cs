@@ -95,7 +95,31 @@ public sealed class KubeconfigFileTests : IDisposable
               env: [{name: A, value: b}]
         """;
 
-    public static TheoryData<string> Kubeconfigs => new() { TokenConfig, FileConfig, InlineConfig };
+    // the current user gets its token from an exec plugin, as cloud kubeconfigs do (the client runs it while loading)
+    private const string ExecConfig =
+        """
+        apiVersion: v1
+        kind: Config
+        current-context: cloud
+        clusters:
+        - name: k
+          cluster: {server: "https://k.example.test:443", insecure-skip-tls-verify: true}
+        contexts:
+        - name: cloud
+          context: {cluster: k, user: iam, namespace: "ml"}
+        users:
+        - name: iam
+          user:
+            exec:
+              apiVersion: client.authentication.k8s.io/v1beta1
+              command: PLUGIN
+              args: ["--cluster", "k"]
+              env: [{name: AWS_PROFILE, value: ml}]
+              interactiveMode: Never
+              provideClusterInfo: true
+        """;
+
+    public static TheoryData<string> Kubeconfigs => new() { TokenConfig, FileConfig, InlineConfig, ExecConfig };
 
     [Theory]
     [MemberData(nameof(Kubeconfigs))]
@@ -107,6 +131,15 @@ public sealed class KubeconfigFileTests : IDisposable
         var client = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
 
         Assert.Equal(Summary(client), Summary(ours));
+    }
+
+    [Fact]
+    public void An_exec_plugin_of_the_current_user_supplies_the_token()
+    {
+        var config = KubeconfigFile.Load(Write(ExecConfig));
+
+        Assert.Equal("from-plugin", config.AccessToken);
+        Assert.Equal("ml", config.Namespace);
     }
 
     [Fact]
@@ -164,11 +197,21 @@ public sealed class KubeconfigFileTests : IDisposable
         File.WriteAllText(Path.Combine(certs.FullName, "ca.crt"), ca);
         File.WriteAllText(Path.Combine(certs.FullName, "client.crt"), cert);
         File.WriteAllText(Path.Combine(certs.FullName, "client.key"), key);
+        var plugin = Path.Combine(_dir.FullName, "get-token");
+        File.WriteAllText(plugin, """
+            #!/bin/sh
+            echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"from-plugin"}}'
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         var path = Path.Combine(_dir.FullName, $"config-{Guid.NewGuid():N}");
         File.WriteAllText(path, yaml
             .Replace("CA_DATA", Base64(ca), StringComparison.Ordinal)
             .Replace("CERT_DATA", Base64(cert), StringComparison.Ordinal)
-            .Replace("KEY_DATA", Base64(key), StringComparison.Ordinal));
+            .Replace("KEY_DATA", Base64(key), StringComparison.Ordinal)
+            .Replace("PLUGIN", plugin, StringComparison.Ordinal));
         return path;
     }
 

@@ -64,8 +64,27 @@ public static class CompactMaps
     }
 
     /// <summary>The same entries in the same order, so the shared instance writes the JSON each was decoded from.</summary>
-    private static bool Equal(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
-        a is not null && b is not null && a.Count == b.Count && a.SequenceEqual(b);
+    private static bool Equal(IDictionary<string, string>? a, IDictionary<string, string>? b)
+    {
+        if (a is null || b is null || a.Count != b.Count)
+        {
+            return false;
+        }
+
+        // Not SequenceEqual: KeyValuePair has no Equals of its own, so the default comparer boxes and reflects.
+        using var left = a.GetEnumerator();
+        using var right = b.GetEnumerator();
+        while (left.MoveNext() && right.MoveNext())
+        {
+            if (!string.Equals(left.Current.Key, right.Current.Key, StringComparison.Ordinal)
+                || !string.Equals(left.Current.Value, right.Current.Value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>
