@@ -64,27 +64,8 @@ public static class CompactMaps
     }
 
     /// <summary>The same entries in the same order, so the shared instance writes the JSON each was decoded from.</summary>
-    private static bool Equal(IDictionary<string, string>? a, IDictionary<string, string>? b)
-    {
-        if (a is null || b is null || a.Count != b.Count)
-        {
-            return false;
-        }
-
-        // Not SequenceEqual: KeyValuePair has no Equals of its own, so the default comparer boxes and reflects.
-        using var left = a.GetEnumerator();
-        using var right = b.GetEnumerator();
-        while (left.MoveNext() && right.MoveNext())
-        {
-            if (!string.Equals(left.Current.Key, right.Current.Key, StringComparison.Ordinal)
-                || !string.Equals(left.Current.Value, right.Current.Value, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool Equal(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        a is Dictionary<string, string> decoded && b is ReadOnlyStringMap compact && compact.SameEntriesInOrder(decoded);
 }
 
 /// <summary>
@@ -104,6 +85,18 @@ public sealed class ReadOnlyStringMap : IDictionary<string, string>, IReadOnlyDi
         ArgumentNullException.ThrowIfNull(map);
         _pairs = new string[map.Count * 2];
         var i = 0;
+        if (map is Dictionary<string, string> decoded)
+        {
+            // what the client decodes: its struct enumerator, no boxing
+            foreach (var (key, value) in decoded)
+            {
+                _pairs[i++] = key;
+                _pairs[i++] = value;
+            }
+
+            return;
+        }
+
         foreach (var (key, value) in map)
         {
             _pairs[i++] = key;
@@ -175,6 +168,31 @@ public sealed class ReadOnlyStringMap : IDictionary<string, string>, IReadOnlyDi
     public bool Remove(KeyValuePair<string, string> item) => throw new NotSupportedException(ReadOnly);
 
     public void Clear() => throw new NotSupportedException(ReadOnly);
+
+    /// <summary>
+    /// The same entries in the same order as <paramref name="map"/>, so either writes the other's JSON. (Not
+    /// SequenceEqual: KeyValuePair has no Equals of its own, so the default comparer boxes and reflects.)
+    /// </summary>
+    internal bool SameEntriesInOrder(Dictionary<string, string> map)
+    {
+        if (map.Count != Count)
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var (key, value) in map)
+        {
+            if (!string.Equals(_pairs[i], key, StringComparison.Ordinal) || !string.Equals(_pairs[i + 1], value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            i += 2;
+        }
+
+        return true;
+    }
 
     private int IndexOf(string key)
     {
