@@ -12,7 +12,29 @@ namespace LlmKube.Operator.Tests;
 /// </summary>
 public sealed class KubeconfigFileTests : IDisposable
 {
+    // RSA key generation is the slow part: one set of PEMs for every test.
+    private static readonly (string Ca, string Cert, string Key) Pems = (Pem("ca"), Pem("client"), Key());
+
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("kubeconfig-");
+
+    /// <summary>The certificate files and the exec plugin the kubeconfigs name, next to them.</summary>
+    public KubeconfigFileTests()
+    {
+        var certs = _dir.CreateSubdirectory("certs");
+        File.WriteAllText(Path.Combine(certs.FullName, "ca.crt"), Pems.Ca);
+        File.WriteAllText(Path.Combine(certs.FullName, "client.crt"), Pems.Cert);
+        File.WriteAllText(Path.Combine(certs.FullName, "client.key"), Pems.Key);
+        File.WriteAllText(Plugin, """
+            #!/bin/sh
+            echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"from-plugin"}}'
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private string Plugin => Path.Combine(_dir.FullName, "get-token");
 
     public void Dispose() => _dir.Delete(recursive: true);
 
@@ -192,26 +214,12 @@ public sealed class KubeconfigFileTests : IDisposable
 
     private string Write(string yaml)
     {
-        var certs = Directory.CreateDirectory(Path.Combine(_dir.FullName, "certs"));
-        var (ca, cert, key) = (Pem("ca"), Pem("client"), Key());
-        File.WriteAllText(Path.Combine(certs.FullName, "ca.crt"), ca);
-        File.WriteAllText(Path.Combine(certs.FullName, "client.crt"), cert);
-        File.WriteAllText(Path.Combine(certs.FullName, "client.key"), key);
-        var plugin = Path.Combine(_dir.FullName, "get-token");
-        File.WriteAllText(plugin, """
-            #!/bin/sh
-            echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"from-plugin"}}'
-            """);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
         var path = Path.Combine(_dir.FullName, $"config-{Guid.NewGuid():N}");
         File.WriteAllText(path, yaml
-            .Replace("CA_DATA", Base64(ca), StringComparison.Ordinal)
-            .Replace("CERT_DATA", Base64(cert), StringComparison.Ordinal)
-            .Replace("KEY_DATA", Base64(key), StringComparison.Ordinal)
-            .Replace("PLUGIN", plugin, StringComparison.Ordinal));
+            .Replace("CA_DATA", Base64(Pems.Ca), StringComparison.Ordinal)
+            .Replace("CERT_DATA", Base64(Pems.Cert), StringComparison.Ordinal)
+            .Replace("KEY_DATA", Base64(Pems.Key), StringComparison.Ordinal)
+            .Replace("PLUGIN", Plugin, StringComparison.Ordinal));
         return path;
     }
 

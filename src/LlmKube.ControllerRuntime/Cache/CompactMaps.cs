@@ -11,9 +11,9 @@ namespace LlmKube.ControllerRuntime;
 /// <see cref="Dictionary{TKey, TValue}"/> of about 320 bytes (the object, seven entries, seven buckets); the same map
 /// as one array of keys and values is about 100. Every operator-built Deployment and Service carries five of them
 /// (labels, the pod template's labels, two selectors), so at 5,000 services this is about 5 MB of the caches. A
-/// Deployment's pod template usually has the Deployment's own labels (the same entries in the same order): then
-/// both share one instance. Larger maps stay
-/// as decoded: a linear search is only cheap while short.
+/// Deployment's pod template usually has the Deployment's own labels (the same entries in the same order, so either
+/// writes the other's JSON): then both share one instance. Larger maps stay as decoded: a linear search is only
+/// cheap while short.
 /// </summary>
 public static class CompactMaps
 {
@@ -35,7 +35,10 @@ public static class CompactMaps
 
                 if (spec.Template?.Metadata is { } template)
                 {
-                    template.Labels = Equal(template.Labels, obj.Metadata?.Labels) ? obj.Metadata!.Labels : Compact(template.Labels);
+                    template.Labels = template.Labels is Dictionary<string, string> decoded
+                        && obj.Metadata?.Labels is ReadOnlyStringMap labels && labels.SameEntriesInOrder(decoded)
+                        ? labels
+                        : Compact(template.Labels);
                     template.Annotations = Compact(template.Annotations);
                 }
 
@@ -62,10 +65,6 @@ public static class CompactMaps
             meta.Annotations = Compact(meta.Annotations);
         }
     }
-
-    /// <summary>The same entries in the same order, so the shared instance writes the JSON each was decoded from.</summary>
-    private static bool Equal(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
-        a is Dictionary<string, string> decoded && b is ReadOnlyStringMap compact && compact.SameEntriesInOrder(decoded);
 }
 
 /// <summary>
