@@ -128,6 +128,31 @@ public class InformerTests
     }
 
     [Fact]
+    public async Task Cached_labels_from_the_list_and_from_the_watch_are_read_only()
+    {
+        // A reconcile that wrote into a cached object's labels would change what every other reader sees
+        // (docs/SECURITY.md): whichever way an object arrives, its labels must refuse the write.
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateConfigMapAsync("ns", "listed", new Dictionary<string, string> { ["app"] = "a" });
+        var informer = new Informer<V1ConfigMap>(ResourceKinds.ConfigMaps.CreateClient(cluster.Client), Fast);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await cluster.CreateConfigMapAsync("ns", "watched", new Dictionary<string, string> { ["app"] = "b" });
+        await Eventually.TrueAsync(() => informer.Cache.Get(new ObjectKey("ns", "watched")) != null, "the watched ConfigMap cached");
+
+        foreach (var (name, app) in new[] { ("listed", "a"), ("watched", "b") })
+        {
+            var labels = informer.Cache.Get(new ObjectKey("ns", name))!.Metadata.Labels;
+            Assert.Throws<NotSupportedException>(() => labels["app"] = "changed");
+            Assert.Equal(app, labels["app"]);
+        }
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task A_transform_shapes_what_a_selected_cache_keeps_and_objects_leave_it_when_they_gain_the_label()
     {
         // The operator's metadata-only caches of other people's objects: "!label" selects what lacks our label, and
