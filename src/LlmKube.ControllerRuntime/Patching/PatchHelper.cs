@@ -52,8 +52,6 @@ public sealed class PatchHelper<T>
 {
     private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
 
-    private static readonly PatchPlan NoChange = new(null, null);
-
     /// <summary>The main patch's part of an object: everything but status, apiVersion, kind and server-owned metadata.</summary>
     private static readonly MergePatchScope MainScope = new(
         ["status", "apiVersion", "kind"],
@@ -89,7 +87,7 @@ public sealed class PatchHelper<T>
     {
         ArgumentNullException.ThrowIfNull(modified);
         var written = KubernetesJsonNodes.ToUtf8(modified);
-        return IsSnapshot(written) ? NoChange : Plan(written);
+        return written.AsSpan().SequenceEqual(_before) ? PatchPlans.None : Plan(_before, written);
     }
 
     /// <summary>
@@ -98,23 +96,7 @@ public sealed class PatchHelper<T>
     /// changes nothing serializes the object once; one that changes something diffs once, after the stamp. The stamp
     /// may have been applied even when the plan comes back empty.
     /// </summary>
-    public PatchPlan Compute(T modified, Action<T> stamp)
-    {
-        ArgumentNullException.ThrowIfNull(modified);
-        ArgumentNullException.ThrowIfNull(stamp);
-        var written = KubernetesJsonNodes.ToUtf8(modified);
-        if (IsSnapshot(written))
-        {
-            return NoChange;
-        }
-
-        stamp(modified);
-        var plan = Plan(KubernetesJsonNodes.ToUtf8(modified));
-
-        // A plan that changes a single field may change only the stamp (the bytes differed in something a patch does
-        // not carry, such as server-owned metadata): then the unstamped object decides.
-        return Values(plan.Main, 2) + Values(plan.Status, 2) > 1 || !Plan(written).IsEmpty ? plan : NoChange;
-    }
+    public PatchPlan Compute(T modified, Action<T> stamp) => PatchPlans.Stamped(_before, modified, stamp, Plan);
 
     /// <summary>
     /// Sends the patches for <paramref name="modified"/> (none when unchanged). Conflicts and a vanished object
@@ -124,7 +106,71 @@ public sealed class PatchHelper<T>
         SendAsync(client, Compute(modified), cancellationToken);
 
     /// <summary>Sends <paramref name="plan"/> (from <see cref="Compute(T)"/> of this helper); nothing when it is empty. Outcomes as <see cref="PatchAsync"/>.</summary>
-    public async Task<PatchResult> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken)
+    public Task<PatchResult> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken) =>
+        PatchPlans.SendAsync(client, Namespace, Name, plan, cancellationToken);
+
+    /// <summary>A merge-patch body for KubernetesClient.</summary>
+    public static V1Patch MergePatch(JsonObject patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+    }
+
+    private static PatchPlan Plan(byte[] snapshot, byte[] written)
+    {
+        using var before = JsonDocument.Parse(snapshot);
+        using var after = JsonDocument.Parse(written);
+        var main = JsonMergePatch.Diff(before.RootElement, after.RootElement, MainScope);
+        return PatchPlans.WithStatus(main, Status(before.RootElement), Status(after.RootElement));
+    }
+
+    /// <summary>The object's status when it is an object (a null or missing status is none).</summary>
+    private static JsonElement? Status(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) ? PatchPlans.AsStatus(status) : null;
+}
+
+/// <summary>What <see cref="PatchHelper{T}"/> and <see cref="StatusPatchHelper{T, TStatus}"/> share: the stamp rule, the status patch and the requests.</summary>
+internal static class PatchPlans
+{
+    public static readonly PatchPlan None = new(null, null);
+
+    /// <summary>
+    /// The plan from <paramref name="snapshot"/> to <paramref name="modified"/>, stamped when anything differs (see
+    /// <see cref="PatchHelper{T}.Compute(T, Action{T})"/>): a pass that changes nothing serializes once, one that changes
+    /// something diffs once, after the stamp.
+    /// </summary>
+    public static PatchPlan Stamped<TCopy>(byte[] snapshot, TCopy modified, Action<TCopy> stamp, Func<byte[], byte[], PatchPlan> plan)
+        where TCopy : class
+    {
+        ArgumentNullException.ThrowIfNull(modified);
+        ArgumentNullException.ThrowIfNull(stamp);
+        var written = KubernetesJsonNodes.ToUtf8(modified);
+        if (written.AsSpan().SequenceEqual(snapshot))
+        {
+            return None;
+        }
+
+        stamp(modified);
+        var stamped = plan(snapshot, KubernetesJsonNodes.ToUtf8(modified));
+
+        // A plan that changes a single field may change only the stamp (the bytes differed in something a patch does
+        // not carry, such as server-owned metadata or the order of a map's keys): then the unstamped object decides.
+        return Values(stamped.Main, 2) + Values(stamped.Status, 2) > 1 || !plan(snapshot, written).IsEmpty ? stamped : None;
+    }
+
+    /// <summary>A plan of <paramref name="main"/> and the status diff, sent as <c>{"status": …}</c>; a missing status is none.</summary>
+    public static PatchPlan WithStatus(JsonObject? main, JsonElement? before, JsonElement? after)
+    {
+        var status = before is null && after is null ? null : JsonMergePatch.Diff(before ?? default, after ?? default, MergePatchScope.Everything);
+        return new PatchPlan(main, status is null ? null : new JsonObject { ["status"] = status });
+    }
+
+    /// <summary>A status as the diff reads it: an object, or none (JSON null).</summary>
+    public static JsonElement? AsStatus(JsonElement status) => status.ValueKind == JsonValueKind.Object ? status : null;
+
+    /// <summary>Sends <paramref name="plan"/>: the main patch, then the status patch. Conflicts and a vanished object are outcomes; other failures throw.</summary>
+    public static async Task<PatchResult> SendAsync<T>(IResourceClient<T> client, string? @namespace, string name, PatchPlan plan, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(plan);
@@ -138,12 +184,12 @@ public sealed class PatchHelper<T>
             string? latest = null;
             if (plan.Main != null)
             {
-                latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Main), status: false, cancellationToken).ConfigureAwait(false);
+                latest = await client.PatchAsync(@namespace, name, PatchHelper<T>.MergePatch(plan.Main), status: false, cancellationToken).ConfigureAwait(false);
             }
 
             if (plan.Status != null)
             {
-                latest = await client.PatchAsync(Namespace, Name, MergePatch(plan.Status), status: true, cancellationToken).ConfigureAwait(false);
+                latest = await client.PatchAsync(@namespace, name, PatchHelper<T>.MergePatch(plan.Status), status: true, cancellationToken).ConfigureAwait(false);
             }
 
             return new PatchResult(PatchOutcome.Patched, latest);
@@ -157,30 +203,6 @@ public sealed class PatchHelper<T>
             return new PatchResult(PatchOutcome.NotFound, null);
         }
     }
-
-    /// <summary>A merge-patch body for KubernetesClient.</summary>
-    public static V1Patch MergePatch(JsonObject patch)
-    {
-        ArgumentNullException.ThrowIfNull(patch);
-        return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
-    }
-
-    private bool IsSnapshot(byte[] written) => written.AsSpan().SequenceEqual(_before);
-
-    private PatchPlan Plan(byte[] written)
-    {
-        using var before = JsonDocument.Parse(_before);
-        using var after = JsonDocument.Parse(written);
-        var main = JsonMergePatch.Diff(before.RootElement, after.RootElement, MainScope);
-        var beforeStatus = Status(before.RootElement);
-        var afterStatus = Status(after.RootElement);
-        var status = beforeStatus is null && afterStatus is null ? null : JsonMergePatch.Diff(beforeStatus ?? default, afterStatus ?? default, MergePatchScope.Everything);
-        return new PatchPlan(main, status is null ? null : new JsonObject { ["status"] = status });
-    }
-
-    /// <summary>The object's status when it is an object (a null or missing status is none).</summary>
-    private static JsonElement? Status(JsonElement root) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object ? status : null;
 
     /// <summary>The number of values <paramref name="patch"/> sets or deletes (an empty object is one), counted up to <paramref name="limit"/>.</summary>
     private static int Values(JsonObject? patch, int limit)

@@ -40,14 +40,13 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileResult.Done; // deleted: owned children are garbage-collected; shared and user claims stay
         }
 
-        var (helper, copy) = PatchHelper<InferenceService>.Begin(service);
-        var status = copy.Status ??= new InferenceServiceStatus();
+        var (helper, status) = StatusPatchHelper<InferenceService, InferenceServiceStatus>.Begin(service);
         var now = time.GetUtcNow();
         var conditions = ConditionSetter.For(service, status.Conditions ??= [], now);
         var result = await EvaluateAsync(service, status, conditions, now, cancellationToken).ConfigureAwait(false);
         InferenceServiceStatusRules.Suspension(conditions, service.Spec);
         status.ObservedGeneration = conditions.Generation;
-        var plan = helper.Compute(copy, _ => status.LastUpdated = now.UtcDateTime);
+        var plan = helper.Compute(status, written => written.LastUpdated = now.UtcDateTime);
         var patch = await helper.SendAsync(services, plan, cancellationToken).ConfigureAwait(false);
         if (patch.Outcome == PatchOutcome.Patched && service.Status?.Phase != status.Phase && status.Phase is ServicePhases.Ready or ServicePhases.Stopped or ServicePhases.Suspended)
         {

@@ -28,8 +28,7 @@ public sealed class ModelReconciler(
             return ReconcileResult.Done;
         }
 
-        var (helper, copy) = PatchHelper<Model>.Begin(model);
-        var status = copy.Status ??= new ModelStatus();
+        var (helper, status) = StatusPatchHelper<Model, ModelStatus>.Begin(model);
         var now = time.GetUtcNow();
         var conditions = ConditionSetter.For(model, status.Conditions ??= [], now);
         var generation = conditions.Generation;
@@ -52,7 +51,7 @@ public sealed class ModelReconciler(
         }
 
         status.ObservedGeneration = generation;
-        var plan = helper.Compute(copy, _ => status.LastUpdated = now.UtcDateTime);
+        var plan = helper.Compute(status, written => written.LastUpdated = now.UtcDateTime);
         var patch = await helper.SendAsync(models, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Min(result, patch.ToReconcileResult());
     }

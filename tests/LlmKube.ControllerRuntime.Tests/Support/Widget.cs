@@ -7,7 +7,7 @@ namespace LlmKube.ControllerRuntime.Tests.Support;
 
 /// <summary>A custom resource for tests (served under /apis/demo.llmkube.dev/v1 once <see cref="WidgetCrd"/> is created).</summary>
 [KubernetesEntity(Group = "demo.llmkube.dev", ApiVersion = "v1", Kind = "Widget", PluralName = "widgets")]
-public sealed class Widget : IKubernetesObject<V1ObjectMeta>
+public sealed class Widget : IKubernetesObject<V1ObjectMeta>, IStatus<WidgetStatus?>
 {
     public static readonly ResourceKind<Widget> Descriptor = ResourceKind.Custom<Widget>();
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using LlmKube.ControllerRuntime;
+using LlmKube.ControllerRuntime.Tests.Support;
 using ServerMergePatch = LlmKube.Sandbox.Patching.JsonMergePatch;
 
 namespace LlmKube.ControllerRuntime.Tests.Unit;
@@ -191,6 +192,87 @@ public class PatchTests
         var plan = helper.Compute(copy);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("{\"metadata\":{\"labels\":{\"app\":null},\"finalizers\":[\"f\"]}}"), plan.Main), plan.Main!.ToJsonString());
         Assert.Equal("{\"status\":{\"readyReplicas\":5}}", plan.Status!.ToJsonString());
+    }
+
+    private static Widget StatusWidget()
+    {
+        var widget = Widget.New("ns", "w", size: 2);
+        widget.Metadata.ResourceVersion = "42";
+        widget.Metadata.Uid = "u";
+        widget.Metadata.Generation = 3;
+        widget.Status = new WidgetStatus { ObservedGeneration = 3, Phase = "Running" };
+        return widget;
+    }
+
+    public static TheoryData<string> StatusChanges => ["none", "field", "condition", "cleared"];
+
+    [Theory]
+    [MemberData(nameof(StatusChanges))]
+    public void A_status_helper_plans_what_the_whole_object_helper_plans_for_the_same_status_change(string change)
+    {
+        void Change(WidgetStatus status)
+        {
+            switch (change)
+            {
+                case "field":
+                    status.Phase = "Stopped";
+                    break;
+                case "condition":
+                    status.Conditions = [new V1Condition { Type = "Ready", Status = "True", Reason = "Running", Message = "" }];
+                    break;
+                case "cleared":
+                    status.Phase = null;
+                    status.ObservedGeneration = null;
+                    break;
+            }
+        }
+
+        var stamps = new List<string>();
+        void Stamp(WidgetStatus status, string by)
+        {
+            stamps.Add(by);
+            status.ObservedGeneration = 9; // stands for a last-updated time
+        }
+
+        var (whole, copy) = PatchHelper<Widget>.Begin(StatusWidget());
+        Change(copy.Status!);
+        var expected = whole.Compute(copy, w => Stamp(w.Status!, "whole"));
+
+        var original = StatusWidget();
+        var (statusOnly, status) = StatusPatchHelper<Widget, WidgetStatus>.Begin(original);
+        Change(status);
+        var plan = statusOnly.Compute(status, s => Stamp(s, "status"));
+
+        Assert.Null(plan.Main);
+        Assert.Equal(expected.Status?.ToJsonString(), plan.Status?.ToJsonString());
+        Assert.Equal(change is "none" ? [] : ["whole", "status"], stamps);
+        Assert.Equal(change is "none", plan.IsEmpty);
+
+        // The copy is the helper's own: the cached object is untouched.
+        Assert.Equal("Running", original.Status!.Phase);
+        Assert.Equal(3, original.Status.ObservedGeneration);
+        Assert.Null(original.Status.Conditions);
+    }
+
+    [Fact]
+    public void A_status_helper_starts_an_object_without_status_from_an_empty_one_and_sends_all_of_it()
+    {
+        var original = StatusWidget();
+        original.Status = null;
+        var (helper, status) = StatusPatchHelper<Widget, WidgetStatus>.Begin(original);
+        Assert.Null(original.Status);
+        Assert.Equal(("ns", "w"), (helper.Namespace, helper.Name));
+
+        // An empty status is no change to either helper.
+        var (whole, copy) = PatchHelper<Widget>.Begin(original);
+        copy.Status = new WidgetStatus();
+        Assert.True(whole.Compute(copy, _ => { }).IsEmpty);
+        Assert.True(helper.Compute(status, _ => { }).IsEmpty);
+
+        status.Phase = "Running";
+        var plan = helper.Compute(status, s => s.ObservedGeneration = 4);
+        Assert.Null(plan.Main);
+        Assert.Equal("""{"status":{"observedGeneration":4,"phase":"Running"}}""", plan.Status!.ToJsonString());
     }
 
     [Fact]
