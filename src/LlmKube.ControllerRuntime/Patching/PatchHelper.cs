@@ -47,7 +47,7 @@ public sealed record PatchResult(PatchOutcome Outcome, string? ResourceVersion)
 /// Server-owned metadata (resourceVersion, uid, generation, managedFields, creationTimestamp, selfLink) is
 /// never part of a patch.
 /// </summary>
-public sealed class PatchHelper<T>
+public sealed class PatchHelper<T> : PatchSnapshot
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly string[] ServerOwned = ["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink"];
@@ -57,21 +57,10 @@ public sealed class PatchHelper<T>
         ["status", "apiVersion", "kind"],
         new Dictionary<string, MergePatchScope> { ["metadata"] = new(ServerOwned) });
 
-    /// <summary>The snapshot as the client serializes it: bytes, not a JSON tree, because most passes change nothing.</summary>
-    private readonly byte[] _before;
-
     private PatchHelper(T original, byte[] snapshot)
+        : base(original, snapshot)
     {
-        _before = snapshot;
-        Namespace = original.Metadata?.NamespaceProperty;
-        Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
     }
-
-    /// <summary>Namespace of the snapshot.</summary>
-    public string? Namespace { get; }
-
-    /// <summary>Name of the snapshot.</summary>
-    public string Name { get; }
 
     /// <summary>Snapshot <paramref name="original"/> and return a deep copy to modify, plus the helper.</summary>
     public static (PatchHelper<T> Helper, T Copy) Begin(T original)
@@ -87,7 +76,7 @@ public sealed class PatchHelper<T>
     {
         ArgumentNullException.ThrowIfNull(modified);
         var written = KubernetesJsonNodes.ToUtf8(modified);
-        return written.AsSpan().SequenceEqual(_before) ? PatchPlans.None : Plan(_before, written);
+        return written.AsSpan().SequenceEqual(Before) ? PatchPlans.None : Plan(Before, written);
     }
 
     /// <summary>
@@ -96,7 +85,7 @@ public sealed class PatchHelper<T>
     /// changes nothing serializes the object once; one that changes something diffs once, after the stamp. The stamp
     /// may have been applied even when the plan comes back empty.
     /// </summary>
-    public PatchPlan Compute(T modified, Action<T> stamp) => PatchPlans.Stamped(_before, modified, stamp, Plan);
+    public PatchPlan Compute(T modified, Action<T> stamp) => PatchPlans.Stamped(Before, modified, stamp, Plan);
 
     /// <summary>
     /// Sends the patches for <paramref name="modified"/> (none when unchanged). Conflicts and a vanished object
@@ -127,6 +116,26 @@ public sealed class PatchHelper<T>
     /// <summary>The object's status when it is an object (a null or missing status is none).</summary>
     private static JsonElement? Status(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) ? PatchPlans.AsStatus(status) : null;
+}
+
+/// <summary>The object a patch helper writes to, and its snapshot.</summary>
+public abstract class PatchSnapshot
+{
+    private protected PatchSnapshot(IKubernetesObject<V1ObjectMeta> original, byte[] snapshot)
+    {
+        Before = snapshot;
+        Namespace = original.Metadata?.NamespaceProperty;
+        Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
+    }
+
+    /// <summary>Namespace of the object.</summary>
+    public string? Namespace { get; }
+
+    /// <summary>Name of the object.</summary>
+    public string Name { get; }
+
+    /// <summary>The snapshot as the client serializes it: bytes, not a JSON tree, because most passes change nothing.</summary>
+    private protected byte[] Before { get; }
 }
 
 /// <summary>What <see cref="PatchHelper{T}"/> and <see cref="StatusPatchHelper{T, TStatus}"/> share: the stamp rule, the status patch and the requests.</summary>

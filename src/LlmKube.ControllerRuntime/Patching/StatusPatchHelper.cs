@@ -14,25 +14,15 @@ namespace LlmKube.ControllerRuntime;
 /// A first pass over a new object (no status yet) used to serialize the whole object three times, read it back once
 /// and diff it whole; bench/operator/README.md, session 23, has what that cost the operator.
 /// </remarks>
-public sealed class StatusPatchHelper<T, TStatus>
+public sealed class StatusPatchHelper<T, TStatus> : PatchSnapshot
     where T : class, IKubernetesObject<V1ObjectMeta>, IStatus<TStatus?>
     where TStatus : class, new()
 {
-    /// <summary>The status as the client serializes it (JSON <c>null</c> when there is none).</summary>
-    private readonly byte[] _before;
-
+    /// <param name="snapshot">The status as the client serializes it (JSON <c>null</c> when there is none).</param>
     private StatusPatchHelper(T original, byte[] snapshot)
+        : base(original, snapshot)
     {
-        _before = snapshot;
-        Namespace = original.Metadata?.NamespaceProperty;
-        Name = original.Metadata?.Name ?? throw new ArgumentException("object has no name", nameof(original));
     }
-
-    /// <summary>Namespace of the object.</summary>
-    public string? Namespace { get; }
-
-    /// <summary>Name of the object.</summary>
-    public string Name { get; }
 
     /// <summary>Snapshots the status of <paramref name="original"/> and returns a deep copy of it to modify (a new, empty one when it has none).</summary>
     public static (StatusPatchHelper<T, TStatus> Helper, TStatus Status) Begin(T original)
@@ -52,7 +42,7 @@ public sealed class StatusPatchHelper<T, TStatus>
     /// <see cref="PatchHelper{T}.Compute(T, Action{T})"/> does (pure; no I/O). The stamp may have been applied even when
     /// the plan comes back empty.
     /// </summary>
-    public PatchPlan Compute(TStatus modified, Action<TStatus> stamp) => PatchPlans.Stamped(_before, modified, stamp, Plan);
+    public PatchPlan Compute(TStatus modified, Action<TStatus> stamp) => PatchPlans.Stamped(Before, modified, stamp, Plan);
 
     /// <summary>Sends <paramref name="plan"/> (from <see cref="Compute"/> of this helper); outcomes as <see cref="PatchHelper{T}.PatchAsync"/>.</summary>
     public Task<PatchResult> SendAsync(IResourceClient<T> client, PatchPlan plan, CancellationToken cancellationToken) =>
