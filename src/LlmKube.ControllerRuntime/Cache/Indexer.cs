@@ -125,13 +125,8 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         try
         {
             _items.TryGetValue(key, out var old);
-            if (old != null)
-            {
-                Unindex(key, old);
-            }
-
             _items[key] = obj;
-            Index(key, obj);
+            Reindex(key, old, obj);
             return old;
         }
         finally
@@ -262,17 +257,64 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         return index.GetValueOrDefault(value);
     }
 
-    private void Index(ObjectKey key, T obj)
+    /// <summary>
+    /// Moves <paramref name="key"/> from <paramref name="old"/>'s index values to <paramref name="obj"/>'s. Most
+    /// replacements (a status change, the echo of one's own write) keep every value, and then nothing is touched:
+    /// removing and re-adding would look up each value twice and, for a value two objects share, drop its set and
+    /// build a new one.
+    /// </summary>
+    private void Reindex(ObjectKey key, T? old, T obj)
     {
         foreach (var (name, func) in _indexFuncs)
         {
             var index = _indexes[name];
-            foreach (var value in Values(func, obj))
+            var after = Materialized(func, obj);
+            if (old is not null)
+            {
+                var before = Materialized(func, old);
+                if (Same(before, after))
+                {
+                    continue;
+                }
+
+                foreach (var value in before)
+                {
+                    RemoveFrom(index, value, key);
+                }
+            }
+
+            foreach (var value in after)
             {
                 AddTo(index, value, key);
             }
         }
     }
+
+    private static bool Same(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        if (before.Count != after.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < before.Count; i++)
+        {
+            if (!string.Equals(before[i], after[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static IReadOnlyList<string> Materialized(IndexFunc<T> func, T obj) =>
+        func(obj) switch
+        {
+            null => [],
+            IReadOnlyList<string> list => list,
+            var values => [.. values],
+        };
 
     private void Unindex(ObjectKey key, T obj)
     {

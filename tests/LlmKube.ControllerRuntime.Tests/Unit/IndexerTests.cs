@@ -94,6 +94,45 @@ public class IndexerTests
     }
 
     [Fact]
+    public void Replacements_that_keep_or_reorder_or_change_their_values_leave_every_index_exact()
+    {
+        // The values come from a lazy sequence, as an index function may yield them, and depend on the object.
+        static IEnumerable<string> Claims(V1ConfigMap c)
+        {
+            foreach (var claim in (c.Data?["claim"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                yield return claim;
+            }
+        }
+
+        var idx = new Indexer<V1ConfigMap>();
+        idx.AddIndex("claim", Claims);
+        var (a, b) = (new ObjectKey("ns", "a"), new ObjectKey("ns", "b"));
+        idx.Upsert(Cm("ns", "a", claim: "x,y"));
+        idx.Upsert(Cm("ns", "b", claim: "x"));
+
+        // Unchanged values (a status change): the value two objects share keeps both.
+        idx.Upsert(Cm("ns", "a", "2", claim: "x,y"));
+        idx.Upsert(Cm("ns", "b", "2", claim: "x"));
+        Assert.Equal([a, b], idx.KeysByIndex("claim", "x").Order());
+        Assert.Equal([a], idx.KeysByIndex("claim", "y"));
+        Assert.Equal("2", idx.ByIndex("claim", "y").Single().Metadata.ResourceVersion);
+
+        // The same values in another order, then one dropped, one added, and none at all.
+        idx.Upsert(Cm("ns", "a", "3", claim: "y,x"));
+        Assert.Equal([a, b], idx.KeysByIndex("claim", "x").Order());
+        Assert.Equal([a], idx.KeysByIndex("claim", "y"));
+        idx.Upsert(Cm("ns", "a", "4", claim: "y,z"));
+        Assert.Equal([b], idx.KeysByIndex("claim", "x"));
+        Assert.Equal([a], idx.KeysByIndex("claim", "z"));
+        idx.Upsert(Cm("ns", "a", "5"));
+        Assert.Empty(idx.KeysByIndex("claim", "y"));
+        Assert.Empty(idx.KeysByIndex("claim", "z"));
+        Assert.Equal([b], idx.KeysByIndex("claim", "x"));
+        Assert.Equal(2, idx.List("ns").Count);
+    }
+
+    [Fact]
     public void An_index_added_later_covers_existing_objects_and_unknown_indexes_throw()
     {
         var idx = new Indexer<V1ConfigMap>();
