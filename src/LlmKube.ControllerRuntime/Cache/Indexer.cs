@@ -268,10 +268,10 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         foreach (var (name, func) in _indexFuncs)
         {
             var index = _indexes[name];
-            var after = Materialized(func, obj);
+            var after = Values(func, obj);
             if (old is not null)
             {
-                var before = Materialized(func, old);
+                var before = Values(func, old);
                 if (Same(before, after))
                 {
                     continue;
@@ -308,7 +308,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         return true;
     }
 
-    private static IReadOnlyList<string> Materialized(IndexFunc<T> func, T obj) =>
+    private static IReadOnlyList<string> Values(IndexFunc<T> func, T obj) =>
         func(obj) switch
         {
             null => [],
@@ -327,8 +327,6 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
             }
         }
     }
-
-    private static IEnumerable<string> Values(IndexFunc<T> func, T obj) => func(obj) ?? [];
 
     private static void AddTo(Dictionary<string, object> index, string value, ObjectKey key)
     {

@@ -133,6 +133,36 @@ public class IndexerTests
     }
 
     [Fact]
+    public void A_tenant_repointing_its_objects_owner_or_repeating_a_value_is_never_found_under_a_value_it_no_longer_has()
+    {
+        // The controller-uid index decides which service an event wakes and whose child an object is; its values come
+        // from what a tenant wrote. An object keeps its indexed values only while it still has them, whatever the
+        // order of replacements, and an unchanged replacement must not lose the value another object shares.
+        var idx = new Indexer<V1ConfigMap>();
+        idx.AddIndex(IndexFunctions.ControllerUid, IndexFunctions.ByControllerUid);
+        idx.AddIndex("claim", c => c.Data is null ? [] : c.Data["claim"].Split(','));
+        var (mine, theirs) = (new ObjectKey("ns", "mine"), new ObjectKey("ns", "theirs"));
+        idx.Upsert(Cm("ns", "theirs", ownerUid: "victim", claim: "x"));
+
+        idx.Upsert(Cm("ns", "mine", "1", ownerUid: "victim", claim: "x,x"));
+        idx.Upsert(Cm("ns", "mine", "2", ownerUid: "attacker", claim: "x"));
+        Assert.Equal([theirs], idx.KeysByIndex(IndexFunctions.ControllerUid, "victim"));
+        Assert.Equal([mine], idx.KeysByIndex(IndexFunctions.ControllerUid, "attacker"));
+        Assert.Equal([mine, theirs], idx.KeysByIndex("claim", "x").Order());
+
+        idx.Upsert(Cm("ns", "mine", "3", ownerUid: "attacker", claim: "x"));
+        idx.Upsert(Cm("ns", "mine", "4", claim: "y,y"));
+        Assert.Empty(idx.KeysByIndex(IndexFunctions.ControllerUid, "attacker"));
+        Assert.Equal([theirs], idx.KeysByIndex(IndexFunctions.ControllerUid, "victim"));
+        Assert.Equal([theirs], idx.KeysByIndex("claim", "x"));
+        Assert.Equal([mine], idx.KeysByIndex("claim", "y"));
+
+        idx.Remove(mine);
+        Assert.Empty(idx.KeysByIndex("claim", "y"));
+        Assert.Equal([theirs], idx.KeysByIndex("claim", "x"));
+    }
+
+    [Fact]
     public void An_index_added_later_covers_existing_objects_and_unknown_indexes_throw()
     {
         var idx = new Indexer<V1ConfigMap>();
