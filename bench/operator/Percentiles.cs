@@ -2,9 +2,16 @@ using System.Globalization;
 
 namespace LlmKube.Bench.Operator;
 
-/// <summary>Percentiles from a Prometheus histogram's cumulative buckets (linear inside a bucket).</summary>
+/// <summary>Medians, and percentiles from a Prometheus histogram's cumulative buckets (linear inside a bucket).</summary>
 internal static class Percentiles
 {
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two when their count is even).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     public static (double P50, double P99) FromHistogram(string metricsText, string name, string controller)
     {
         var buckets = MetricsText.Samples(metricsText, name + "_bucket", controller)

@@ -5,6 +5,13 @@ using LlmKube.Bench.Operator;
 //   sizes: comma-separated service counts, e.g. 500,1000,2000,5000
 //   pairs: bare loop and operator runs alternate this many times per size (bare, operator, bare, operator, …)
 //        dotnet bench/operator/bin/Release/net10.0/OperatorBench.dll reads [reads=2000] [rounds=5]   (OwnershipReads.cs)
+//        dotnet bench/operator/bin/Release/net10.0/OperatorBench.dll intake [services=1000] [rounds=25]   (ChildIntake.cs)
+if (args is ["intake", ..])
+{
+    ChildIntake.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 25);
+    return;
+}
+
 if (args is ["reads", ..])
 {
     await OwnershipReads.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);

@@ -59,11 +59,7 @@ internal static class Report
 
     private static long OperatorRequests(IEnumerable<RequestCount> counts) => NonWatch(counts.Where(c => c.User == BenchOperator.User));
 
-    private static double Median(IReadOnlyList<BenchPair> pairs, Func<BenchPair, double> value)
-    {
-        var sorted = pairs.Select(value).Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
+    private static double Median(IReadOnlyList<BenchPair> pairs, Func<BenchPair, double> value) => Percentiles.Median(pairs.Select(value));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -5,11 +5,8 @@ using LlmKube.Operator.Configuration;
 using LlmKube.Operator.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Before anything uses the client's JSON options (they lock on first use): cached objects share their strings and
-// quantities, each distinct quantity is canonicalised once, and timestamps skip the culture-aware parser.
-StringPool.TryInstall(new StringPool());
-QuantityPool.TryInstall(new QuantityPool());
-TimestampConverter.TryInstall();
+// Before anything uses the client's JSON options (they lock on first use).
+CachingJson.Install();
 
 var commandLine = new OperatorCommandLine();
 var parse = commandLine.Command.Parse(args);
