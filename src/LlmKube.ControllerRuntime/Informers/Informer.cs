@@ -16,7 +16,9 @@ namespace LlmKube.ControllerRuntime;
 /// Handlers run synchronously on the informer's loop: keep them short (map to keys and enqueue).
 /// Cached objects carry no <c>metadata.managedFields</c> (controller-runtime's DefaultTransform): on a real
 /// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
-/// (patches leave server-owned metadata out; replaces are built from the desired object). Their small labels,
+/// (patches leave server-owned metadata out; replaces are built from the desired object). Watch events are decoded
+/// without them (<see cref="KubernetesJsonNodes.WithoutManagedFields"/>); lists, through the client, drop them after
+/// decoding. Their small labels,
 /// annotations and selectors are <see cref="ReadOnlyStringMap"/>s (<see cref="CompactMaps"/>). With
 /// <see cref="SharedParts"/>, equal pod-spec parts of cached objects are one shared instance.
 /// </summary>
@@ -234,7 +236,7 @@ public sealed partial class Informer<T> : IInformer
         var any = false;
         var min = Math.Max(1, (int)_options.MinWatchTimeout.TotalSeconds);
         var request = new WatchRequest(Namespace, _lastResourceVersion, _options.LabelSelector, _options.FieldSelector,
-            AllowBookmarks: true, TimeoutSeconds: min + _random.Next(min + 1));
+            AllowBookmarks: true, TimeoutSeconds: min + _random.Next(min + 1), KeepManagedFields: _options.KeepManagedFields);
         var started = _time.GetTimestamp();
         void OnError(Exception e)
         {

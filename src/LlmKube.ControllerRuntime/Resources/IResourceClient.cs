@@ -15,13 +15,18 @@ public sealed record ListRequest(string? Namespace, string? LabelSelector = null
 public sealed record ListPage<T>(IReadOnlyList<T> Items, string? ResourceVersion, string? Continue);
 
 /// <summary>Options of one WATCH request.</summary>
+/// <param name="KeepManagedFields">
+/// False: the events' objects are decoded without <c>metadata.managedFields</c> (see
+/// <see cref="KubernetesJsonNodes.WithoutManagedFields"/>), for a cache that drops them.
+/// </param>
 public sealed record WatchRequest(
     string? Namespace,
     string? ResourceVersion,
     string? LabelSelector = null,
     string? FieldSelector = null,
     bool AllowBookmarks = true,
-    int? TimeoutSeconds = null);
+    int? TimeoutSeconds = null,
+    bool KeepManagedFields = true);
 
 /// <summary>
 /// The typed operations a controller needs on one resource type, on top of KubernetesClient.

@@ -57,7 +57,8 @@ internal static class WatchStream
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            await foreach (var item in ReadAsync<T>(stream, onError, KubernetesJsonNodes.Options, cancellationToken).ConfigureAwait(false))
+            var options = request.KeepManagedFields ? KubernetesJsonNodes.Options : KubernetesJsonNodes.WithoutManagedFields;
+            await foreach (var item in ReadAsync<T>(stream, onError, options, cancellationToken).ConfigureAwait(false))
             {
                 yield return item;
             }

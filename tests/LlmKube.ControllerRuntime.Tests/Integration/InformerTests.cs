@@ -101,13 +101,16 @@ public class InformerTests
     }
 
     [Fact]
-    public async Task Cached_objects_carry_no_managed_fields_unless_asked()
+    public async Task Cached_objects_carry_no_managed_fields_unless_asked_and_a_watch_that_drops_them_never_decodes_them()
     {
-        // The sandbox never returns managedFields (its README says so); a real API server returns them on every
-        // list and watch event, so this client adds them to what the sandbox sends, as the real server would.
+        // The sandbox never returns managedFields (its README says so); a real API server returns them with every
+        // object it lists and watches, so this client's handler adds them to the bytes the sandbox sends, as the real
+        // server would. For the object named "garbled" they are not even a list: a cache that drops them must not
+        // decode them, and so must not lose the event to them.
         await using var cluster = await TestCluster.StartAsync();
         await cluster.CreateWidgetAsync(Widget.New("ns", "listed"));
-        var client = new WithManagedFields(Widget.Descriptor.CreateClient(cluster.Client));
+        using var wire = new Kubernetes(cluster.Config, new ManagedFieldsOnTheWire());
+        var client = Widget.Descriptor.CreateClient(wire);
         var stripped = new Informer<Widget>(client, Fast);
         var kept = new Informer<Widget>(client, Fast with { KeepManagedFields = true });
         var handled = new ConcurrentQueue<Widget>();
@@ -116,12 +119,14 @@ public class InformerTests
         var runs = Task.WhenAll(stripped.RunAsync(cts.Token), kept.RunAsync(cts.Token));
         await Task.WhenAll(stripped.WaitForSyncAsync(CancellationToken.None), kept.WaitForSyncAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(10));
 
+        await cluster.CreateWidgetAsync(Widget.New("ns", "garbled"));
         await cluster.CreateWidgetAsync(Widget.New("ns", "watched"));
-        await Eventually.TrueAsync(() => stripped.Cache.Count == 2 && kept.Cache.Count == 2, "both widgets cached");
+        await Eventually.TrueAsync(() => stripped.Cache.Count == 3 && kept.Cache.Get(new ObjectKey("ns", "watched")) is not null, "every widget cached");
 
         Assert.All(stripped.Cache.List(), w => Assert.Null(w.Metadata.ManagedFields));
         Assert.All(handled, w => Assert.Null(w.Metadata.ManagedFields));
-        Assert.Equal(2, handled.Count);
+        Assert.Equal(3, handled.Count);
+        Assert.Equal(["listed", "watched"], kept.Cache.List().Select(w => w.Metadata.Name).Order());
         Assert.All(kept.Cache.List(), w => Assert.Equal("test", Assert.Single(w.Metadata.ManagedFields).Manager));
         await cts.CancelAsync();
         await runs;
@@ -181,35 +186,83 @@ public class InformerTests
         await run;
     }
 
-    private sealed class WithManagedFields(IResourceClient<Widget> inner) : IResourceClient<Widget>
+    /// <summary>
+    /// Adds to every object in the sandbox's GET answers (lists, and each line of a watch) the managedFields a real API
+    /// server sends, in the bytes, before the client reads them; for an object named "garbled", a string instead.
+    /// </summary>
+    private sealed class ManagedFieldsOnTheWire : DelegatingHandler
     {
-        public ApiResource Resource => inner.Resource;
-
-        public async Task<ListPage<Widget>> ListAsync(ListRequest request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var page = await inner.ListAsync(request, cancellationToken);
-            return page with { Items = page.Items.Select(Add).ToList() };
-        }
-
-        public async IAsyncEnumerable<(k8s.WatchEventType Type, Widget Object)> WatchAsync(WatchRequest request, Action<Exception> onError,
-            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (var (type, obj) in inner.WatchAsync(request, onError, cancellationToken))
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method != HttpMethod.Get || !response.IsSuccessStatusCode)
             {
-                yield return (type, Add(obj));
+                return response;
             }
+
+            var original = response.Content;
+            var body = await original.ReadAsStreamAsync(cancellationToken);
+            HttpContent content;
+            if (request.RequestUri!.Query.Contains("watch=true", StringComparison.Ordinal))
+            {
+                var pipe = new System.IO.Pipelines.Pipe();
+                _ = Task.Run(async () =>
+                {
+                    using var reader = new StreamReader(body);
+                    try
+                    {
+                        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                        {
+                            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+                            Add(node["object"]);
+                            if ((await pipe.Writer.WriteAsync(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString() + "\n"), cancellationToken)).IsCompleted)
+                            {
+                                break;
+                            }
+                        }
+
+                        await pipe.Writer.CompleteAsync();
+                    }
+                    catch (Exception e)
+                    {
+                        await pipe.Writer.CompleteAsync(e);
+                    }
+                    finally
+                    {
+                        original.Dispose();
+                    }
+                }, CancellationToken.None);
+                content = new StreamContent(pipe.Reader.AsStream());
+            }
+            else
+            {
+                var node = (await System.Text.Json.Nodes.JsonNode.ParseAsync(body, cancellationToken: cancellationToken))!;
+                foreach (var item in node["items"] is System.Text.Json.Nodes.JsonArray items ? items : [node])
+                {
+                    Add(item);
+                }
+
+                content = new StringContent(node.ToJsonString());
+                original.Dispose();
+            }
+
+            foreach (var header in original.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = content;
+            return response;
         }
 
-        public Task<Widget?> GetAsync(string? @namespace, string name, CancellationToken cancellationToken) =>
-            inner.GetAsync(@namespace, name, cancellationToken);
-
-        public Task<string?> PatchAsync(string? @namespace, string name, V1Patch patch, bool status, CancellationToken cancellationToken) =>
-            inner.PatchAsync(@namespace, name, patch, status, cancellationToken);
-
-        private static Widget Add(Widget w)
+        private static void Add(System.Text.Json.Nodes.JsonNode? obj)
         {
-            w.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "test", Operation = "Update", ApiVersion = "v1" }];
-            return w;
+            if (obj?["metadata"] is System.Text.Json.Nodes.JsonObject metadata)
+            {
+                metadata["managedFields"] = metadata["name"]?.GetValue<string>() == "garbled"
+                    ? "not a list"
+                    : System.Text.Json.Nodes.JsonNode.Parse("""[{"manager":"test","operation":"Update","apiVersion":"v1","time":"2026-12-07T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{".":{},"f:size":{}}}}]""");
+            }
         }
     }
 

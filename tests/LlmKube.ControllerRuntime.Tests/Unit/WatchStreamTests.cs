@@ -46,6 +46,36 @@ public class WatchStreamTests
     }
 
     [Fact]
+    public async Task Without_managed_fields_an_event_skips_them_whatever_they_hold_and_reads_the_rest_as_the_client_does()
+    {
+        // What a real API server sends (the sandbox never does), and what a broken or hostile one might: a cache that
+        // drops managedFields must not build them, nor lose an event to a field it never keeps.
+        var entry = """{"manager":"llmkube-operator","operation":"Update","apiVersion":"v1","time":"2026-12-06T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{".":{},"f:k":{}},"f:metadata":{"f:labels":{".":{},"f:a":{}}}}}""";
+        string[] managedFields = [$"[{entry},{entry}]", """[{"time":"not a time","fieldsV1":[1,2]}]""", "\"a string\"", "null", "[]"];
+        foreach (var fields in managedFields)
+        {
+            var json = Object("a", "1").Replace("\"labels\"", $"\"managedFields\":{fields},\"labels\"");
+            var errors = new List<Exception>();
+            var read = new List<V1ConfigMap>();
+            await foreach (var (_, obj) in WatchStream.ReadAsync<V1ConfigMap>(Lines($$"""{"type":"ADDED","object":{{json}}}"""), errors.Add, KubernetesJsonNodes.WithoutManagedFields, CancellationToken.None))
+            {
+                read.Add(obj);
+            }
+
+            Assert.Empty(errors);
+            var cm = Assert.Single(read);
+            Assert.Null(cm.Metadata.ManagedFields);
+            Assert.Equal(KubernetesJson.Serialize(KubernetesJson.Deserialize<V1ConfigMap>(Object("a", "1"))), KubernetesJson.Serialize(cm));
+        }
+
+        // The client's own options still read them all, and writing through the dropping options keeps them.
+        var kept = KubernetesJson.Deserialize<V1ConfigMap>(Object("a", "1").Replace("\"labels\"", $"\"managedFields\":[{entry}],\"labels\""));
+        Assert.Equal("llmkube-operator", Assert.Single(kept.Metadata.ManagedFields).Manager);
+        Assert.Equal(KubernetesJson.Serialize(kept), JsonSerializer.Serialize(kept, KubernetesJsonNodes.WithoutManagedFields));
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<V1ConfigMap>(Object("a", "1").Replace("\"labels\"", "\"managedFields\":\"a string\",\"labels\""), KubernetesJsonNodes.Options));
+    }
+
+    [Fact]
     public async Task An_error_event_reaches_on_error_as_the_servers_status_and_is_not_yielded()
     {
         var (events, errors) = await ReadAllAsync(Lines(
