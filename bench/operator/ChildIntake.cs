@@ -18,8 +18,9 @@ namespace LlmKube.Bench.Operator;
 /// (src/LlmKube.ControllerRuntime/Resources/WatchStream.cs), then what an informer does before its handlers
 /// (src/LlmKube.ControllerRuntime/Informers/Informer.cs): compact the maps, share the pod-spec parts, upsert into a
 /// cache with the namespace index. The last column decodes the same events again with the client's own options, as
-/// the informers did before session 25, outside the other columns' CPU and allocations. The handlers (the echo check, predicates, the queue) are not in it. Reading the
-/// stream from a socket is not either: that is kernel time, shared with the sandbox that writes it.
+/// the informers did before session 25, outside the other columns' CPU and allocations. The handlers (the echo check,
+/// predicates, the queue) are not in it. Reading the stream from a socket is not either: that is kernel time, shared
+/// with the sandbox that writes it.
 /// Usage: <c>OperatorBench.dll intake [services=1000] [rounds=25]</c>; the first ten rounds warm the JIT up and are
 /// not reported.
 /// </summary>

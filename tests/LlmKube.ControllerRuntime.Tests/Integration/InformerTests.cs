@@ -201,6 +201,7 @@ public class InformerTests
             }
 
             var original = response.Content;
+            var headers = original.Headers.ToList();
             var body = await original.ReadAsStreamAsync(cancellationToken);
             HttpContent content;
             if (request.RequestUri!.Query.Contains("watch=true", StringComparison.Ordinal))
@@ -246,7 +247,7 @@ public class InformerTests
                 original.Dispose();
             }
 
-            foreach (var header in original.Headers)
+            foreach (var header in headers)
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
