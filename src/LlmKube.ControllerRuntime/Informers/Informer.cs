@@ -16,9 +16,8 @@ namespace LlmKube.ControllerRuntime;
 /// Handlers run synchronously on the informer's loop: keep them short (map to keys and enqueue).
 /// Cached objects carry no <c>metadata.managedFields</c> (controller-runtime's DefaultTransform): on a real
 /// cluster they are often the largest part of an object, nothing here reads them, and no write sends them
-/// (patches leave server-owned metadata out; replaces are built from the desired object). Watch events are decoded
-/// without them (<see cref="KubernetesJsonNodes.WithoutManagedFields"/>); lists, through the client, drop them after
-/// decoding. Their small labels,
+/// (patches leave server-owned metadata out; replaces are built from the desired object). Lists and watch events are
+/// decoded without them (<see cref="KubernetesJsonNodes.WithoutManagedFields"/>). Their small labels,
 /// annotations and selectors are <see cref="ReadOnlyStringMap"/>s (<see cref="CompactMaps"/>). With
 /// <see cref="SharedParts"/>, equal pod-spec parts of cached objects are one shared instance.
 /// </summary>
@@ -182,7 +181,7 @@ public sealed partial class Informer<T> : IInformer
         do
         {
             var page = await _client.ListAsync(
-                new ListRequest(Namespace, _options.LabelSelector, _options.FieldSelector, _options.PageSize > 0 ? _options.PageSize : null, cont),
+                new ListRequest(Namespace, _options.LabelSelector, _options.FieldSelector, _options.PageSize > 0 ? _options.PageSize : null, cont, _options.KeepManagedFields),
                 ct).ConfigureAwait(false);
             foreach (var item in page.Items)
             {

@@ -84,8 +84,8 @@ public sealed record InformerOptions
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Keep <c>metadata.managedFields</c> in cached objects; default false (watch events are decoded without them and
-    /// listed objects lose them on arrival, as controller-runtime's DefaultTransform does, to keep the caches small).
+    /// Keep <c>metadata.managedFields</c> in cached objects; default false (lists and watch events are decoded without
+    /// them; controller-runtime's DefaultTransform drops them after decoding), to keep the caches small.
     /// </summary>
     public bool KeepManagedFields { get; init; }
 

@@ -3,21 +3,19 @@ using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
 
-/// <summary>The typed core/v1 calls for one kind (namespace null or empty = all namespaces).</summary>
-internal sealed record CoreOperations<T, TList>(
-    Func<ICoreV1Operations, string?, ListRequest, CancellationToken, Task<TList>> List,
+/// <summary>The typed core/v1 calls for one kind (lists and watches go through <see cref="ApiGet"/>).</summary>
+internal sealed record CoreOperations<T>(
     Func<ICoreV1Operations, string?, string, CancellationToken, Task<T>> Read,
     Func<ICoreV1Operations, V1Patch, string?, string, bool, CancellationToken, Task<T>> Patch);
 
 /// <summary><see cref="IResourceClient{T}"/> over KubernetesClient's typed core/v1 methods.</summary>
-internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
+internal sealed class CoreResourceClient<T> : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
-    where TList : IItems<T>, IMetadata<V1ListMeta>
 {
     private readonly IKubernetes _client;
-    private readonly CoreOperations<T, TList> _ops;
+    private readonly CoreOperations<T> _ops;
 
-    public CoreResourceClient(IKubernetes client, ApiResource resource, CoreOperations<T, TList> ops)
+    public CoreResourceClient(IKubernetes client, ApiResource resource, CoreOperations<T> ops)
     {
         _client = client;
         Resource = resource;
@@ -26,11 +24,8 @@ internal sealed class CoreResourceClient<T, TList> : IResourceClient<T>
 
     public ApiResource Resource { get; }
 
-    public async Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken)
-    {
-        var list = await _ops.List(_client.CoreV1, request.Namespace, request, cancellationToken).ConfigureAwait(false);
-        return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
-    }
+    public Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken) =>
+        ApiGet.ListAsync<T>(_client, Resource, request, cancellationToken);
 
     public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(WatchRequest request, Action<Exception> onError, CancellationToken cancellationToken) =>
         WatchStream.WatchAsync<T>(_client, Resource, request, onError, cancellationToken);

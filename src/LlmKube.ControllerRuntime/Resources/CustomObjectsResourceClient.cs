@@ -36,31 +36,8 @@ internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
 
     private string Plural => Resource.Plural;
 
-    public async Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken)
-    {
-        var co = _client.CustomObjects;
-        ObjectList<T> list;
-        if (!Resource.Namespaced)
-        {
-            list = await co.ListClusterCustomObjectAsync<ObjectList<T>>(Group, Version, Plural,
-                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        else if (string.IsNullOrEmpty(request.Namespace))
-        {
-            list = await co.ListCustomObjectForAllNamespacesAsync<ObjectList<T>>(Group, Version, Plural,
-                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            list = await co.ListNamespacedCustomObjectAsync<ObjectList<T>>(Group, Version, request.Namespace, Plural,
-                continueParameter: request.Continue, fieldSelector: request.FieldSelector, labelSelector: request.LabelSelector,
-                limit: request.Limit, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-
-        return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
-    }
+    public Task<ListPage<T>> ListAsync(ListRequest request, CancellationToken cancellationToken) =>
+        ApiGet.ListAsync<T>(_client, Resource, request, cancellationToken);
 
     public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(WatchRequest request, Action<Exception> onError, CancellationToken cancellationToken) =>
         WatchStream.WatchAsync<T>(_client, Resource, request, onError, cancellationToken);

@@ -9,7 +9,12 @@ namespace LlmKube.ControllerRuntime;
 /// <param name="FieldSelector">Field selector, or null.</param>
 /// <param name="Limit">Page size, or null for everything at once.</param>
 /// <param name="Continue">Continue token of the previous page.</param>
-public sealed record ListRequest(string? Namespace, string? LabelSelector = null, string? FieldSelector = null, int? Limit = null, string? Continue = null);
+/// <param name="KeepManagedFields">
+/// False: the items are decoded without <c>metadata.managedFields</c> (see
+/// <see cref="KubernetesJsonNodes.WithoutManagedFields"/>), for a cache that drops them.
+/// </param>
+public sealed record ListRequest(string? Namespace, string? LabelSelector = null, string? FieldSelector = null, int? Limit = null, string? Continue = null,
+    bool KeepManagedFields = true);
 
 /// <summary>One page of a LIST.</summary>
 public sealed record ListPage<T>(IReadOnlyList<T> Items, string? ResourceVersion, string? Continue);

@@ -1,17 +1,14 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// A WATCH over the client's own HTTP pipeline (its handlers, credentials and base address), with each event decoded
-/// once, straight from its UTF-8 bytes. The client's watcher reads every line into a string, parses it once to look
+/// A WATCH over the client's own HTTP pipeline (its handlers, credentials and base address; <see cref="ApiGet"/>), with
+/// each event decoded once, straight from its UTF-8 bytes. The client's watcher reads every line into a string, parses it once to look
 /// for a Status and again into the type: in the 1,000-service benchmark that was most of a fifth of the operator's
 /// CPU, spent on watch events (bench/operator/README.md, session 11).
 /// </summary>
@@ -29,65 +26,13 @@ internal static class WatchStream
         [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : class
     {
-        var kubernetes = client as Kubernetes
-            ?? throw new NotSupportedException($"watches need KubernetesClient's Kubernetes class (its HTTP client and credentials), not {client.GetType().Name}");
-        // HTTP/2 or lower, as the client sends its own requests. A client configured with DisableHttp2 (a setting it
-        // keeps private; the Manager never sets it) sends its other requests as HTTP/1.1 but still watches this way.
-        using var httpRequest = new HttpRequestMessage(HttpMethod.Get, new Uri(kubernetes.BaseUri, PathAndQuery(resource, request)))
-        {
-            Version = HttpVersion.Version20,
-        };
-        if (kubernetes.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(httpRequest, cancellationToken).ConfigureAwait(false);
-        }
-
-        using var response = await kubernetes.HttpClient.SendAsync(httpRequest, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            // The shape the client throws for any failed call, so callers' 410 / 403 / 404 handling stays one rule.
-            var content = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpOperationException($"Operation returned an invalid status code '{response.StatusCode}'")
-            {
-                Request = new HttpRequestMessageWrapper(httpRequest, null),
-                Response = new HttpResponseMessageWrapper(response, content),
-            };
-        }
-
+        using var response = await ApiGet.SendAsync(ApiGet.Client(client), ApiGet.WatchPathAndQuery(resource, request), cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var options = request.KeepManagedFields ? KubernetesJsonNodes.Options : KubernetesJsonNodes.WithoutManagedFields;
-            await foreach (var item in ReadAsync<T>(stream, onError, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var item in ReadAsync<T>(stream, onError, ApiGet.Options(request.KeepManagedFields), cancellationToken).ConfigureAwait(false))
             {
                 yield return item;
-            }
-        }
-    }
-
-    /// <summary><c>api/v1/...</c> or <c>apis/group/version/...</c>, namespaced when asked, with the watch's query.</summary>
-    internal static string PathAndQuery(ApiResource resource, WatchRequest request)
-    {
-        var path = new StringBuilder(string.IsNullOrEmpty(resource.Group) ? "api/" : $"apis/{resource.Group}/");
-        path.Append(resource.Version).Append('/');
-        if (resource.Namespaced && !string.IsNullOrEmpty(request.Namespace))
-        {
-            path.Append("namespaces/").Append(Uri.EscapeDataString(request.Namespace)).Append('/');
-        }
-
-        path.Append(resource.Plural).Append("?watch=true");
-        Append(path, "allowWatchBookmarks", request.AllowBookmarks ? "true" : null);
-        Append(path, "fieldSelector", request.FieldSelector);
-        Append(path, "labelSelector", request.LabelSelector);
-        Append(path, "resourceVersion", request.ResourceVersion);
-        Append(path, "timeoutSeconds", request.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return path.ToString();
-
-        static void Append(StringBuilder path, string name, string? value)
-        {
-            if (!string.IsNullOrEmpty(value))
-            {
-                path.Append('&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
             }
         }
     }

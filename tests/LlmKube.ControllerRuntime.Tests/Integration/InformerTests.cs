@@ -101,32 +101,33 @@ public class InformerTests
     }
 
     [Fact]
-    public async Task Cached_objects_carry_no_managed_fields_unless_asked_and_a_watch_that_drops_them_never_decodes_them()
+    public async Task Cached_objects_carry_no_managed_fields_unless_asked_and_an_informer_that_drops_them_never_decodes_them()
     {
         // The sandbox never returns managedFields (its README says so); a real API server returns them with every
-        // object it lists and watches, so this client's handler adds them to the bytes the sandbox sends, as the real
-        // server would. For the object named "garbled" they are not even a list: a cache that drops them must not
-        // decode them, and so must not lose the event to them.
+        // object it lists and watches, so these clients' handlers add them to the bytes the sandbox sends, as the real
+        // server would. For the dropping informer's client, the objects named "garbled-…" carry managedFields that are
+        // not even a list: an informer that drops them must not decode them, in a list or in a watch, and so must not
+        // lose an object, or its whole list, to them.
         await using var cluster = await TestCluster.StartAsync();
         await cluster.CreateWidgetAsync(Widget.New("ns", "listed"));
-        using var wire = new Kubernetes(cluster.Config, new ManagedFieldsOnTheWire());
-        var client = Widget.Descriptor.CreateClient(wire);
-        var stripped = new Informer<Widget>(client, Fast);
-        var kept = new Informer<Widget>(client, Fast with { KeepManagedFields = true });
+        await cluster.CreateWidgetAsync(Widget.New("ns", "garbled-listed"));
+        using var garbling = new Kubernetes(cluster.Config, new ManagedFieldsOnTheWire(garble: true));
+        using var wire = new Kubernetes(cluster.Config, new ManagedFieldsOnTheWire(garble: false));
+        var stripped = new Informer<Widget>(Widget.Descriptor.CreateClient(garbling), Fast);
+        var kept = new Informer<Widget>(Widget.Descriptor.CreateClient(wire), Fast with { KeepManagedFields = true });
         var handled = new ConcurrentQueue<Widget>();
         using var reg = stripped.AddEventHandler(e => handled.Enqueue(e.Object));
         using var cts = new CancellationTokenSource();
         var runs = Task.WhenAll(stripped.RunAsync(cts.Token), kept.RunAsync(cts.Token));
         await Task.WhenAll(stripped.WaitForSyncAsync(CancellationToken.None), kept.WaitForSyncAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(10));
 
-        await cluster.CreateWidgetAsync(Widget.New("ns", "garbled"));
+        await cluster.CreateWidgetAsync(Widget.New("ns", "garbled-watched"));
         await cluster.CreateWidgetAsync(Widget.New("ns", "watched"));
-        await Eventually.TrueAsync(() => stripped.Cache.Count == 3 && kept.Cache.Get(new ObjectKey("ns", "watched")) is not null, "every widget cached");
+        await Eventually.TrueAsync(() => stripped.Cache.Count == 4 && kept.Cache.Count == 4, "every widget cached");
 
         Assert.All(stripped.Cache.List(), w => Assert.Null(w.Metadata.ManagedFields));
         Assert.All(handled, w => Assert.Null(w.Metadata.ManagedFields));
-        Assert.Equal(3, handled.Count);
-        Assert.Equal(["listed", "watched"], kept.Cache.List().Select(w => w.Metadata.Name).Order());
+        Assert.Equal(["garbled-listed", "garbled-watched", "listed", "watched"], handled.Select(w => w.Metadata.Name).Order());
         Assert.All(kept.Cache.List(), w => Assert.Equal("test", Assert.Single(w.Metadata.ManagedFields).Manager));
         await cts.CancelAsync();
         await runs;
@@ -188,9 +189,10 @@ public class InformerTests
 
     /// <summary>
     /// Adds to every object in the sandbox's GET answers (lists, and each line of a watch) the managedFields a real API
-    /// server sends, in the bytes, before the client reads them; for an object named "garbled", a string instead.
+    /// server sends, in the bytes, before the client reads them; with <paramref name="garble"/>, a string instead for
+    /// an object whose name starts with "garbled".
     /// </summary>
-    private sealed class ManagedFieldsOnTheWire : DelegatingHandler
+    private sealed class ManagedFieldsOnTheWire(bool garble) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -256,11 +258,11 @@ public class InformerTests
             return response;
         }
 
-        private static void Add(System.Text.Json.Nodes.JsonNode? obj)
+        private void Add(System.Text.Json.Nodes.JsonNode? obj)
         {
             if (obj?["metadata"] is System.Text.Json.Nodes.JsonObject metadata)
             {
-                metadata["managedFields"] = metadata["name"]?.GetValue<string>() == "garbled"
+                metadata["managedFields"] = garble && metadata["name"]?.GetValue<string>().StartsWith("garbled", StringComparison.Ordinal) == true
                     ? "not a list"
                     : System.Text.Json.Nodes.JsonNode.Parse("""[{"manager":"test","operation":"Update","apiVersion":"v1","time":"2026-12-07T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{".":{},"f:size":{}}}}]""");
             }
@@ -348,24 +350,50 @@ public class InformerTests
     }
 
     [Fact]
-    public async Task A_watch_carries_the_clients_credentials_and_a_refusal_is_the_clients_error_with_the_servers_answer()
+    public async Task A_list_and_a_watch_carry_the_clients_credentials_and_a_refusal_is_the_clients_error_with_the_servers_answer()
     {
-        // A service account with no role: the server knows who asks (bearer token over TLS) and refuses the watch.
+        // A service account with no role: the server knows who asks (bearer token over TLS) and refuses both.
         await using var cluster = await TestCluster.StartAsync(new SandboxOptions { Rbac = new RbacOptions { Enforce = true } });
         using var nobody = new k8s.Kubernetes(cluster.ConfigFor("system:serviceaccount:ns:nobody"));
         var client = ResourceKinds.ConfigMaps.CreateClient(nobody);
 
-        var error = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(async () =>
+        var watchError = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(async () =>
         {
             await foreach (var _ in client.WatchAsync(new WatchRequest("ns", null), e => throw e, CancellationToken.None))
             {
             }
         });
+        var listError = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            client.ListAsync(new ListRequest("ns", KeepManagedFields: false), CancellationToken.None));
 
-        Assert.Equal(System.Net.HttpStatusCode.Forbidden, error.Response.StatusCode);
-        Assert.Contains("system:serviceaccount:ns:nobody", error.Response.Content, StringComparison.Ordinal);
-        Assert.StartsWith("403 Forbidden (the operator's RBAC does not allow it)", InformerErrors.Explain(error), StringComparison.Ordinal);
+        foreach (var error in new[] { watchError, listError })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, error.Response.StatusCode);
+            Assert.Contains("system:serviceaccount:ns:nobody", error.Response.Content, StringComparison.Ordinal);
+            Assert.StartsWith("403 Forbidden (the operator's RBAC does not allow it)", InformerErrors.Explain(error), StringComparison.Ordinal);
+        }
+
         Assert.Equal(1, cluster.Requests.Count("watch", "configmaps"));
+        Assert.Equal(1, cluster.Requests.Count("list", "configmaps"));
+    }
+
+    [Fact]
+    public async Task A_list_the_server_does_not_answer_is_given_up_at_the_clients_own_timeout()
+    {
+        // Lists go over the client's HTTP pipeline, whose HttpClient never times out by itself (watches last minutes):
+        // the client's configured timeout must bound them, as it bounds its own typed calls.
+        await using var cluster = await TestCluster.StartAsync();
+        var config = cluster.ConfigFor("system:serviceaccount:ns:reader");
+        config.HttpClientTimeout = TimeSpan.FromMilliseconds(300);
+        using var impatient = new k8s.Kubernetes(config);
+        cluster.Control.Faults = new FaultSettings { LatencyMs = 20_000, Seed = 1 };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ResourceKinds.ConfigMaps.CreateClient(impatient).ListAsync(new ListRequest("ns"), CancellationToken.None));
+
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+        cluster.Control.Faults = FaultSettings.None;
     }
 
     [Fact]

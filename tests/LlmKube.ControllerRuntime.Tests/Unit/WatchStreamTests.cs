@@ -134,18 +134,6 @@ public class WatchStreamTests
         Assert.InRange(endless.Served, WatchStream.MaxEventBytes, WatchStream.MaxEventBytes + (1 << 20));
     }
 
-    [Theory]
-    [InlineData("", "v1", "configmaps", true, "team a", null, "api/v1/namespaces/team%20a/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
-    [InlineData("", "v1", "configmaps", true, null, "app in (x,y)", "api/v1/configmaps?watch=true&allowWatchBookmarks=true&labelSelector=app%20in%20%28x%2Cy%29&resourceVersion=7&timeoutSeconds=300")]
-    [InlineData("apps", "v1", "deployments", true, "ns", null, "apis/apps/v1/namespaces/ns/deployments?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
-    [InlineData("", "v1", "persistentvolumes", false, "ns", null, "api/v1/persistentvolumes?watch=true&allowWatchBookmarks=true&resourceVersion=7&timeoutSeconds=300")]
-    public void The_request_path_names_the_group_the_namespace_and_every_option_escaped(
-        string group, string version, string plural, bool namespaced, string? ns, string? labels, string expected)
-    {
-        var resource = new ApiResource(group, version, plural, "Kind", namespaced);
-        Assert.Equal(expected, WatchStream.PathAndQuery(resource, new WatchRequest(ns, "7", labels, TimeoutSeconds: 300)));
-    }
-
     /// <summary>Serves its bytes at most <c>chunk</c> at a time, as a network stream does.</summary>
     private sealed class ChunkedStream(byte[] bytes, int chunk) : MemoryStream(bytes)
     {
