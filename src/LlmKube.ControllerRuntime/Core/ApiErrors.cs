@@ -5,8 +5,8 @@ using k8s.Autorest;
 namespace LlmKube.ControllerRuntime;
 
 /// <summary>
-/// Failures that are answers, not bugs: an API server's status (409, 404, 422, 403, 5xx …) or an unreachable
-/// server. They are logged as one line (status, request, the server's message); a stack trace would only show the
+/// Failures that are answers, not bugs: an API server's status (409, 404, 422, 403, 5xx …), an unreachable
+/// server, or one that did not answer in time. They are logged as one line (status, request, the server's message); a stack trace would only show the
 /// client call site. Anything else is a defect and keeps its stack trace.
 /// </summary>
 public static class ApiErrors
@@ -18,6 +18,7 @@ public static class ApiErrors
     {
         HttpOperationException http => Describe(http),
         HttpRequestException or IOException => $"API server unreachable: {e.Message}",
+        TimeoutException => $"API server did not answer in time: {e.Message}",
         _ => null,
     };
 

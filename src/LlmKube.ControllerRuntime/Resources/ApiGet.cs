@@ -16,20 +16,31 @@ namespace LlmKube.ControllerRuntime;
 /// </summary>
 internal static class ApiGet
 {
-    /// <summary>One page of a LIST, within the client's own timeout (<see cref="Kubernetes.HttpClientTimeout"/>), as its typed lists are.</summary>
+    /// <summary>
+    /// One page of a LIST, within the client's own timeout (<see cref="Kubernetes.HttpClientTimeout"/>), as its typed
+    /// calls are; a server that does not answer in time is a <see cref="TimeoutException"/> that says so.
+    /// </summary>
     public static async Task<ListPage<T>> ListAsync<T>(IKubernetes client, ApiResource resource, ListRequest request, CancellationToken cancellationToken)
         where T : class
     {
         var kubernetes = Client(client);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(kubernetes.HttpClientTimeout);
-        using var response = await SendAsync(kubernetes, ListPathAndQuery(resource, request), timeout.Token).ConfigureAwait(false);
-        var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        try
         {
-            var list = await JsonSerializer.DeserializeAsync<ObjectList<T>>(stream, Options(request.KeepManagedFields), timeout.Token).ConfigureAwait(false)
-                ?? throw new JsonException($"a LIST of {resource} answered null");
-            return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+            using var response = await SendAsync(kubernetes, ListPathAndQuery(resource, request), timeout.Token).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var list = await JsonSerializer.DeserializeAsync<ObjectList<T>>(stream, Options(request.KeepManagedFields), timeout.Token).ConfigureAwait(false)
+                    ?? throw new JsonException($"a LIST of {resource} answered null");
+                return new ListPage<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+            }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"no answer to a LIST of {resource} within {kubernetes.HttpClientTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (the client's timeout)", e);
         }
     }
 
