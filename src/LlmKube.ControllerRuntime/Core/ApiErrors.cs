@@ -6,8 +6,8 @@ namespace LlmKube.ControllerRuntime;
 
 /// <summary>
 /// Failures that are answers, not bugs: an API server's status (409, 404, 422, 403, 5xx …), an unreachable
-/// server, or one that did not answer in time. They are logged as one line (status, request, the server's message); a stack trace would only show the
-/// client call site. Anything else is a defect and keeps its stack trace.
+/// server, or one that did not answer in time. They are logged as one line (status, request, the server's message);
+/// a stack trace would only show the client call site. Anything else is a defect and keeps its stack trace.
 /// </summary>
 public static class ApiErrors
 {

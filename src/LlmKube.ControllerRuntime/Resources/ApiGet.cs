@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
 
@@ -134,4 +135,16 @@ internal static class ApiGet
 
         return path.ToString();
     }
+}
+
+/// <summary>A list as returned by the API server, typed by item: what <see cref="ApiGet.ListAsync{T}"/> reads.</summary>
+internal sealed class ObjectList<T> : IKubernetesObject<V1ListMeta>, IItems<T>
+{
+    public string ApiVersion { get; set; } = string.Empty;
+
+    public string Kind { get; set; } = string.Empty;
+
+    public V1ListMeta Metadata { get; set; } = new();
+
+    public IList<T> Items { get; set; } = [];
 }

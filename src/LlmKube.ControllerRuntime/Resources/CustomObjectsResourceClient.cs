@@ -1,20 +1,7 @@
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 
 namespace LlmKube.ControllerRuntime;
-
-/// <summary>A list as returned by the API server, typed by item.</summary>
-internal sealed class ObjectList<T> : IKubernetesObject<V1ListMeta>, IItems<T>
-{
-    public string ApiVersion { get; set; } = string.Empty;
-
-    public string Kind { get; set; } = string.Empty;
-
-    public V1ListMeta Metadata { get; set; } = new();
-
-    public IList<T> Items { get; set; } = [];
-}
 
 /// <summary><see cref="IResourceClient{T}"/> over <c>client.CustomObjects</c> (any resource under <c>/apis</c>).</summary>
 internal sealed class CustomObjectsResourceClient<T> : IResourceClient<T>
