@@ -29,6 +29,9 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
     /// <summary>The selector of the metadata-only informers: Deployments and Services without our runtime label.</summary>
     public const string UnlabelledSelector = "!" + ObjectLabels.RuntimeLabel;
 
+    private readonly IResourceClient<V1Deployment> _deployments = ResourceKinds.Deployments.CreateClient(client);
+    private readonly IResourceClient<V1Service> _kubernetesServices = ResourceKinds.Services.CreateClient(client);
+
     public async Task<OwnershipCheck> ReadAsync(InferenceService service, DesiredState state, V1PersistentVolumeClaim? claim, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(service);
@@ -45,10 +48,10 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
 
         var deploymentName = state.Deployment!.Metadata.Name;
         var deployment = await HolderAsync("Deployment", caches.Deployments, caches.UnlabelledDeployments, ns, deploymentName, uid, conflicts,
-            async () => (await client.AppsV1.ListNamespacedDeploymentAsync(ns, fieldSelector: ByName(deploymentName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
+            () => ReadWholeAsync(_deployments, ns, deploymentName, ct)).ConfigureAwait(false);
         var serviceName = state.KubernetesService!.Metadata.Name;
         var kubernetesService = await HolderAsync("Service", caches.KubernetesServices, caches.UnlabelledKubernetesServices, ns, serviceName, uid, conflicts,
-            async () => (await client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: ByName(serviceName), cancellationToken: ct).ConfigureAwait(false)).Items.SingleOrDefault()).ConfigureAwait(false);
+            () => ReadWholeAsync(_kubernetesServices, ns, serviceName, ct)).ConfigureAwait(false);
 
         return new OwnershipCheck(new LiveChildren(deployment, kubernetesService, claim), conflicts.Count > 0 ? string.Join("; ", conflicts) : null);
     }
@@ -103,8 +106,14 @@ public sealed class ChildOwnership(IKubernetes client, OperatorCaches caches)
         OwnerReferences = meta?.OwnerReferences,
     };
 
-    /// <summary>Selects the one object of that name (object names never hold a selector's ',', '=' or '\\').</summary>
-    private static string ByName(string name) => $"metadata.name={name}";
+    /// <summary>
+    /// The one object of that name, by a LIST with a field selector (object names never hold a selector's ',', '=' or
+    /// '\\'), sent the way every cache lists (<see cref="IResourceClient{T}.ListAsync"/>) and decoded without the
+    /// managedFields nothing here reads.
+    /// </summary>
+    private static async Task<T?> ReadWholeAsync<T>(IResourceClient<T> resources, string ns, string name, CancellationToken ct)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        (await resources.ListAsync(new ListRequest(ns, FieldSelector: $"metadata.name={name}", KeepManagedFields: false), ct).ConfigureAwait(false)).Items.SingleOrDefault();
 
     private static string Foreign(string kind, string name, string ns) =>
         $"{kind} {name} already exists in namespace {ns} and is not controlled by this InferenceService: rename the InferenceService or delete that {kind}";
