@@ -4,14 +4,13 @@ using k8s.Models;
 using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
 using LlmKube.Tests.Shared;
+using static LlmKube.ControllerRuntime.Tests.Support.InformerTestOptions;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
 /// <summary>What an informer's cache keeps of what the server sends: no managedFields, read-only labels, a transform's shape, shared pod-spec parts.</summary>
 public class InformerCacheContentTests
 {
-    private static InformerOptions Fast => FastInformer.Options;
-
     [Fact]
     public async Task Cached_objects_carry_no_managed_fields_unless_asked_and_an_informer_that_drops_them_never_decodes_them()
     {

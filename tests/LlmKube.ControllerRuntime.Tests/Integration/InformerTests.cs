@@ -6,13 +6,12 @@ using LlmKube.ControllerRuntime;
 using LlmKube.ControllerRuntime.Tests.Support;
 using LlmKube.Sandbox;
 using LlmKube.Tests.Shared;
+using static LlmKube.ControllerRuntime.Tests.Support.InformerTestOptions;
 
 namespace LlmKube.ControllerRuntime.Tests.Integration;
 
 public class InformerTests
 {
-    private static InformerOptions Fast => FastInformer.Options;
-
     [Fact]
     public async Task Initial_list_is_paged_and_fills_the_cache()
     {
